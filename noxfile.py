@@ -1,0 +1,42 @@
+"""Project tasks: ``nox -s tests lint typecheck``; ``generate`` and ``bench`` on demand."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+ROOT = Path(__file__).parent
+#: The official spec lives outside the project (reference data, never committed).
+DEFAULT_SPEC = ROOT.parent / "shared" / "taskade" / "openapi-v1.json"
+
+
+def _spec() -> str:
+    return os.environ.get("TASKADE_OPENAPI", str(DEFAULT_SPEC))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (over real HTTP on loopback against FakeTaskade)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs, env={"TASKADE_OPENAPI": _spec()})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package, the tests and this file."""
+    session.install("-e", ".[test,cli]", "mypy>=1.13", "nox>=2024.10.9")
+    session.run("mypy", *session.posargs)

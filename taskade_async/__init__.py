@@ -1,0 +1,65 @@
+"""An asyncio-native, typed client for the Taskade REST API v1."""
+
+from ._auth import (
+    AuthorizationRequest,
+    BearerToken,
+    OAuth2,
+    TokenSet,
+    authorization_request,
+)
+from ._body import RawBody
+from ._download import Download
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    PaginationError,
+    PaymentRequiredError,
+    ProtocolError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TaskadeError,
+    TransportError,
+    UnauthorizedError,
+    ValidationError,
+)
+from ._request import Operation
+from ._retry import RetryPolicy
+from ._session import DEFAULT_BASE_URL, Session, exchange_code
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "APIError",
+    "AuthenticationError",
+    "AuthorizationRequest",
+    "BadRequestError",
+    "BearerToken",
+    "ConflictError",
+    "Download",
+    "ForbiddenError",
+    "NotFoundError",
+    "OAuth2",
+    "Operation",
+    "PaginationError",
+    "PaymentRequiredError",
+    "ProtocolError",
+    "RateLimitError",
+    "RawBody",
+    "RequestTimeoutError",
+    "RetryPolicy",
+    "ServerError",
+    "Session",
+    "TaskadeError",
+    "TokenSet",
+    "TransportError",
+    "UnauthorizedError",
+    "ValidationError",
+    "__version__",
+    "authorization_request",
+    "exchange_code",
+]

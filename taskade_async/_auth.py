@@ -1,0 +1,244 @@
+"""Credentials: a static bearer token, or OAuth2 with single-flight refresh.
+
+No HTTP here: the session hands an ``Auth`` a function that posts a form to the
+token endpoint, so the refresh request never goes through the auth layer
+(it cannot recurse) and only one module talks to aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, Protocol
+from urllib.parse import urlencode
+
+import attrs
+from yarl import URL
+
+from ._errors import AuthenticationError
+
+__all__ = [
+    "DEFAULT_AUTHORIZE_URL",
+    "DEFAULT_TOKEN_URL",
+    "Auth",
+    "AuthorizationRequest",
+    "BearerToken",
+    "OAuth2",
+    "TokenSet",
+    "authorization_request",
+    "parse_token_response",
+]
+
+DEFAULT_AUTHORIZE_URL: Final = URL("https://www.taskade.com/oauth2/authorize")
+DEFAULT_TOKEN_URL: Final = URL("https://www.taskade.com/oauth2/token")
+
+#: ``(token_url, form) -> (status, body)``; supplied by the session.
+FormPoster = Callable[[URL, dict[str, str]], Awaitable[tuple[int, bytes]]]
+
+
+class Auth(Protocol):
+    """What the session asks of credentials."""
+
+    async def authorization(self, post_form: FormPoster) -> str:
+        """The ``Authorization`` header value to send now (refreshing first if due)."""
+        ...
+
+    async def unauthorized(self, post_form: FormPoster, sent: str) -> bool:
+        """A request sent with ``sent`` got 401: renew, and say whether to retry."""
+        ...
+
+
+def _mask(token: str) -> str:
+    return f"{token[:6]}…" if len(token) > 12 else "…"
+
+
+@attrs.define(slots=True, repr=False)
+class BearerToken:
+    """A personal access token (``tskdp_...``), sent as ``Bearer``."""
+
+    token: str = attrs.field()
+
+    @token.validator
+    def _check(self, _: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise AuthenticationError("the token is empty")
+        if any(c in value for c in "\r\n"):
+            raise AuthenticationError("the token contains a line break")
+
+    def __repr__(self) -> str:
+        return f"BearerToken({_mask(self.token)})"
+
+    async def authorization(self, post_form: FormPoster) -> str:
+        """``Bearer <token>``."""
+        return f"Bearer {self.token}"
+
+    async def unauthorized(self, post_form: FormPoster, sent: str) -> bool:
+        """A static token cannot be renewed: never retry."""
+        return False
+
+
+@attrs.frozen(slots=True, repr=False)
+class TokenSet:
+    """Tokens from the token endpoint; ``expires_at`` is a Unix time."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: float | None
+    token_type: str = "Bearer"
+    scope: str | None = None
+
+    def __repr__(self) -> str:
+        return f"TokenSet(access={_mask(self.access_token)}, expires_at={self.expires_at})"
+
+
+def parse_token_response(status: int, body: bytes, *, now: float | None = None) -> TokenSet:
+    """Decode the token endpoint's answer, or raise AuthenticationError."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        data = None
+    if status != 200 or not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+        reason = ""
+        if isinstance(data, dict):
+            reason = str(data.get("error_description") or data.get("error") or "")
+        suffix = f": {reason}" if reason else ""
+        raise AuthenticationError(f"token endpoint answered {status}{suffix}")
+    expires_in = data.get("expires_in")
+    expires_at = None
+    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
+        expires_at = (time.time() if now is None else now) + float(expires_in)
+    refresh = data.get("refresh_token")
+    scope = data.get("scope")
+    return TokenSet(
+        access_token=data["access_token"],
+        refresh_token=refresh if isinstance(refresh, str) else None,
+        expires_at=expires_at,
+        token_type=str(data.get("token_type") or "Bearer"),
+        scope=scope if isinstance(scope, str) else None,
+    )
+
+
+@attrs.define(slots=True, repr=False, eq=False)
+class OAuth2:
+    """OAuth2 access with refresh.
+
+    Refreshes ``refresh_margin`` seconds before expiry and on a 401. Any number
+    of concurrent requests share one refresh; ``on_tokens`` is awaited with the
+    new tokens before they are used (store them: the refresh token rotates). A
+    failed refresh raises AuthenticationError to every waiter, once, no loop.
+    """
+
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: float | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    token_url: URL = attrs.field(default=DEFAULT_TOKEN_URL, converter=URL)
+    on_tokens: Callable[[TokenSet], Awaitable[None]] | None = None
+    refresh_margin: float = 60.0
+    #: How many refreshes this object made (for monitoring and tests).
+    refresh_count: int = attrs.field(default=0, init=False)
+    _lock: asyncio.Lock = attrs.field(factory=asyncio.Lock, init=False)
+    _failed_for: str | None = attrs.field(default=None, init=False)
+    _failure: AuthenticationError | None = attrs.field(default=None, init=False)
+
+    def __repr__(self) -> str:
+        return f"OAuth2(client_id={self.client_id!r}, expires_at={self.expires_at})"
+
+    def _due(self) -> bool:
+        return self.expires_at is not None and time.time() >= self.expires_at - self.refresh_margin
+
+    async def authorization(self, post_form: FormPoster) -> str:
+        """``Bearer <access token>``, refreshed first when about to expire."""
+        if self._due() and self.refresh_token is not None:
+            await self._refresh(post_form, stale=self.access_token)
+        return f"Bearer {self.access_token}"
+
+    async def unauthorized(self, post_form: FormPoster, sent: str) -> bool:
+        """Refresh once for every request that failed with the same token."""
+        if self.refresh_token is None:
+            return False
+        await self._refresh(post_form, stale=sent.removeprefix("Bearer "))
+        return True
+
+    async def _refresh(self, post_form: FormPoster, *, stale: str) -> None:
+        async with self._lock:
+            if self.access_token != stale:
+                return  # another request refreshed while we waited
+            if self._failed_for == stale and self._failure is not None:
+                raise self._failure
+            if self.refresh_token is None:
+                raise AuthenticationError("the access token expired and there is no refresh token")
+            form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
+            if self.client_id is not None:
+                form["client_id"] = self.client_id
+            if self.client_secret is not None:
+                form["client_secret"] = self.client_secret
+            self.refresh_count += 1
+            try:
+                status, body = await post_form(self.token_url, form)
+                tokens = parse_token_response(status, body)
+            except AuthenticationError as exc:
+                failure = AuthenticationError(f"refreshing the OAuth2 token failed: {exc}")
+                self._failed_for, self._failure = stale, failure
+                raise failure from None
+            if tokens.refresh_token is None:
+                tokens = attrs.evolve(tokens, refresh_token=self.refresh_token)
+            # The old refresh token is dead now: keep the new ones even if saving fails.
+            # No request uses them before the lock is released, after the callback.
+            self.access_token = tokens.access_token
+            self.refresh_token = tokens.refresh_token
+            self.expires_at = tokens.expires_at
+            if self.on_tokens is not None:
+                await self.on_tokens(tokens)
+
+
+@attrs.frozen(slots=True, repr=False)
+class AuthorizationRequest:
+    """Where to send the user, and what to keep until the redirect comes back."""
+
+    url: URL
+    state: str
+    code_verifier: str
+    redirect_uri: str
+
+    def __repr__(self) -> str:
+        return f"AuthorizationRequest(url={self.url!s})"
+
+
+def authorization_request(
+    client_id: str,
+    redirect_uri: str,
+    *,
+    scope: str | None = None,
+    state: str | None = None,
+    authorize_url: URL | str = DEFAULT_AUTHORIZE_URL,
+) -> AuthorizationRequest:
+    """Build the authorize URL for the authorization-code flow with PKCE (S256)."""
+    verifier = secrets.token_urlsafe(64)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest())
+        .rstrip(b"=")
+        .decode("ascii")
+    )
+    state = state or secrets.token_urlsafe(24)
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    if scope:
+        query["scope"] = scope
+    url = URL(str(authorize_url)).with_query(None)
+    url = URL(f"{url}?{urlencode(query)}", encoded=True)
+    return AuthorizationRequest(
+        url=url, state=state, code_verifier=verifier, redirect_uri=redirect_uri
+    )

@@ -1,0 +1,123 @@
+"""A streaming binary response (media files, zip bundles)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from email.message import Message
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from ._errors import TransportError
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["Download", "filename_from_disposition"]
+
+_CHUNK = 64 * 1024
+_UNSAFE = re.compile(r"[\x00-\x1f/\\]")
+
+
+def filename_from_disposition(value: str | None) -> str | None:
+    """The file name of a ``Content-Disposition`` header (RFC 6266, ``filename*`` first)."""
+    if not value:
+        return None
+    msg = Message()
+    msg["content-disposition"] = value
+    name = msg.get_filename()
+    if not name:
+        return None
+    # Never let a server-chosen name climb out of a folder.
+    name = _UNSAFE.sub("_", name).strip()
+    return None if name in ("", ".", "..") else name
+
+
+class Download:
+    """A response body streamed in chunks; read it once.
+
+    ``async for chunk in download``, ``await download.read()`` or
+    ``await download.save(path)``; use ``async with`` (or ``await
+    download.close()``) to release the connection when you do not read it all.
+    """
+
+    __slots__ = ("_closed", "_response", "content_length", "content_type", "filename", "url")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self._closed = False
+        self.content_type: str = response.content_type
+        self.content_length: int | None = response.content_length
+        self.filename: str | None = filename_from_disposition(
+            response.headers.get("Content-Disposition")
+        )
+        #: Where the bytes came from (after redirects; any query stripped of nothing).
+        self.url = response.url
+
+    def __repr__(self) -> str:
+        return f"<Download {self.content_type} {self.filename or ''}>"
+
+    async def __aenter__(self) -> Download:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release the connection (dropping any unread bytes)."""
+        if not self._closed:
+            self._closed = True
+            self._response.release()
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.iter_chunks()
+
+    async def iter_chunks(self, size: int = _CHUNK) -> AsyncIterator[bytes]:
+        """Yield the body in chunks of at most ``size`` bytes."""
+        if self._closed:
+            raise RuntimeError("this download was already read or closed")
+        try:
+            # aiohttp raises ClientPayloadError when fewer bytes than promised arrive.
+            while chunk := await self._response.content.read(size):
+                yield chunk
+        except Exception as exc:
+            if isinstance(exc, TransportError):
+                raise
+            raise TransportError(
+                f"download from {self.url.host} failed part-way: {exc!r}",
+                method="GET",
+                url=str(self.url.with_query(None)),
+            ) from exc
+        finally:
+            await self.close()
+
+    async def read(self) -> bytes:
+        """The whole body in memory (prefer ``save`` or iteration for large files)."""
+        return b"".join([chunk async for chunk in self.iter_chunks()])
+
+    async def save(self, path: str | os.PathLike[str]) -> int:
+        """Stream the body to ``path`` atomically; returns the number of bytes written.
+
+        The data goes to a temporary file beside ``path`` that replaces it only
+        once complete, so a failed download never leaves a partial file.
+        """
+        target = Path(path)
+        tmp = target.with_name(f".{target.name}.part")
+        written = 0
+        try:
+            with tmp.open("wb") as out:
+                async for chunk in self.iter_chunks():
+                    out.write(chunk)
+                    written += len(chunk)
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return written

@@ -1,0 +1,166 @@
+"""The exception hierarchy: one base, ``TaskadeError``, and a class per failure kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ForbiddenError",
+    "NotFoundError",
+    "PaginationError",
+    "PaymentRequiredError",
+    "ProtocolError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "TaskadeError",
+    "TransportError",
+    "UnauthorizedError",
+    "ValidationError",
+]
+
+
+class TaskadeError(Exception):
+    """Base class of every error this library raises.
+
+    ``resume_from`` is set when a pager failed part-way: the cursor (task id) or
+    page number to pass back to the list function to continue where it stopped.
+    """
+
+    resume_from: str | int | None = None
+
+
+class ValidationError(TaskadeError, ValueError):
+    """Bad arguments, caught before anything was sent."""
+
+
+class TransportError(TaskadeError):
+    """The request failed on the network: connect error, reset, or timeout."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """The call's deadline passed (it covers every attempt, backoff and refresh)."""
+
+
+class AuthenticationError(TaskadeError):
+    """No usable credentials, or refreshing the OAuth2 token failed."""
+
+
+class PaginationError(TaskadeError):
+    """A pager saw a cursor or page that does not advance."""
+
+
+class ProtocolError(TaskadeError):
+    """The server answered with something that is not the documented JSON."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        status: int | None = None,
+        body_excerpt: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.body_excerpt = body_excerpt
+
+
+class APIError(TaskadeError):
+    """The API answered with an error status.
+
+    Branch on ``code`` (the API's machine-readable code, e.g. ``"NOT_FOUND"``),
+    not on ``message``.
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: str | None,
+        message: str | None,
+        status_message: str | None,
+        method: str,
+        url: str,
+        body: Any = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.status_message = status_message
+        self.method = method
+        self.url = url
+        self.body = body
+        detail = f"{method} {url} -> {status}"
+        if code:
+            detail += f" {code}"
+        if message:
+            detail += f": {message}"
+        super().__init__(detail)
+
+
+class BadRequestError(APIError):
+    """400: the body or parameters were refused."""
+
+
+class UnauthorizedError(APIError, AuthenticationError):
+    """401: the token is missing, invalid or expired."""
+
+
+class PaymentRequiredError(APIError):
+    """402: the account's plan does not allow this."""
+
+
+class ForbiddenError(APIError):
+    """403: the token may not access this resource."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource (or not visible to this token)."""
+
+
+class ConflictError(APIError):
+    """409: the request conflicts with the resource's state."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` is the server's wait in seconds."""
+
+    def __init__(self, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: the server failed."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    402: PaymentRequiredError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def error_class(status: int) -> type[APIError]:
+    """The APIError subclass for an HTTP status."""
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls
+    return ServerError if status >= 500 else APIError

@@ -1,0 +1,307 @@
+"""Pagers: async iterators over the items and the pages of a list operation.
+
+A list function returns a pager at once (no ``await``): ``async for item in
+pager`` walks every page; ``pager.pages()`` yields :class:`Page` objects;
+``await pager.collect()`` returns a list. The next page is fetched while the
+current one is consumed. A cursor or page that does not advance raises
+:class:`PaginationError` instead of looping, and an error part-way carries
+``resume_from``: pass it back (``after=`` or ``page=``) to continue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from ._errors import PaginationError, ProtocolError, TaskadeError, ValidationError
+from ._request import Operation
+
+if TYPE_CHECKING:
+    from ._session import Session
+
+__all__ = ["CursorPager", "Page", "PagePager", "Pager", "SinglePager", "decode_list"]
+
+T = TypeVar("T")
+#: Turns one raw item (the server's JSON object) into its model.
+Decode = Callable[[Any], T]
+
+MAX_CURSOR_LIMIT = 1000
+#: A cursor (task id), a page number, or None for the start.
+Position = str | int | None
+
+
+@attrs.frozen(slots=True)
+class Page(Generic[T]):
+    """One page: its items, and where the next page starts (``None``: this was the last)."""
+
+    items: list[T]
+    #: The raw JSON objects the items were made from, as received.
+    raw: list[Any] = attrs.field(repr=False)
+    #: The ``after``/``before`` cursor or page number that fetched this page.
+    position: Position
+    #: What to pass to fetch the next page, or ``None``.
+    next: Position
+
+
+def decode_list(
+    payload: dict[str, Any], key: str, decode: Decode[T], where: str
+) -> tuple[list[Any], list[T]]:
+    """The raw items under ``key`` and their models, or a ProtocolError."""
+    raw = payload.get(key)
+    if not isinstance(raw, list):
+        raise ProtocolError(f"{where}: expected a list under {key!r}, got {type(raw).__name__}")
+    try:
+        return raw, [decode(item) for item in raw]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProtocolError(
+            f"{where}: an item does not have the documented shape: {exc!r}"
+        ) from exc
+
+
+class Pager(Generic[T]):
+    """Base of the pagers; subclasses say how to fetch one page and find the next."""
+
+    __slots__ = (
+        "_args",
+        "_decode",
+        "_key",
+        "_max_items",
+        "_op",
+        "_query",
+        "_session",
+        "resume_from",
+    )
+
+    def __init__(
+        self,
+        session: Session,
+        op: Operation,
+        args: tuple[str, ...],
+        query: dict[str, Any],
+        decode: Decode[T],
+        *,
+        key: str = "items",
+        max_items: int | None = None,
+    ) -> None:
+        if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
+            raise ValidationError("max_items must be a non-negative int or None")
+        session.url(op, args, None)  # refuse bad ids now, before anything is sent
+        self._session = session
+        self._op = op
+        self._args = args
+        self._query = query
+        self._decode = decode
+        self._key = key
+        self._max_items = max_items
+        #: Where the first page not yet returned starts (cursor, page number or None).
+        self.resume_from: Position = None
+
+    def _start(self) -> Position:
+        raise NotImplementedError
+
+    def _page_query(self, position: Position, want: int | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _next(self, position: Position, raw: list[Any], asked: int | None) -> Position:
+        raise NotImplementedError
+
+    async def _fetch(self, position: Position, remaining: int | None) -> Page[T]:
+        query = self._page_query(position, remaining)
+        payload = await self._session.request(self._op, self._args, query=query)
+        raw, items = decode_list(payload, self._key, self._decode, self._op.operation_id)
+        nxt = self._next(position, raw, query.get("limit"))
+        return Page(items=items, raw=raw, position=position, next=nxt)
+
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
+        """Yield pages, fetching the next while the current one is consumed."""
+        position = self._start()
+        self.resume_from = position
+        seen: set[Position] = {position}
+        remaining = self._max_items
+        if remaining == 0:
+            return
+        pending: asyncio.Future[Page[T]] | None = asyncio.ensure_future(
+            self._fetch(position, remaining)
+        )
+        try:
+            while pending is not None:
+                try:
+                    page = await pending
+                except TaskadeError as exc:
+                    exc.resume_from = position
+                    raise
+                pending = None
+                nxt = page.next
+                if remaining is not None:
+                    if len(page.items) >= remaining:
+                        page = attrs.evolve(
+                            page, items=page.items[:remaining], raw=page.raw[:remaining]
+                        )
+                        nxt = None
+                    remaining -= len(page.items)
+                if nxt is not None:
+                    if nxt in seen:
+                        error = PaginationError(
+                            f"{self._op.operation_id}: the server sent {nxt!r} again; "
+                            "the pager stopped instead of looping"
+                        )
+                        error.resume_from = nxt
+                        raise error
+                    seen.add(nxt)
+                    position = nxt
+                    pending = asyncio.ensure_future(self._fetch(nxt, remaining))
+                self.resume_from = nxt
+                yield page
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+
+    async def _items(self) -> AsyncGenerator[T, None]:
+        pages = self.pages()
+        try:
+            async for page in pages:
+                for item in page.items:
+                    yield item
+        finally:
+            await pages.aclose()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def collect(self) -> list[T]:
+        """Every item of every page, in a list."""
+        out: list[T] = []
+        async for page in self.pages():
+            out.extend(page.items)
+        return out
+
+
+class CursorPager(Pager[T]):
+    """Pages by task-id cursor: ``after`` (forwards) or ``before`` (backwards), ``limit`` <= 1000.
+
+    Forwards, the next page starts after the last item; backwards, it ends
+    before the first one. A page shorter than ``limit`` is the last.
+    """
+
+    __slots__ = ("_after", "_before", "_limit")
+
+    def __init__(
+        self,
+        session: Session,
+        op: Operation,
+        args: tuple[str, ...],
+        query: dict[str, Any],
+        decode: Decode[T],
+        *,
+        limit: int = 100,
+        after: str | None = None,
+        before: str | None = None,
+        max_items: int | None = None,
+        key: str = "items",
+    ) -> None:
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or not 1 <= limit <= MAX_CURSOR_LIMIT
+        ):
+            raise ValidationError(
+                f"limit must be an int from 1 to {MAX_CURSOR_LIMIT}, not {limit!r}"
+            )
+        if after is not None and before is not None:
+            raise ValidationError("pass after or before, not both")
+        for name, value in (("after", after), ("before", before)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ValidationError(f"{name} must be a non-empty task id")
+        super().__init__(session, op, args, query, decode, key=key, max_items=max_items)
+        self._limit = limit
+        self._after = after
+        self._before = before
+
+    def _start(self) -> Position:
+        return self._before if self._before is not None else self._after
+
+    def _page_query(self, position: Position, want: int | None) -> dict[str, Any]:
+        query = dict(self._query)
+        query["limit"] = self._limit if want is None else max(1, min(self._limit, want))
+        if position is not None:
+            query["before" if self._before is not None else "after"] = position
+        return query
+
+    def _next(self, position: Position, raw: list[Any], asked: int | None) -> Position:
+        if not raw or len(raw) < (asked or self._limit):
+            return None
+        edge = raw[0] if self._before is not None else raw[-1]
+        cursor = edge.get("id") if isinstance(edge, dict) else None
+        if not isinstance(cursor, str) or not cursor:
+            raise ProtocolError(f"{self._op.operation_id}: the last item of a page has no id")
+        return cursor
+
+
+class PagePager(Pager[T]):
+    """Pages by number (``page`` from 1, ``limit``); a page shorter than ``limit`` is the last."""
+
+    __slots__ = ("_limit", "_page", "_previous")
+
+    def __init__(
+        self,
+        session: Session,
+        op: Operation,
+        args: tuple[str, ...],
+        query: dict[str, Any],
+        decode: Decode[T],
+        *,
+        limit: int = 100,
+        page: int = 1,
+        max_items: int | None = None,
+        key: str = "items",
+    ) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValidationError(f"limit must be a positive int, not {limit!r}")
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise ValidationError(f"page must be an int from 1, not {page!r}")
+        super().__init__(session, op, args, query, decode, key=key, max_items=max_items)
+        self._limit = limit
+        self._page = page
+        self._previous: list[Any] | None = None
+
+    def _start(self) -> Position:
+        self._previous = None
+        return self._page
+
+    def _page_query(self, position: Position, want: int | None) -> dict[str, Any]:
+        return {**self._query, "page": position, "limit": self._limit}
+
+    def _next(self, position: Position, raw: list[Any], asked: int | None) -> Position:
+        if len(raw) < self._limit or not raw:
+            return None
+        # A server that ignores ``page`` sends the same page again: stop, do not loop.
+        if raw == self._previous:
+            error = PaginationError(
+                f"{self._op.operation_id}: page {position} repeats the page before it"
+            )
+            error.resume_from = position
+            raise error
+        self._previous = raw
+        assert isinstance(position, int)
+        return position + 1
+
+
+class SinglePager(Pager[T]):
+    """A list the API returns whole, behind the same interface as the paged ones."""
+
+    __slots__ = ()
+
+    def _start(self) -> Position:
+        return None
+
+    def _page_query(self, position: Position, want: int | None) -> dict[str, Any]:
+        return dict(self._query)
+
+    def _next(self, position: Position, raw: list[Any], asked: int | None) -> Position:
+        return None

@@ -1,0 +1,189 @@
+"""Pure request building and response decoding: no I/O, no event loop.
+
+An :class:`Operation` is built once per endpoint at import time (by the
+generated ``api`` modules); rendering its path for given ids is a join of
+pre-split pieces and one ``quote`` per id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+import attrs
+
+from ._errors import APIError, ProtocolError, RateLimitError, ValidationError, error_class
+from ._retry import parse_retry_after
+
+__all__ = [
+    "Operation",
+    "decode_error",
+    "decode_json",
+    "encode_query",
+    "encode_segment",
+]
+
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+#: Methods that may be repeated without changing the outcome (RFC 9110 9.2.2).
+_IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_BODY_EXCERPT: Final = 200
+
+
+def encode_segment(value: str, name: str) -> str:
+    """Percent-encode one id as exactly one path segment, or refuse it.
+
+    ``/``, ``?``, ``#`` and ``%`` are encoded, so an id can never reach another
+    endpoint. The empty id and the dot segments ``.`` and ``..`` (which URL
+    parsers collapse even when percent-encoded) are refused.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a str, not {type(value).__name__}")
+    if value in ("", ".", ".."):
+        raise ValidationError(f"{name} must be a non-empty id other than '.' and '..'")
+    return quote(value, safe="")
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def encode_query(query: Mapping[str, Any]) -> str:
+    """``a=1&b=x%2Fy`` from wire names to values; ``None`` values are left out."""
+    return "&".join(
+        f"{quote(key, safe='')}={quote(_query_value(value), safe='')}"
+        for key, value in query.items()
+        if value is not None
+    )
+
+
+@attrs.frozen(slots=True)
+class Operation:
+    """One endpoint of the API: its method, path template and retry safety.
+
+    ``path`` is the spec's template (``/projects/{projectId}/tasks/{taskId}``),
+    relative to the session's base URL.
+    """
+
+    operation_id: str
+    method: str
+    path: str
+    #: The template split around its parameters: literal, param, literal, ...
+    _pieces: tuple[str, ...] = attrs.field(init=False, repr=False)
+    _params: tuple[str, ...] = attrs.field(init=False, repr=False)
+    idempotent: bool = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        parts = _PARAM.split(self.path)
+        object.__setattr__(self, "_pieces", tuple(parts[0::2]))
+        object.__setattr__(self, "_params", tuple(parts[1::2]))
+        object.__setattr__(self, "idempotent", self.method in _IDEMPOTENT)
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        """Names of the path parameters, in path order."""
+        return self._params
+
+    def render(self, args: tuple[str, ...]) -> str:
+        """The encoded path for these ids; raises ValidationError for a bad id."""
+        params = self._params
+        if len(args) != len(params):
+            raise ValidationError(
+                f"{self.operation_id} takes {len(params)} path arguments, got {len(args)}"
+            )
+        pieces = self._pieces
+        if not params:
+            return pieces[0]
+        out = [pieces[0]]
+        for i, arg in enumerate(args):
+            out.append(encode_segment(arg, params[i]))
+            out.append(pieces[i + 1])
+        return "".join(out)
+
+
+def _excerpt(body: bytes) -> str:
+    return body[:_BODY_EXCERPT].decode("utf-8", "replace")
+
+
+def decode_json(
+    body: bytes, *, status: int, content_type: str, method: str, url: str
+) -> dict[str, Any]:
+    """Decode a 2xx body: a JSON object with ``ok: true``, or a ProtocolError."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        what = "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
+        raise ProtocolError(
+            f"{method} {url} -> {status}: expected a JSON object, got {what}",
+            method=method,
+            url=url,
+            status=status,
+            body_excerpt=_excerpt(body),
+        ) from None
+    if not isinstance(payload, dict):
+        raise ProtocolError(
+            f"{method} {url} -> {status}: expected a JSON object, got {type(payload).__name__}",
+            method=method,
+            url=url,
+            status=status,
+            body_excerpt=_excerpt(body),
+        )
+    if payload.get("ok") is not True:
+        said = ""
+        if payload.get("ok") is False:
+            said = f" ({payload.get('code')}: {payload.get('message')})"
+        raise ProtocolError(
+            f'{method} {url} -> {status}: success status without "ok": true{said}',
+            method=method,
+            url=url,
+            status=status,
+            body_excerpt=_excerpt(body),
+        )
+    return payload
+
+
+def decode_error(
+    status: int,
+    body: bytes,
+    content_type: str,
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    payload: Any = None,
+) -> APIError:
+    """The typed error for an error response (any status, any body)."""
+    if payload is None:
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            payload = None
+    fields: dict[str, Any] = payload if isinstance(payload, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = fields.get(key)
+        return value if isinstance(value, str) else None
+
+    message = text("message")
+    if message is None and not fields and body:
+        message = f"non-JSON error body ({content_type or 'no type'}): {_excerpt(body)!r}"
+    cls = error_class(status)
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "code": text("code"),
+        "message": message,
+        "status_message": text("statusMessage"),
+        "method": method,
+        "url": url,
+        "body": payload,
+    }
+    if cls is RateLimitError:
+        retry_after = parse_retry_after(headers.get("Retry-After") if headers else None)
+        return RateLimitError(retry_after=retry_after, **kwargs)
+    return cls(**kwargs)

@@ -1,0 +1,460 @@
+"""``Session``: the one request path every API call goes through.
+
+This is the only module that sends requests with aiohttp. Request building,
+decoding, error mapping and retry decisions are pure functions elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import os
+import platform
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Final, Literal, overload
+
+import aiohttp
+from yarl import URL
+
+from ._auth import DEFAULT_TOKEN_URL as _TOKEN_URL
+from ._auth import Auth, BearerToken, TokenSet, parse_token_response
+from ._body import BodySource, RawBody
+from ._download import Download
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    ProtocolError,
+    RequestTimeoutError,
+    TransportError,
+    ValidationError,
+)
+from ._request import Operation, decode_error, decode_json, encode_query
+from ._retry import RetryPolicy, parse_retry_after
+from ._throttle import Throttle
+from ._version import __version__
+
+__all__ = ["DEFAULT_BASE_URL", "Session", "exchange_code"]
+
+DEFAULT_BASE_URL: Final = URL("https://www.taskade.com/api/v1")
+_log = logging.getLogger("taskade_async")
+_MAX_ERROR_BODY: Final = 64 * 1024
+_MAX_REDIRECTS: Final = 5
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_JSON_HEADERS: Final = {"Content-Type": "application/json"}
+_NO_BODY: Final[Any] = object()
+#: Failures that happen before the request reached the server.
+_NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: URL | str) -> URL:
+    url = URL(str(base_url))
+    if not url.is_absolute() or url.scheme not in ("http", "https"):
+        raise ValidationError(f"base_url must be an absolute http(s) URL, not {base_url!s}")
+    if url.scheme != "https" and not _is_loopback(url.host):
+        raise ValidationError("base_url must use https (plain http is allowed for loopback only)")
+    if url.query_string or url.fragment:
+        raise ValidationError("base_url must not have a query or fragment")
+    return url.with_path(url.path.rstrip("/"))
+
+
+def _same_origin(a: URL, b: URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+class Session:
+    """A connection to the Taskade API; use as ``async with Session(...) as s``.
+
+    Credentials: ``token`` (a personal access token), or ``auth`` (e.g.
+    :class:`OAuth2`), or else the ``TASKADE_TOKEN`` environment variable.
+
+    ``deadline`` bounds each call, every attempt, backoff and refresh included.
+    ``rate_limit`` (requests per second) paces the whole session; a 429 pauses
+    the whole session until ``Retry-After`` has passed. Pass ``http`` to reuse
+    your own ``aiohttp.ClientSession`` (it is not closed by us).
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        auth: Auth | None = None,
+        base_url: URL | str = DEFAULT_BASE_URL,
+        http: aiohttp.ClientSession | None = None,
+        deadline: float = 300.0,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_connections: int = 64,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = None,
+        rate_burst: int = 1,
+        user_agent: str | None = None,
+    ) -> None:
+        if token is not None and auth is not None:
+            raise ValidationError("pass token or auth, not both")
+        if auth is None:
+            token = token if token is not None else os.environ.get("TASKADE_TOKEN")
+            if not token:
+                raise AuthenticationError(
+                    "no credentials: pass token= or auth=, or set TASKADE_TOKEN"
+                )
+            auth = BearerToken(token)
+        if deadline <= 0:
+            raise ValidationError("deadline must be positive")
+        self._auth = auth
+        self.base_url = _check_base_url(base_url)
+        self._base = str(self.base_url)
+        self._http = http
+        self._owns_http = http is None
+        self._deadline = deadline
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=connect_timeout, sock_read=read_timeout
+        )
+        self._max_connections = max_connections
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.throttle = Throttle(rate_limit, burst=rate_burst)
+        ua = user_agent or (
+            f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} "
+            f"python/{platform.python_version()}"
+        )
+        self._headers: Final = {"User-Agent": ua, "Accept": "application/json"}
+        #: Counters for monitoring: requests sent, retries, 429s seen.
+        self.stats: dict[str, int] = {"requests": 0, "retries": 0, "rate_limited": 0}
+
+    def __repr__(self) -> str:
+        return f"<Session {self._base} auth={self._auth!r}>"
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def __aenter__(self) -> Session:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        """Create the HTTP client (``async with`` does this for you)."""
+        if self._http is None:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0)
+            self._http = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, raise_for_status=False
+            )
+            self._owns_http = True
+
+    async def close(self) -> None:
+        """Close the HTTP client if this session created it."""
+        http, self._http = self._http, None
+        if http is not None and self._owns_http:
+            await http.close()
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            raise RuntimeError("the session is not open: use 'async with Session(...)'")
+        return self._http
+
+    # -- the request path ----------------------------------------------------------
+
+    def url(self, op: Operation, args: tuple[str, ...], query: Mapping[str, Any] | None) -> URL:
+        """The full URL of ``op`` for these ids and query (raises ValidationError)."""
+        path = self._base + op.render(args)
+        if query:
+            qs = encode_query(query)
+            if qs:
+                path = f"{path}?{qs}"
+        return URL(path, encoded=True)
+
+    @overload
+    async def request(
+        self,
+        op: Operation,
+        args: tuple[str, ...] = (),
+        *,
+        query: Mapping[str, Any] | None = None,
+        json: Any = _NO_BODY,
+        data: RawBody | None = None,
+        content_type: str | None = None,
+        deadline: float | None = None,
+        stream: Literal[False] = False,
+    ) -> dict[str, Any]: ...
+
+    @overload
+    async def request(
+        self,
+        op: Operation,
+        args: tuple[str, ...] = (),
+        *,
+        query: Mapping[str, Any] | None = None,
+        json: Any = _NO_BODY,
+        data: RawBody | None = None,
+        content_type: str | None = None,
+        deadline: float | None = None,
+        stream: Literal[True],
+    ) -> Download: ...
+
+    async def request(
+        self,
+        op: Operation,
+        args: tuple[str, ...] = (),
+        *,
+        query: Mapping[str, Any] | None = None,
+        json: Any = _NO_BODY,
+        data: RawBody | None = None,
+        content_type: str | None = None,
+        deadline: float | None = None,
+        stream: bool = False,
+    ) -> dict[str, Any] | Download:
+        """Send ``op`` and return its decoded JSON object (or a Download with ``stream``).
+
+        ``json`` is a JSON body; ``data`` a raw body (streamed) with its
+        ``content_type``. With neither, no body at all is sent.
+        """
+        url = self.url(op, args, query)
+        headers = dict(self._headers)
+        body: bytes | BodySource | None = None
+        if json is not _NO_BODY:
+            if data is not None:
+                raise ValidationError("pass json or data, not both")
+            body = _dumps(json)
+            headers.update(_JSON_HEADERS)
+        elif data is not None:
+            body = BodySource(data)
+            headers["Content-Type"] = content_type or "application/octet-stream"
+        try:
+            async with asyncio.timeout(deadline or self._deadline):
+                return await self._send(op, url, headers, body, stream)
+        except TimeoutError as exc:
+            if isinstance(exc, TransportError):
+                raise
+            raise RequestTimeoutError(
+                f"{op.method} {url.path}: no answer within the call's deadline",
+                method=op.method,
+                url=url.path,
+            ) from None
+
+    async def _send(
+        self,
+        op: Operation,
+        url: URL,
+        headers: dict[str, str],
+        body: bytes | BodySource | None,
+        stream: bool,
+    ) -> dict[str, Any] | Download:
+        http = self._client()
+        method = op.method
+        retry = self.retry
+        debug = _log.isEnabledFor(logging.DEBUG)
+        one_shot = isinstance(body, BodySource) and not body.replayable
+        attempt = 0
+        renewed = False
+        while True:
+            attempt += 1
+            await self.throttle.acquire()
+            authorization = await self._auth.authorization(self._post_form)
+            headers["Authorization"] = authorization
+            started = time.monotonic()
+            self.stats["requests"] += 1
+            try:
+                response = await self._exchange(http, method, url, headers, body)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                sent = not isinstance(exc, _NOT_SENT)
+                if debug:
+                    _log.debug("%s %s failed: %r (attempt %d)", method, url.path, exc, attempt)
+                may_retry = not (one_shot and sent) and retry.should_retry_transport(
+                    idempotent=op.idempotent, sent=sent, attempt=attempt
+                )
+                if not may_retry:
+                    raise _transport_error(exc, method, url) from exc
+                await self._backoff(attempt, None)
+                continue
+            status = response.status
+            if debug:
+                _log.debug(
+                    "%s %s -> %d (attempt %d, %.1f ms)",
+                    method,
+                    url.path,
+                    status,
+                    attempt,
+                    (time.monotonic() - started) * 1000,
+                )
+            if status < 300:
+                self.throttle.success()
+                if stream:
+                    return Download(response)
+                try:
+                    raw = await response.read()
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    response.release()
+                    if retry.should_retry_transport(
+                        idempotent=op.idempotent, sent=True, attempt=attempt
+                    ):
+                        await self._backoff(attempt, None)
+                        continue
+                    raise _transport_error(exc, method, url) from exc
+                finally:
+                    response.release()
+                return decode_json(
+                    raw,
+                    status=status,
+                    content_type=response.content_type,
+                    method=method,
+                    url=url.path,
+                )
+            # An error: read a bounded excerpt, release the connection, decide.
+            try:
+                raw = await response.content.read(_MAX_ERROR_BODY)
+            except (aiohttp.ClientError, TimeoutError):
+                raw = b""
+            finally:
+                response.release()
+            if status == 401 and not renewed:
+                renewed = True
+                if await self._auth.unauthorized(self._post_form, authorization):
+                    continue
+            error = decode_error(
+                status,
+                raw,
+                response.content_type,
+                method=method,
+                url=url.path,
+                headers=response.headers,
+            )
+            if status == 429:
+                self.stats["rate_limited"] += 1
+            if one_shot or not retry.should_retry_status(
+                status, idempotent=op.idempotent, attempt=attempt
+            ):
+                raise error
+            await self._backoff(attempt, error, response.headers.get("Retry-After"))
+
+    async def _exchange(
+        self,
+        http: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        headers: dict[str, str],
+        body: bytes | BodySource | None,
+    ) -> aiohttp.ClientResponse:
+        """One attempt: send, and follow redirects by hand.
+
+        The bearer token is dropped as soon as a redirect leaves the base
+        URL's origin (e.g. a download redirected to file storage).
+        """
+        if isinstance(body, BodySource):
+            with body.open() as payload:
+                response = await http.request(
+                    method, url, data=payload, headers=headers, allow_redirects=False
+                )
+        else:
+            response = await http.request(
+                method, url, data=body, headers=headers, allow_redirects=False
+            )
+        hops = 0
+        while response.status in _REDIRECTS and method == "GET":
+            location = response.headers.get("Location")
+            response.release()
+            if not location or hops >= _MAX_REDIRECTS:
+                raise ProtocolError(
+                    f"GET {url.path}: too many redirects or no Location",
+                    method=method,
+                    url=url.path,
+                    status=response.status,
+                )
+            hops += 1
+            target = response.url.join(URL(location))
+            if not _same_origin(target, self.base_url):
+                headers = {k: v for k, v in headers.items() if k != "Authorization"}
+            response = await http.get(target, headers=headers, allow_redirects=False)
+        return response
+
+    async def _backoff(
+        self, attempt: int, error: APIError | None, retry_after_header: str | None = None
+    ) -> None:
+        retry_after = parse_retry_after(retry_after_header)
+        if retry_after is not None and error is not None:
+            if retry_after > self.retry.max_retry_after:
+                raise error
+            if error.status == 429:
+                self.throttle.pause(retry_after)
+        wait = self.retry.backoff(attempt, retry_after)
+        self.stats["retries"] += 1
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug("retrying in %.2f s (attempt %d failed)", wait, attempt)
+        await asyncio.sleep(wait)
+
+    async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
+        """POST a form to an OAuth2 token endpoint, without the auth layer."""
+        return await _post_form(self._client(), url, form)
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _transport_error(exc: BaseException, method: str, url: URL) -> TransportError:
+    what = type(exc).__name__
+    if isinstance(exc, TimeoutError):
+        return RequestTimeoutError(
+            f"{method} {url.path}: timed out ({what})", method=method, url=url.path
+        )
+    return TransportError(f"{method} {url.path}: {what}: {exc}", method=method, url=url.path)
+
+
+async def _post_form(
+    http: aiohttp.ClientSession, url: URL, form: dict[str, str]
+) -> tuple[int, bytes]:
+    try:
+        async with http.post(url, data=form, headers={"Accept": "application/json"}) as resp:
+            return resp.status, await resp.read()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise AuthenticationError(
+            f"token endpoint {url.host} unreachable: {type(exc).__name__}"
+        ) from exc
+
+
+async def exchange_code(
+    code: str,
+    *,
+    code_verifier: str,
+    redirect_uri: str,
+    client_id: str,
+    client_secret: str | None = None,
+    token_url: URL | str = _TOKEN_URL,
+    http: aiohttp.ClientSession | None = None,
+) -> TokenSet:
+    """Trade an authorization code (PKCE) for tokens at the token endpoint."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "code_verifier": code_verifier,
+        "redirect_uri": redirect_uri,
+        "client_id": client_id,
+    }
+    if client_secret is not None:
+        form["client_secret"] = client_secret
+    url = URL(str(token_url))
+    if http is not None:
+        status, body = await _post_form(http, url, form)
+    else:
+        async with aiohttp.ClientSession() as own:
+            status, body = await _post_form(own, url, form)
+    return parse_token_response(status, body)
