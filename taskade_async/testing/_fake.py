@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 from aiohttp import web
@@ -130,6 +130,11 @@ class FakeTaskade:
         return self._server.oauth.register(
             redirect_uris, client_id=client_id, confidential=confidential
         )
+
+    @property
+    def oauth_clients(self) -> Mapping[str, OAuthClient]:
+        """The registered OAuth2 clients by client id (also those registered over HTTP)."""
+        return MappingProxyType(self._server.oauth.clients)
 
     def add_token(self, token: str | None = None) -> str:
         """Accept one more personal token (made up if not given); return it."""

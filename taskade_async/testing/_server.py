@@ -103,6 +103,10 @@ def _content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+#: Faults that let the request be carried out and then spoil its answer.
+_AFTER: Final = frozenset({FaultKind.RESET_MID_BODY, FaultKind.TRUNCATED_JSON})
+
+
 class _Router:
     """Finds the operation for a method and a raw path below /api/v1."""
 
@@ -227,7 +231,7 @@ class Server:
             if isinstance(response, web.Response) and response.content_type == "application/json":
                 body_bytes = response.body
                 record.response = body_bytes if isinstance(body_bytes, bytes) else None
-        if fault is not None:
+        if fault is not None and fault.kind in _AFTER:
             return await self._fault_after(request, fault, response)
         return response
 

@@ -83,7 +83,7 @@ async def test_project_get_complete_restore(api: Api, taskade_fake: FakeTaskade)
     assert body["item"]["id"] == project.id
     assert project.completed
     await api.ok("POST", f"/projects/{project.id}/restore")
-    assert not project.completed
+    assert taskade_fake.project(project.id).completed is False
     await api.error("GET", "/projects/unknown", 404)
 
 
