@@ -8,7 +8,7 @@ import io
 import json
 import mimetypes
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from ._call import Binary, Call, Reply, handles
@@ -16,7 +16,7 @@ from ._handlers_agents import new_agent
 from ._paging import page_slice
 from ._problems import ApiProblem
 from ._schemas import AGENT_DATA, BODIES
-from ._state import Media, Project, Space, State, Template
+from ._state import Media, Project, Space, State, TaskSpec, Template
 from ._tree import Task
 from ._validate import SchemaError, validate
 
@@ -123,6 +123,16 @@ def _task_json(task: Task) -> dict[str, Any]:
     return item
 
 
+def _outline_json(outline: Sequence[TaskSpec]) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    for spec in outline:
+        if isinstance(spec, str):
+            result.append({"text": spec})
+        else:
+            result.append({"text": spec[0], "children": _outline_json(spec[1])})
+    return result
+
+
 def _spaces_of(state: State, space: Space) -> set[str]:
     if not space.is_workspace:
         return {space.id}
@@ -152,7 +162,7 @@ def export_bundle(state: State, space: Space, with_bytes: bool) -> dict[str, Any
             items[template.id] = {
                 "type": "space-bundle-template-item",
                 "name": template.name,
-                "tasks": template.tasks,
+                "tasks": _outline_json(template.tasks),
             }
     for media in state.medias.values():
         if media.space_id in inside:
@@ -226,8 +236,6 @@ def _template_outline(raw: list[Any]) -> list[Any]:
     for item in raw:
         if isinstance(item, str):
             result.append(item)
-        elif isinstance(item, list) and len(item) == 2 and isinstance(item[0], str):
-            result.append((item[0], _template_outline(_outline(item[1], "children"))))
         elif isinstance(item, dict) and isinstance(item.get("text"), str):
             children = _template_outline(_outline(item.get("children", []), "children"))
             result.append((item["text"], children) if children else item["text"])
