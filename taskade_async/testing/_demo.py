@@ -112,7 +112,6 @@ def build_demo(fake: FakeTaskade, seed: int = 0) -> None:
     """Fill ``fake`` with the demo account for ``seed``."""
     rng = random.Random(seed)
     fake.state.ids.reseed(seed)
-    project_number = 0
     for ws_index, (ws_name, folder_names) in enumerate(_WORKSPACES):
         workspace = fake.add_workspace(ws_name)
         people = _PEOPLE[ws_index : ws_index + 5 + ws_index]
@@ -128,9 +127,10 @@ def build_demo(fake: FakeTaskade, seed: int = 0) -> None:
         # 16 projects per workspace, spread over its spaces.
         for i in range(16):
             space = spaces[i % len(spaces)]
-            name = f"{_PROJECTS[i]}"
             size = rng.randint(200, 1500)
-            project = fake.add_project(space, name, task_count=size, seed=rng.randrange(2**32))
+            project = fake.add_project(
+                space, _PROJECTS[i], task_count=size, seed=rng.randrange(2**32)
+            )
             for data in _fields():
                 fake.add_field(project, data)
             _decorate(project, fake.tasks(project), rng)
@@ -138,7 +138,6 @@ def build_demo(fake: FakeTaskade, seed: int = 0) -> None:
                 project.completed = True
             if i % 5 == 0:
                 fake.state.mark_viewed(project)
-            project_number += 1
         for space in spaces[:3]:
             for kind in ("Research assistant", "Standup writer"):
                 agent = fake.add_agent(

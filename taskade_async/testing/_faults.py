@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import fnmatch
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -39,7 +38,7 @@ class Fault:
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
-        """True if ``method`` and ``path`` (from the root, e.g. /api/v1/...) match."""
+        """True if ``method`` and the decoded ``path`` (from the root: /api/v1/...) match."""
         return (self.method == "*" or self.method == method) and fnmatch.fnmatchcase(
             path, self.path
         )
@@ -50,34 +49,28 @@ class FaultQueue:
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
-        self._lock = threading.Lock()
 
     def add(self, fault: Fault) -> Fault:
         """Activate ``fault``."""
         if fault.remaining < 1:
             raise ValueError("a fault must apply to at least one request")
-        with self._lock:
-            self._faults.append(fault)
+        self._faults.append(fault)
         return fault
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first fault matching this request, counted as used, or None."""
-        if not self._faults:
-            return None
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path):
-                    fault.remaining -= 1
-                    fault.hits += 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
+        for fault in self._faults:
+            if fault.matches(method, path):
+                fault.remaining -= 1
+                fault.hits += 1
+                if fault.remaining == 0:
+                    self._faults.remove(fault)
+                return fault
         return None
 
     def clear(self) -> None:
         """Drop every pending fault."""
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def __iter__(self) -> Iterator[Fault]:
         return iter(list(self._faults))

@@ -7,7 +7,7 @@ from typing import Any
 from ._call import Call, Reply, handles
 from ._problems import ApiProblem, not_found
 from ._state import Project
-from ._tree import Task, TreeError
+from ._tree import ROOT_PLACEMENTS, Task, TreeError
 
 
 def _project_task(call: Call) -> tuple[Project, Task]:
@@ -28,35 +28,28 @@ def task_get(call: Call) -> Reply:
 def task_create(call: Call) -> Reply:
     project = call.state.project(call.args["projectId"])
     specs: list[dict[str, Any]] = call.body["tasks"]
-    # Check every item before changing anything, so a bad item creates nothing.
     tree = project.tree
+    # Check every item before changing anything, so a bad item creates nothing. New ids
+    # are made here, so an item can only refer to a task that exists already.
+    references: list[Task | None] = []
     for i, spec in enumerate(specs):
         reference_id = spec.get("taskId")
-        if reference_id is None and spec["placement"] not in ("afterbegin", "beforeend"):
-            raise ApiProblem(
-                400,
-                f"tasks[{i}].placement {spec['placement']!r} needs a taskId; at the project "
-                "root only 'afterbegin' and 'beforeend' are valid",
-            )
-    created: list[Task] = []
-    for spec in specs:
-        reference_id = spec.get("taskId")
-        reference = None
-        if reference_id is not None:
-            reference = tree.by_id.get(reference_id)
-            if reference is None:
-                # Undo this call's tasks so the request has no partial effect.
-                for task in reversed(created):
-                    if task.id in tree.by_id:
-                        tree.remove(task)
-                raise not_found("Task", reference_id)
+        if reference_id is None:
+            if spec["placement"] not in ROOT_PLACEMENTS:
+                raise ApiProblem(
+                    400,
+                    f"tasks[{i}].placement {spec['placement']!r} needs a taskId; at the "
+                    "project root only 'afterbegin' and 'beforeend' are valid",
+                )
+            references.append(None)
+        else:
+            references.append(project.task(reference_id))
+    created = []
+    for spec, reference in zip(specs, references, strict=True):
         task = call.state.new_task(spec["content"])
-        try:
-            tree.insert(task, reference, spec["placement"])
-        except TreeError as exc:  # pragma: no cover - placements are checked above
-            raise ApiProblem(400, str(exc)) from exc
-        created.append(task)
-    return {"ok": True, "item": [task.to_json() for task in created]}
+        tree.insert(task, reference, spec["placement"])
+        created.append(task.to_json())
+    return {"ok": True, "item": created}
 
 
 @handles("taskPut")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-__all__ = ["ApiProblem", "not_found"]
+__all__ = ["ApiProblem", "NotFound", "not_found"]
 
 
 class ApiProblem(Exception):
@@ -28,6 +28,13 @@ class ApiProblem(Exception):
         }
 
 
-def not_found(kind: str, ident: str) -> ApiProblem:
+class NotFound(ApiProblem, KeyError):
+    """A 404 for an unknown id; also a KeyError for callers of the Python builders."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def not_found(kind: str, ident: str) -> NotFound:
     """A 404 for an unknown id of the given kind."""
-    return ApiProblem(404, f"{kind} {ident!r} not found")
+    return NotFound(404, f"{kind} {ident!r} not found")

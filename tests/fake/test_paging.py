@@ -37,12 +37,15 @@ async def test_default_limit_is_100(api: Api, taskade_fake: FakeTaskade) -> None
 
 
 async def test_a_page_sees_changes_made_between_pages(api: Api, taskade_fake: FakeTaskade) -> None:
-    """The cached order is rebuilt after a change, so the next page reflects it."""
+    """The order is cached across reads and rebuilt after a change, as the next page shows."""
     ws = taskade_fake.add_workspace("Acme")
     project = taskade_fake.add_project(ws, "Plan", tasks=["A", "B", "C"])
     a, b, _ = taskade_fake.tasks(project)
     path = f"/projects/{project.id}/tasks"
     await api.ok("GET", path, params={"limit": "1"})
+    cached = project.tree.order()[0]
+    await api.ok("GET", path, params={"after": a.id, "limit": "1"})
+    assert project.tree.order()[0] is cached  # reading never rebuilds the order
     await api.ok(
         "POST",
         f"{path}/",
