@@ -10,6 +10,7 @@ The spec's known defects are handled here (see ERRATA in the project brief):
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -108,6 +109,7 @@ class SchemaLoader:
         return result
 
 
+@functools.cache
 def load() -> SchemaLoader | None:
     """The loader for the spec file, or None if the file is absent."""
     path = spec_path()

@@ -14,6 +14,8 @@ from multidict import CIMultiDictProxy
 
 from taskade_async.testing import FakeTaskade
 
+from . import _conformance
+
 
 @attrs.frozen
 class Reply:
@@ -73,6 +75,19 @@ class Api:
         assert body["ok"] is False
         assert set(body) == {"ok", "message", "code", "statusMessage"}
         return body
+
+
+@pytest_asyncio.fixture
+async def taskade_fake(taskade_fake: FakeTaskade) -> AsyncIterator[FakeTaskade]:
+    """The plugin's fake; after the test, every API JSON body it served is checked.
+
+    Each 2xx and 4xx body of a routed operation must validate against the
+    official spec's response schema (when the spec file is present).
+    """
+    yield taskade_fake
+    if _conformance.spec_available():
+        found, _ = _conformance.problems(taskade_fake.requests)
+        assert found == [], "bodies that break the spec:\n" + "\n".join(found)
 
 
 @pytest_asyncio.fixture
