@@ -199,64 +199,71 @@ def bundle_export_zip(call: Call) -> Reply:
     return Binary(buffer.getvalue(), content_type, f"bundle-{space.id}.{extension}")
 
 
-def _outline(raw: Any, where: str) -> list[dict[str, Any]]:
+def _check_tasks(raw: Any, where: str) -> None:
+    """Refuse (400) a bundle task list that is not texts or ``{"text", "children"...}`` objects."""
     if not isinstance(raw, list):
         raise ApiProblem(400, f"{where} must be a list of tasks")
     for i, item in enumerate(raw):
-        if not isinstance(item, dict) and not isinstance(item, str):
-            raise ApiProblem(400, f"{where}[{i}] must be a task object")
-    return raw
+        at = f"{where}[{i}]"
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise ApiProblem(400, f"{at} must be a text or an object with a string 'text'")
+        note = item.get("note")
+        if note is not None and not (isinstance(note, dict) and isinstance(note.get("value"), str)):
+            raise ApiProblem(400, f"{at}.note must be an object with a string 'value'")
+        _check_tasks(item.get("children", []), f"{at}.children")
 
 
-def _add_tasks(state: State, project: Project, raw: list[Any], where: str) -> None:
-    work: list[tuple[Task | None, Any, str]] = [
-        (None, item, f"{where}[{i}]") for i, item in reversed(list(enumerate(raw)))
-    ]
+def _add_tasks(state: State, project: Project, raw: list[Any]) -> None:
+    """Append checked bundle tasks to ``project``, parents before children."""
+    work: list[tuple[Task | None, Any]] = [(None, item) for item in reversed(raw)]
     while work:
-        parent, item, at = work.pop()
+        parent, item = work.pop()
         if isinstance(item, str):
             item = {"text": item}
-        text = item.get("text") if isinstance(item, dict) else None
-        if not isinstance(text, str):
-            raise ApiProblem(400, f"{at}.text must be a string")
-        task = state.new_task(text)
-        task.completed = bool(item.get("completed", False))
+        task = state.new_task(item["text"])
+        task.completed = item.get("completed") is True
         note = item.get("note")
-        if isinstance(note, dict) and isinstance(note.get("value"), str):
+        if note is not None:
             task.note = {"type": str(note.get("type", "text/plain")), "value": note["value"]}
         project.tree.append_bulk(task, parent)
-        children = _outline(item.get("children", []), f"{at}.children")
-        work.extend(
-            (task, child, f"{at}.children[{i}]") for i, child in reversed(list(enumerate(children)))
-        )
+        work.extend((task, child) for child in reversed(item.get("children", [])))
 
 
-def _template_outline(raw: list[Any]) -> list[Any]:
-    result: list[Any] = []
+def _template_outline(raw: list[Any]) -> list[TaskSpec]:
+    """A checked bundle task list as a template outline."""
+    result: list[TaskSpec] = []
     for item in raw:
         if isinstance(item, str):
             result.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("text"), str):
-            children = _template_outline(_outline(item.get("children", []), "children"))
-            result.append((item["text"], children) if children else item["text"])
         else:
-            raise ApiProblem(400, "template tasks must be texts or task objects")
+            children = _template_outline(item.get("children", []))
+            result.append((item["text"], children) if children else item["text"])
     return result
+
+
+def _name(item: dict[str, Any], fallback: str) -> str:
+    name = item.get("name")
+    return name if isinstance(name, str) and name else fallback
 
 
 def import_bundle(
     state: State, workspace: Space, bundle: dict[str, Any], files: dict[str, bytes] | None
 ) -> dict[str, Any]:
-    """Create what ``bundle`` holds in ``workspace``; the installation summary."""
+    """Create what ``bundle`` holds in ``workspace``; the installation summary.
+
+    Everything is checked first, so a bad bundle installs nothing.
+    """
     counts = dict.fromkeys(("project", "flow", "agent", "template", "media", "app"), 0)
-    # Check everything first so a bad bundle installs nothing.
-    plans: list[tuple[str, str, dict[str, Any]]] = []
+    plans: list[tuple[str, str, dict[str, Any], bytes]] = []
     for key, item in bundle["items"].items():
         kind = str(item["type"]).removeprefix("space-bundle-").removesuffix("-item")
         if kind not in counts:
             raise ApiProblem(400, f"items.{key}.type {item['type']!r} is not a bundle item type")
+        content = b""
         if kind in ("project", "template"):
-            _outline(item.get("tasks", []), f"items.{key}.tasks")
+            _check_tasks(item.get("tasks", []), f"items.{key}.tasks")
         elif kind == "agent":
             try:
                 validate(AGENT_DATA, item.get("data", {"commands": []}), f"items.{key}.data")
@@ -264,32 +271,27 @@ def import_bundle(
                 raise ApiProblem(400, str(exc)) from exc
         elif kind == "media":
             content = _media_bytes(item, key, files)
-            item = {**item, "_bytes": content}
-        plans.append((kind, key, item))
-    for kind, key, item in plans:
-        name = item.get("name")
-        name = name if isinstance(name, str) and name else f"Imported {kind} {key}"
+        plans.append((kind, key, item, content))
+    for kind, key, item, content in plans:
+        name = _name(item, f"Imported {kind} {key}")
         if kind == "project":
-            project = state.add_project(workspace, name)
-            _add_tasks(state, project, item.get("tasks", []), f"items.{key}.tasks")
+            _add_tasks(state, state.add_project(workspace, name), item.get("tasks", []))
         elif kind == "template":
-            template = Template(
-                state.ids.new(), name, workspace.id, _template_outline(item.get("tasks", []))
-            )
+            outline = _template_outline(item.get("tasks", []))
+            template = Template(state.ids.new(), name, workspace.id, outline)
             state.templates[template.id] = template
         elif kind == "agent":
             new_agent(state, workspace, name, item.get("data", {"commands": []}))
         elif kind == "media":
-            filename = item.get("filename")
-            filename = filename if isinstance(filename, str) and filename else key
             content_type = item.get("contentType")
             add_media(
                 state,
                 workspace,
-                filename,
-                item["_bytes"],
+                _name({"name": item.get("filename")}, key),
+                content,
                 content_type if isinstance(content_type, str) else None,
             )
+        # Flows and apps are counted but not modelled by the fake.
         counts[kind] += 1
     return {
         "id": state.ids.new(),

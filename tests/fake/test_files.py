@@ -119,6 +119,33 @@ async def test_bundle_json_round_trip(api: Api, taskade_fake: FakeTaskade) -> No
     )
 
 
+async def test_bad_bundle_installs_nothing(api: Api, taskade_fake: FakeTaskade) -> None:
+    """A bundle with a bad item deep inside is refused whole: nothing is created."""
+    target = taskade_fake.add_workspace("Target")
+    good = {"type": "space-bundle-project-item", "name": "Good", "tasks": ["a"]}
+    bad = {
+        "type": "space-bundle-project-item",
+        "name": "Bad",
+        "tasks": [{"text": "top", "children": [{"text": 5}]}],
+    }
+    body = await api.error(
+        "POST",
+        f"/bundles/{target.id}/import",
+        400,
+        json={"bundleData": {"version": "1", "items": {"g": good, "b": bad}}},
+    )
+    assert "items.b.tasks[0].children[0]" in body["message"]
+    no_bytes = {"type": "space-bundle-media-item", "filename": "a.txt"}
+    await api.error(
+        "POST",
+        f"/bundles/{target.id}/import",
+        400,
+        json={"bundleData": {"version": "1", "items": {"g": good, "m": no_bytes}}},
+    )
+    assert taskade_fake.projects == []
+    assert taskade_fake.medias == []
+
+
 async def test_bundle_zip_round_trip(api: Api, taskade_fake: FakeTaskade) -> None:
     """A ZIP export holds bundle.json and the files; importing it recreates the content."""
     source = taskade_fake.add_workspace("Source")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import aiohttp
 from yarl import URL
@@ -14,6 +15,7 @@ _WORKSPACES = tk.Operation("workspacesGet", "GET", "/workspaces")
 _TASKS = tk.Operation("projectTasksGet", "GET", "/projects/{projectId}/tasks")
 _COMPLETE = tk.Operation("projectComplete", "POST", "/projects/{projectId}/complete")
 _DOWNLOAD = tk.Operation("mediaDownload", "GET", "/medias/{mediaId}/download")
+_UPLOAD = tk.Operation("mediaUpload", "POST", "/medias/spaces/{spaceId}/upload")
 
 
 async def test_fixture_gives_a_started_fake(taskade_fake: FakeTaskade) -> None:
@@ -94,3 +96,25 @@ async def test_oauth2_session_refreshes_once_after_expiry(taskade_fake: FakeTask
         await asyncio.gather(*(session.request(_WORKSPACES) for _ in range(10)))
     assert taskade_fake.oauth_counters.refresh_grants == 1
     assert len(saved) == 1
+
+
+async def test_streamed_upload_from_the_library(
+    taskade_session: tk.Session, taskade_fake: FakeTaskade
+) -> None:
+    """A raw body streamed by the library (chunked, from an async iterable) is stored whole."""
+    ws = taskade_fake.add_workspace("Acme")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(64):
+            yield bytes([i]) * 4096
+
+    body = await taskade_session.request(
+        _UPLOAD,
+        (ws.id,),
+        query={"filename": "big.bin"},
+        data=chunks(),
+        content_type="application/octet-stream",
+    )
+    media = taskade_fake.state.media(body["item"]["mediaId"])
+    assert media.content == b"".join(bytes([i]) * 4096 for i in range(64))
+    assert media.kind == "file"
