@@ -8,7 +8,7 @@ from typing import Any
 from ._call import Call, Reply, handles
 from ._markdown import parse_project
 from ._paging import cursor_slice, page_slice
-from ._state import Project, Space, State, TaskSpec
+from ._state import Field, Project, Space, State, TaskSpec
 from ._tree import Task
 
 __all__ = ["copy_project", "outline_of", "project_from_markdown"]
@@ -37,7 +37,7 @@ def outline_of(tasks: Sequence[Task]) -> list[TaskSpec]:
 def copy_project(state: State, source: Project, space: Space, name: str) -> Project:
     """A deep copy of ``source`` in ``space``: tasks, notes, dates, assignees, fields."""
     project = state.add_project(space, name)
-    project.fields = [type(f)(f.id, dict(f.data)) for f in source.fields]
+    project.fields = [Field(f.id, dict(f.data)) for f in source.fields]
     project.members = list(source.members)
     tree = project.tree
     work: list[tuple[Task | None, Task]] = [(None, task) for task in reversed(source.tree.roots)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +26,8 @@ from yarl import URL
 __all__ = ["OAuthClient", "OAuthCounters", "OAuthServer"]
 
 _CODE_LIFETIME: Final = 600.0
+#: RFC 7636 section 4.1: 43 to 128 unreserved characters.
+_VERIFIER: Final = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 
 
 @attrs.frozen
@@ -256,7 +259,7 @@ class OAuthServer:
         if form.get("redirect_uri") != code.redirect_uri:
             raise _OAuthError("invalid_grant", "redirect_uri differs from the authorization's")
         verifier = form.get("code_verifier", "")
-        if not 43 <= len(verifier) <= 128 or not secrets.compare_digest(
+        if not _VERIFIER.fullmatch(verifier) or not secrets.compare_digest(
             _s256(verifier), code.challenge
         ):
             raise _OAuthError("invalid_grant", "the PKCE code_verifier does not match")

@@ -89,6 +89,7 @@ async def test_code_grant_checks_verifier_redirect_and_secret(
     verifier, challenge = _pkce()
     for wrong, status, error in [
         ({"code_verifier": "x" * 43}, 400, "invalid_grant"),
+        ({"code_verifier": verifier + "!"}, 400, "invalid_grant"),
         ({"redirect_uri": "http://127.0.0.1:9/other"}, 400, "invalid_grant"),
         ({"client_secret": "wrong"}, 401, "invalid_client"),
     ]:
