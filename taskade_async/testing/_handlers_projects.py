@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ._call import Call, Reply, handles
 from ._markdown import parse_project
 from ._paging import cursor_slice, page_slice
-from ._state import Field, Project, Space, State, TaskSpec
+from ._state import Field, Project, Space, State
 from ._tree import Task
 
-__all__ = ["copy_project", "outline_of", "project_from_markdown"]
+__all__ = ["copy_project", "project_from_markdown"]
 
 
 def _space_json(space: Space) -> dict[str, Any]:
@@ -24,14 +23,6 @@ def project_from_markdown(state: State, space: Space, markdown: str) -> Project:
     project = state.add_project(space, name)
     state.add_outline(project, outline)
     return project
-
-
-def outline_of(tasks: Sequence[Task]) -> list[TaskSpec]:
-    """The nested outline of some tasks (texts and children)."""
-    result: list[TaskSpec] = []
-    for task in tasks:
-        result.append((task.text, outline_of(task.children)) if task.children else task.text)
-    return result
 
 
 def copy_project(state: State, source: Project, space: Space, name: str) -> Project:
