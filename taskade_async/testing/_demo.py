@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._tree import Task
 
 if TYPE_CHECKING:
-    from ._fake import FakeTaskade
+    from ._builders import Builders
     from ._state import Project
 
 __all__ = ["build_demo"]
@@ -108,7 +108,7 @@ def _decorate(project: Project, tasks: list[Task], rng: random.Random) -> None:
             task.field_values[priority] = rng.randint(1, 5)
 
 
-def build_demo(fake: FakeTaskade, seed: int = 0) -> None:
+def build_demo(fake: Builders, seed: int = 0) -> None:
     """Fill ``fake`` with the demo account for ``seed``."""
     rng = random.Random(seed)
     fake.state.ids.reseed(seed)
