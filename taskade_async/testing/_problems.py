@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 
 __all__ = ["ApiProblem", "NotFound", "not_found"]
@@ -10,9 +11,16 @@ __all__ = ["ApiProblem", "NotFound", "not_found"]
 class ApiProblem(Exception):
     """Answer ``status`` with ``{"ok": false, "message", "code", "statusMessage"}``."""
 
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers: Mapping[str, str] = headers or {}
         self.message = message
         phrase = HTTPStatus(status).phrase
         self.code = code or phrase.upper().replace(" ", "_").replace("-", "_")

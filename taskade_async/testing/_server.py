@@ -103,6 +103,7 @@ def _content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+_CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
 #: Faults that let the request be carried out and then spoil its answer.
 _AFTER: Final = frozenset({FaultKind.RESET_MID_BODY, FaultKind.TRUNCATED_JSON})
 
@@ -129,7 +130,11 @@ class _Router:
                 continue
             return route, {k: unquote(v) for k, v in found.groupdict().items()}
         if allowed:
-            raise ApiProblem(405, f"{method} is not allowed here; use {', '.join(allowed)}")
+            raise ApiProblem(
+                405,
+                f"{method} is not allowed here; use {', '.join(allowed)}",
+                headers={"Allow": ", ".join(allowed)},
+            )
         raise ApiProblem(404, f"no operation at {API_PREFIX}{raw_path}")
 
 
@@ -283,17 +288,16 @@ class Server:
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise ApiProblem(401, "a bearer token is required")
+            raise ApiProblem(401, "a bearer token is required", headers=_CHALLENGE)
         if token not in self.personal_tokens and not self.oauth.valid(token):
-            raise ApiProblem(401, "the token is invalid or has expired")
+            raise ApiProblem(401, "the token is invalid or has expired", headers=_CHALLENGE)
         return token
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         try:
             return await self._serve(request)
         except ApiProblem as problem:
-            headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
-            return _problem(problem, headers)
+            return _problem(problem, problem.headers)
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         token = self._authorize(request)
@@ -301,10 +305,8 @@ class Server:
         if limiter is not None:
             wait = limiter.acquire(token)
             if wait is not None:
-                return _problem(
-                    ApiProblem(429, "rate limit exceeded"),
-                    {"Retry-After": str(max(1, math.ceil(wait)))},
-                )
+                retry_after = str(max(1, math.ceil(wait)))
+                raise ApiProblem(429, "rate limit exceeded", headers={"Retry-After": retry_after})
         raw_path = request.rel_url.raw_path[len(API_PREFIX) :]
         route, args = _ROUTER.match(request.method, raw_path)
         record = _CURRENT.get()

@@ -35,6 +35,8 @@ async def test_unknown_paths_and_methods(api: Api) -> None:
     assert body["code"] == "NOT_FOUND"
     body = await api.error("DELETE", "/workspaces", 405)
     assert body["code"] == "METHOD_NOT_ALLOWED"
+    reply = await api.call("PATCH", "/projects/p/shareLink")
+    assert reply.headers["Allow"] == "GET, PUT"
 
 
 async def test_ids_are_single_percent_decoded_segments(api: Api, taskade_fake: FakeTaskade) -> None:
