@@ -25,6 +25,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--latency", type=float, default=0.0, help="seconds added to every answer (default 0)"
     )
+    serve.add_argument(
+        "--projects",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add a 'Bench' workspace with N generated projects (for benchmarks)",
+    )
+    serve.add_argument(
+        "--tasks-per-project",
+        type=int,
+        default=500,
+        metavar="M",
+        help="tasks in each generated project (default 500)",
+    )
+    serve.add_argument(
+        "--rate-limit", type=float, default=None, metavar="RPS", help="per-token requests/second"
+    )
+    serve.add_argument("--burst", type=int, default=None, help="burst for --rate-limit")
     return parser
 
 
@@ -38,6 +56,14 @@ async def _serve(args: argparse.Namespace) -> None:
     ) as fake:
         if args.demo:
             fake.load_demo(args.seed)
+        if args.projects > 0:
+            bench = fake.add_workspace("Bench")
+            for i in range(args.projects):
+                fake.add_project(
+                    bench, f"Project {i + 1}", task_count=args.tasks_per_project, seed=i
+                )
+        if args.rate_limit is not None:
+            fake.set_rate_limit(args.rate_limit, args.burst)
         fake.record = False  # a long-running server must not grow without bound
         print(f"TASKADE_BASE_URL={fake.base_url}", flush=True)
         print(f"TASKADE_TOKEN={fake.token}", flush=True)

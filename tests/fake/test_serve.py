@@ -21,6 +21,10 @@ async def test_serve_prints_url_and_token_and_stops_on_sigint() -> None:
         "taskade_async.testing",
         "serve",
         "--demo",
+        "--projects",
+        "3",
+        "--tasks-per-project",
+        "7",
         "--port",
         "0",
         stdout=asyncio.subprocess.PIPE,
@@ -40,15 +44,22 @@ async def test_serve_prints_url_and_token_and_stops_on_sigint() -> None:
         base_url, token = printed["TASKADE_BASE_URL"], printed["TASKADE_TOKEN"]
         assert base_url.startswith("http://127.0.0.1:")
         assert base_url.endswith("/api/v1")
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(
-                f"{base_url}/workspaces", headers={"Authorization": f"Bearer {token}"}
-            ) as response,
-        ):
-            assert response.status == 200
-            body = await response.json()
-        assert len(body["items"]) == 3
+        headers = {"Authorization": f"Bearer {token}"}
+        async with aiohttp.ClientSession(headers=headers) as http:
+            async with http.get(f"{base_url}/workspaces") as response:
+                assert response.status == 200
+                workspaces = (await response.json())["items"]
+            assert [w["name"] for w in workspaces] == [
+                "Acme Corp",
+                "Personal",
+                "Open Source",
+                "Bench",
+            ]
+            async with http.get(f"{base_url}/folders/{workspaces[-1]['id']}/projects") as response:
+                projects = (await response.json())["items"]
+            assert len(projects) == 3
+            async with http.get(f"{base_url}/projects/{projects[0]['id']}/tasks") as response:
+                assert len((await response.json())["items"]) == 7
         process.send_signal(signal.SIGINT)
         async with asyncio.timeout(30):
             _, stderr = await process.communicate()
