@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from taskade_async.testing import FakeTaskade, Fault, FaultKind
+from taskade_async.testing._ratelimit import RateLimiter
 
 from .conftest import Api
 
@@ -127,7 +128,7 @@ async def test_faults_apply_to_oauth_too(
 
 async def test_rate_limit_per_token(api: Api, taskade_fake: FakeTaskade) -> None:
     """Beyond the burst a token gets 429 with Retry-After; another token has its own budget."""
-    taskade_fake.set_rate_limit(1, burst=3)
+    taskade_fake.set_rate_limit(0.05, burst=3)  # slow refill: robust on a busy machine
     for _ in range(3):
         await api.ok("GET", "/workspaces")
     reply = await api.call("GET", "/workspaces")
@@ -186,3 +187,21 @@ def test_fault_needs_a_positive_count() -> None:
     assert fake.pending_faults == [fault]
     fake.clear_faults()
     assert fake.pending_faults == []
+
+
+def test_rate_limiter_refills_over_time() -> None:
+    """The token bucket allows a burst, then one request per 1/rate seconds, per key."""
+    now = [0.0]
+    limiter = RateLimiter(2.0, 2, clock=lambda: now[0])
+    assert limiter.acquire("a") is None
+    assert limiter.acquire("a") is None
+    assert limiter.acquire("a") == pytest.approx(0.5)
+    assert limiter.acquire("b") is None
+    now[0] = 0.5
+    assert limiter.acquire("a") is None
+    assert limiter.acquire("a") == pytest.approx(0.5)
+    now[0] = 10.0
+    assert limiter.acquire("a") is None
+    assert limiter.acquire("a") is None  # refilled only up to the burst
+    assert limiter.acquire("a") is not None
+    assert limiter.rejected == 3
