@@ -192,6 +192,19 @@ class FakeTaskade(Builders):
     def record(self, on: bool) -> None:
         self._server.record = on
 
+    @property
+    def redirect_downloads(self) -> bool:
+        """If True, file downloads answer 302 to a storage URL on another host (localhost).
+
+        The storage URL needs no token, so a client can be checked for not
+        sending its bearer token to another origin (see :attr:`requests`).
+        """
+        return self._server.redirect_downloads
+
+    @redirect_downloads.setter
+    def redirect_downloads(self, on: bool) -> None:
+        self._server.redirect_downloads = on
+
     def set_rate_limit(self, rps: float | None, burst: int | None = None) -> None:
         """Allow ``rps`` requests per second per token (bursts of ``burst``); None: no limit.
 

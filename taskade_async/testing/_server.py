@@ -14,6 +14,7 @@ import email.utils
 import json
 import math
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -80,6 +81,14 @@ def _json(
 ) -> web.Response:
     return web.Response(
         body=_dumps(payload), status=status, content_type="application/json", headers=headers
+    )
+
+
+def _binary(reply: Binary) -> web.Response:
+    return web.Response(
+        body=reply.content,
+        content_type=reply.content_type,
+        headers={"Content-Disposition": _content_disposition(reply.filename)},
     )
 
 
@@ -189,12 +198,16 @@ class Server:
         self.latency = 0.0
         self.limiter: RateLimiter | None = None
         self.root_url = URL("http://127.0.0.1")
+        #: Answer file downloads with a 302 to "storage" on another host name (localhost).
+        self.redirect_downloads = False
+        self._storage: dict[str, Binary] = {}
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._outer])
         self.app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._api)
         self.app.router.add_get("/oauth2/authorize", self.oauth.authorize)
         self.app.router.add_post("/oauth2/token", self.oauth.token)
         self.app.router.add_post("/oauth2/register", self.oauth.register_endpoint)
         self.app.router.add_get("/.well-known/oauth-authorization-server", self._metadata)
+        self.app.router.add_get("/storage/{key}", self._stored)
 
     async def _metadata(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(self.oauth.metadata(self.root_url))
@@ -230,7 +243,12 @@ class Server:
                 if record is not None:
                     record.status = early.status
                 return early
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:  # e.g. the OAuth redirects
+            if record is not None:
+                record.status = exc.status
+            raise
         if record is not None:
             record.status = response.status
             if isinstance(response, web.Response) and response.content_type == "application/json":
@@ -337,9 +355,18 @@ class Server:
             call.content_type = request.headers.get("Content-Type", "")
         reply = HANDLERS[route.operation_id](call)
         if isinstance(reply, Binary):
-            return web.Response(
-                body=reply.content,
-                content_type=reply.content_type,
-                headers={"Content-Disposition": _content_disposition(reply.filename)},
-            )
+            if self.redirect_downloads:
+                # Like the real API sending a file from storage: another origin, no token.
+                key = secrets.token_urlsafe(16)
+                self._storage[key] = reply
+                storage = self.root_url.with_host("localhost") / "storage" / key
+                return web.Response(status=302, headers={"Location": str(storage)})
+            return _binary(reply)
         return _json(reply)
+
+    async def _stored(self, request: web.Request) -> web.StreamResponse:
+        """``GET /storage/{key}``: a redirected download; needs no token (and wants none)."""
+        reply = self._storage.get(request.match_info["key"])
+        if reply is None:
+            raise web.HTTPNotFound(text="no such stored file")
+        return _binary(reply)

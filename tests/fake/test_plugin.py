@@ -118,3 +118,21 @@ async def test_streamed_upload_from_the_library(
     media = taskade_fake.state.media(body["item"]["mediaId"])
     assert media.content == b"".join(bytes([i]) * 4096 for i in range(64))
     assert media.kind == "file"
+
+
+async def test_redirected_download_keeps_the_token_home(
+    taskade_session: tk.Session, taskade_fake: FakeTaskade
+) -> None:
+    """With redirect_downloads the file comes from another host, which never sees the token."""
+    ws = taskade_fake.add_workspace("Acme")
+    media = taskade_fake.add_media(ws, "report.pdf", b"%PDF-1.4 demo")
+    taskade_fake.redirect_downloads = True
+    async with await taskade_session.request(_DOWNLOAD, (media.id,), stream=True) as download:
+        assert await download.read() == b"%PDF-1.4 demo"
+        assert download.content_type == "application/pdf"
+    api_call, storage_call = taskade_fake.requests
+    assert api_call.status == 302
+    assert api_call.headers["Authorization"] == "<redacted>"
+    assert storage_call.path.startswith("/storage/")
+    assert storage_call.headers["Host"].startswith("localhost:")
+    assert "Authorization" not in storage_call.headers
