@@ -90,17 +90,22 @@ def _not_map(cls: type, wire: str, value: Any) -> ProtocolError:
 
 
 def _make_structure(cls: type) -> Callable[..., Any]:
-    """Compile ``structure(d)`` for one model class."""
+    """Compile ``structure(d)`` for one model class.
+
+    The object is made with ``object.__new__`` and its slots filled directly
+    (the models have no validators or converters), which is about twice as
+    fast as calling the keyword-only ``__init__``.
+    """
     hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
         "__cls": cls,
+        "__new": object.__new__,
         "__bad": _bad,
         "__missing": _missing,
         "__not_list": _not_list,
         "__not_map": _not_map,
     }
     body: list[str] = []
-    kwargs: list[str] = []
     known: list[str] = []
     has_extra = False
     for i, field in enumerate(attrs.fields(cls)):
@@ -109,53 +114,52 @@ def _make_structure(cls: type) -> Callable[..., Any]:
             continue
         wire = field.metadata["wire"]
         known.append(wire)
-        required = field.default is attrs.NOTHING
-        get = f"d[{wire!r}]" if required else f"d.get({wire!r})"
+        if field.default is attrs.NOTHING:
+            get = f"d[{wire!r}]"
+        elif field.default is None:
+            get = f"d.get({wire!r})"
+        else:
+            env[f"__default{i}"] = field.default
+            get = f"d.get({wire!r}, __default{i})"
         nested = _nested(hints[field.name])
         if nested is None:
-            kwargs.append(f"{field.name}={get}")
+            body.append(f"o.{field.name} = {get}")
             continue
         how, inner = nested
         hook = f"__s{i}"
         env[hook] = converter.get_structure_hook(inner)
-        body.append(f"    v{i} = {get}")
+        body.append(f"v = {get}")
+        body.append("if v is not None:")
         if how == "model":
-            body.append(f"    if v{i} is not None:")
-            body.append(f"        v{i} = {hook}(v{i})")
+            body.append(f"    v = {hook}(v)")
         elif how == "list":
-            body.append(f"    if v{i} is not None:")
-            body.append(f"        if v{i}.__class__ is not list:")
-            body.append(f"            raise __not_list(__cls, {wire!r}, v{i})")
-            body.append(f"        v{i} = [None if x is None else {hook}(x) for x in v{i}]")
+            body.append("    if v.__class__ is not list:")
+            body.append(f"        raise __not_list(__cls, {wire!r}, v)")
+            body.append(f"    v = [None if x is None else {hook}(x) for x in v]")
         else:
-            body.append(f"    if v{i} is not None:")
-            body.append(f"        if v{i}.__class__ is not dict:")
-            body.append(f"            raise __not_map(__cls, {wire!r}, v{i})")
-            body.append(
-                f"        v{i} = {{k: None if x is None else {hook}(x) for k, x in v{i}.items()}}"
-            )
-        kwargs.append(f"{field.name}=v{i}")
-    env["__known"] = frozenset(known)
+            body.append("    if v.__class__ is not dict:")
+            body.append(f"        raise __not_map(__cls, {wire!r}, v)")
+            body.append(f"    v = {{k: None if x is None else {hook}(x) for k, x in v.items()}}")
+        body.append(f"o.{field.name} = v")
+    known_set = frozenset(known)
+    env["__known"] = known_set
+    env["__only_known"] = known_set.issuperset
     lines = [
         "def structure(d, _type=None):",
         "    if d.__class__ is not dict:",
         "        raise __bad(__cls, d)",
+        "    o = __new(__cls)",
         "    try:",
-        *("    " + line for line in body),
-    ]
-    if has_extra:
-        lines += [
-            "        if d.keys() <= __known:",
-            f"            return __cls({', '.join(kwargs)})",
-            "        extra = {k: x for k, x in d.items() if k not in __known}",
-            f"        return __cls({', '.join([*kwargs, f'{EXTRA}=extra'])})",
-        ]
-    else:
-        lines.append(f"        return __cls({', '.join(kwargs)})")
-    lines += [
+        *(f"        {line}" for line in body),
         "    except KeyError as exc:",
         "        raise __missing(__cls, exc.args[0]) from None",
     ]
+    if has_extra:
+        lines += [
+            f"    o.{EXTRA} = {{}} if __only_known(d) else "
+            "{k: x for k, x in d.items() if k not in __known}",
+        ]
+    lines.append("    return o")
     source = "\n".join(lines) + "\n"
     code = compile(source, f"<structure {cls.__module__}.{cls.__qualname__}>", "exec")
     exec(code, env)  # our own source, built from field metadata

@@ -46,6 +46,7 @@ _MAX_REDIRECTS: Final = 5
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
+_NO_BODY_HEADERS: Final = ("Content-Type",)
 #: Failures that happen before the request reached the server.
 _NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
@@ -365,8 +366,14 @@ class Session:
                     method, url, data=payload, headers=headers, allow_redirects=False
                 )
         else:
+            # aiohttp would label an empty POST/PUT body application/octet-stream.
             response = await http.request(
-                method, url, data=body, headers=headers, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                skip_auto_headers=_NO_BODY_HEADERS if body is None else None,
             )
         hops = 0
         while response.status in _REDIRECTS and method == "GET":
