@@ -182,15 +182,15 @@ class Rule:
             raise ValidationError(f"{path} must be a model or a dict, not {type(value).__name__}")
 
     def _check_union(self, value: Any, path: str) -> None:
-        errors = []
+        reasons = []
         for option in self.options:
             try:
                 option.check(value, path)
             except ValidationError as exc:
-                errors.append(str(exc))
+                reasons.append(str(exc).removeprefix(path).strip())
             else:
                 return
-        raise ValidationError(" or ".join(errors))
+        raise ValidationError(f"{path} {', or '.join(reasons)}")
 
 
 def check(where: str, rules: Sequence[Rule], values: Sequence[Any]) -> None:
