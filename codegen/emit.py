@@ -93,9 +93,10 @@ class Emitter:
             '"""The API\'s objects as attrs classes (declarations only; see ``_convert``)."""\n',
             "from __future__ import annotations\n",
             "import builtins",
+            "from collections.abc import Mapping",
             "from typing import Any, Literal\n",
             "import attrs\n",
-            "from taskade_async._validate import UNSET, Unset\n",
+            "from taskade_async._validate import NO_EXTRA, UNSET, Unset\n",
             f"__all__ = [{_lit(sorted(self.models))}]\n",
         ]
         for model in self.models.values():
@@ -114,8 +115,8 @@ class Emitter:
             for prop in model.props:
                 out.append(self._model_field(model, prop))
             out.append(
-                "    extra: dict[str, Any] = attrs.field("
-                'factory=dict, eq=False, repr=False, metadata={"extra": True})'
+                "    extra: Mapping[str, Any] = attrs.field("
+                'default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True})'
             )
         return "\n".join(out) + "\n"
 

@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
 
-from taskade_async._validate import UNSET, Unset
+from taskade_async._validate import NO_EXTRA, UNSET, Unset
 
 __all__ = [
     "AgentCommand",
@@ -61,8 +62,8 @@ class Project:
 
     id: str = attrs.field(metadata={"wire": "id"})
     name: str | None = attrs.field(default=None, metadata={"wire": "name"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -75,8 +76,8 @@ class Workspace:
 
     id: str = attrs.field(metadata={"wire": "id"})
     name: str = attrs.field(metadata={"wire": "name"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -89,8 +90,8 @@ class Folder:
 
     id: str = attrs.field(metadata={"wire": "id"})
     name: str = attrs.field(metadata={"wire": "name"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -103,8 +104,8 @@ class User:
 
     handle: str = attrs.field(metadata={"wire": "handle"})
     display_name: str | None = attrs.field(default=None, metadata={"wire": "displayName"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -117,8 +118,8 @@ class Field:
 
     id: str = attrs.field(metadata={"wire": "id"})
     data: dict[str, Any] = attrs.field(metadata={"wire": "data"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -132,8 +133,8 @@ class ProjectShare:
     check_url: str | None = attrs.field(default=None, metadata={"wire": "checkUrl"})
     edit_url: str = attrs.field(metadata={"wire": "editUrl"})
     view_url: str = attrs.field(metadata={"wire": "viewUrl"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -147,8 +148,8 @@ class Block:
     id: str = attrs.field(metadata={"wire": "id"})
     text: str | None = attrs.field(default=None, metadata={"wire": "text"})
     completed: bool | None = attrs.field(default=None, metadata={"wire": "completed"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -163,8 +164,8 @@ class Task:
     text: str | None = attrs.field(default=None, metadata={"wire": "text"})
     parent_id: str | None = attrs.field(default=None, metadata={"wire": "parentId"})
     completed: bool | None = attrs.field(default=None, metadata={"wire": "completed"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -183,8 +184,8 @@ class NewTask:
         metadata={"wire": "placement"}
     )
     task_id: str | Unset | None = attrs.field(default=UNSET, metadata={"wire": "taskId"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -199,8 +200,8 @@ class MoveTarget:
     position: Literal["beforebegin", "afterbegin", "beforeend", "afterend"] = attrs.field(
         metadata={"wire": "position"}
     )
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -213,8 +214,8 @@ class TaskDate:
 
     start: Date = attrs.field(metadata={"wire": "start"})
     end: dict[str, Any] | None = attrs.field(default=None, metadata={"wire": "end"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -228,8 +229,8 @@ class Date:
     date: str = attrs.field(metadata={"wire": "date"})
     time: str | None = attrs.field(default=None, metadata={"wire": "time"})
     timezone: str | None = attrs.field(default=None, metadata={"wire": "timezone"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -242,8 +243,8 @@ class TaskNote:
 
     type: str = attrs.field(metadata={"wire": "type"})
     value: str = attrs.field(metadata={"wire": "value"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -256,8 +257,8 @@ class FieldValue:
 
     field_id: str = attrs.field(metadata={"wire": "fieldId"})
     value: Any = attrs.field(default=None, metadata={"wire": "value"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -272,8 +273,8 @@ class SpaceAgent:
     name: str = attrs.field(metadata={"wire": "name"})
     space_id: str = attrs.field(metadata={"wire": "space_id"})
     data: SpaceAgentData = attrs.field(metadata={"wire": "data"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -293,8 +294,8 @@ class SpaceAgentData:
     )
     language: str | None = attrs.field(default=None, metadata={"wire": "language"})
     input_placeholder: str | None = attrs.field(default=None, metadata={"wire": "inputPlaceholder"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -310,8 +311,8 @@ class AgentCommand:
     prompt: str = attrs.field(metadata={"wire": "prompt"})
     id: str = attrs.field(metadata={"wire": "id"})
     mode: str | None = attrs.field(default=None, metadata={"wire": "mode"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -324,8 +325,8 @@ class EmojiAvatar:
 
     type: str = attrs.field(metadata={"wire": "type"})
     data: EmojiAvatarData = attrs.field(metadata={"wire": "data"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -337,8 +338,8 @@ class EmojiAvatarData:
     """
 
     value: str = attrs.field(metadata={"wire": "value"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -352,8 +353,8 @@ class Media:
     id: str = attrs.field(metadata={"wire": "id"})
     space_id: str = attrs.field(metadata={"wire": "space_id"})
     kind: str = attrs.field(metadata={"wire": "kind"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -366,8 +367,8 @@ class ProjectTemplate:
 
     id: str = attrs.field(metadata={"wire": "id"})
     name: str | None = attrs.field(default=None, metadata={"wire": "name"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -379,8 +380,8 @@ class PublicAccess:
     """
 
     public_url: str = attrs.field(metadata={"wire": "publicUrl"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -393,8 +394,8 @@ class PublicAgentResult:
 
     item: PublicAgent = attrs.field(metadata={"wire": "item"})
     public_url: str = attrs.field(metadata={"wire": "publicUrl"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -409,8 +410,8 @@ class PublicAgent:
     name: str = attrs.field(metadata={"wire": "name"})
     data: PublicAgentData = attrs.field(metadata={"wire": "data"})
     preferences: PublicAgentPreferences = attrs.field(metadata={"wire": "preferences"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -425,8 +426,8 @@ class PublicAgentData:
     conversation_starters: builtins.list[ConversationStarter] | None = attrs.field(
         default=None, metadata={"wire": "conversationStarters"}
     )
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -440,8 +441,8 @@ class ConversationStarter:
     id: str = attrs.field(metadata={"wire": "id"})
     text: str = attrs.field(metadata={"wire": "text"})
     prompt: str | None = attrs.field(default=None, metadata={"wire": "prompt"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -464,8 +465,8 @@ class PublicAgentPreferences:
     launcher_icon: dict[str, Any] | None = attrs.field(
         default=None, metadata={"wire": "launcherIcon"}
     )
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -479,8 +480,8 @@ class PublicAgentMeta:
     title: str | None = attrs.field(default=None, metadata={"wire": "title"})
     description: str | None = attrs.field(default=None, metadata={"wire": "description"})
     image: FileInfo | None = attrs.field(default=None, metadata={"wire": "image"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -507,8 +508,8 @@ class FileInfo:
     type: str | None = attrs.field(default=None, metadata={"wire": "type"})
     name: str | None = attrs.field(default=None, metadata={"wire": "name"})
     description: str | None = attrs.field(default=None, metadata={"wire": "description"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -535,8 +536,8 @@ class PublicAgentPreferencesUpdate:
     launcher_icon: dict[str, Any] | Unset | None = attrs.field(
         default=UNSET, metadata={"wire": "launcherIcon"}
     )
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -550,8 +551,8 @@ class PublicAgentMetaUpdate:
     title: str | Unset = attrs.field(default=UNSET, metadata={"wire": "title"})
     description: str | Unset = attrs.field(default=UNSET, metadata={"wire": "description"})
     image: FileInfo | Unset | None = attrs.field(default=UNSET, metadata={"wire": "image"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -567,8 +568,8 @@ class Convo:
     status: str = attrs.field(metadata={"wire": "status"})
     title: str | None = attrs.field(default=None, metadata={"wire": "title"})
     data: ConvoData = attrs.field(metadata={"wire": "data"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -581,8 +582,8 @@ class ConvoData:
 
     llm: dict[str, Any] | None = attrs.field(default=None, metadata={"wire": "llm"})
     ended_at: float | None = attrs.field(default=None, metadata={"wire": "endedAt"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -597,8 +598,8 @@ class UploadedMedia:
     file_id: str = attrs.field(metadata={"wire": "fileId"})
     kind: str = attrs.field(metadata={"wire": "kind"})
     download_url: str = attrs.field(metadata={"wire": "downloadUrl"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -611,8 +612,8 @@ class Bundle:
 
     version: str = attrs.field(metadata={"wire": "version"})
     items: dict[str, BundleEntry] = attrs.field(metadata={"wire": "items"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -624,8 +625,8 @@ class BundleEntry:
     """
 
     type: str = attrs.field(metadata={"wire": "type"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
 
 
@@ -643,6 +644,6 @@ class BundleInstallation:
     template_count: float = attrs.field(metadata={"wire": "templateCount"})
     media_count: float = attrs.field(metadata={"wire": "mediaCount"})
     app_count: float = attrs.field(metadata={"wire": "appCount"})
-    extra: dict[str, Any] = attrs.field(
-        factory=dict, eq=False, repr=False, metadata={"extra": True}
+    extra: Mapping[str, Any] = attrs.field(
+        default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )
