@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from codegen import overrides
+from codegen.errors import SpecError
+from codegen.schema import Reader
 from taskade_async.api import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,3 +74,77 @@ def test_every_operation_is_called_by_a_test() -> None:
         if (fn.__module__.rsplit(".", 1)[-1], fn.__name__) not in called
     )
     assert missing == []
+
+
+def _reader(schemas: dict[str, Any]) -> Reader:
+    return Reader({"components": {"schemas": schemas}, "paths": {}})
+
+
+def test_refs_resolve_from_their_own_schema_and_deep_into_components() -> None:
+    """``#/properties/..`` is read from the containing schema, deep component refs too."""
+    doc = {
+        "components": {
+            "schemas": {
+                "A": {
+                    "type": "object",
+                    "properties": {
+                        "x": {"type": "object", "properties": {"y": {"type": "string"}}},
+                        "z": {"$ref": "#/properties/x"},
+                    },
+                }
+            }
+        }
+    }
+    root = doc["components"]["schemas"]["A"]
+    assert overrides.resolve_ref(doc, root, "#/properties/x/properties/y") == {"type": "string"}
+    deep = "#/components/schemas/A/properties/x"
+    assert overrides.resolve_ref(doc, {}, deep) is root["properties"]["x"]
+    reader = Reader({**doc, "paths": {}})
+    reader.component("A", "response")
+    assert [p.type.model for p in reader.models["A"].props] == ["AX", "AX"]
+
+
+@pytest.mark.parametrize(
+    "ref", ["#/properties/nope", "#/components/schemas/Missing", "other.json#/x", "#/properties"]
+)
+def test_unresolvable_refs_fail_loudly(ref: str) -> None:
+    """A reference that points nowhere (or not to a schema) is a generator error."""
+    reader = _reader({"A": {"type": "object", "properties": {"x": {"$ref": ref}}}})
+    with pytest.raises(SpecError):
+        reader.component("A", "response")
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "oneOf": []},
+        {"type": "tuple"},
+        {"type": "string", "format": "binary"},
+        {"allOf": [{"type": "string"}, {"type": "integer"}]},
+        {"anyOf": [{"type": "object", "properties": {}}, {"type": "string"}]},
+        {"type": "array"},
+    ],
+)
+def test_unknown_constructs_fail(schema: dict[str, Any]) -> None:
+    """Schema constructs the generator does not understand stop it with a SpecError."""
+    reader = _reader({"A": {"type": "object", "properties": {"x": schema}}})
+    with pytest.raises(SpecError):
+        reader.component("A", "response")
+
+
+@pytest.mark.skipif(not SPEC.is_file(), reason="the official spec is not on this machine")
+def test_errata_fixes_refuse_a_changed_spec() -> None:
+    """An override whose erratum is gone (or changed) stops the generator instead of guessing."""
+    spec = json.loads(SPEC.read_bytes())
+    fixed = overrides.patch(spec)
+    task_op = fixed["paths"]["/projects/{projectId}/tasks/"]["post"]
+    items = task_op["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert items["tasks"]["items"] == overrides.TASK_CREATE_ITEM
+    changed = json.loads(SPEC.read_bytes())
+    changed["paths"]["/medias/spaces/{spaceId}/upload"]["post"]["requestBody"] = {}
+    with pytest.raises(SpecError, match="mediaUpload"):
+        overrides.patch(changed)
+    renamed = json.loads(SPEC.read_bytes())
+    renamed["paths"]["/workspaces"]["get"]["operationId"] = "workspacesList"
+    with pytest.raises(SpecError, match="workspacesList"):
+        Reader(overrides.patch(renamed)).operations()
