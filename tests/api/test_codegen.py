@@ -82,7 +82,7 @@ def _reader(schemas: dict[str, Any]) -> Reader:
 
 def test_refs_resolve_from_their_own_schema_and_deep_into_components() -> None:
     """``#/properties/..`` is read from the containing schema, deep component refs too."""
-    doc = {
+    doc: dict[str, Any] = {
         "components": {
             "schemas": {
                 "A": {
