@@ -465,11 +465,31 @@ class Emitter:
             for op in self.ops:
                 if op.entry.module != module:
                     continue
-                ids = ", ".join(snake(p) for p in op.path_params)
-                sig = f"{module}.{op.entry.function}(s{', ' + ids if ids else ''}, ...)"
-                kind = {"cursor": " (cursor pager)", "page": " (page pager)", "single": " (pager)"}
-                lines.append(
-                    f"   - ``{sig}``{kind.get(op.entry.pager or '', '')}: {op.entry.summary}"
-                )
+                args = ["s", *(snake(p) for p in op.path_params)]
+                kw = _readme_keywords(op)
+                if kw:
+                    args += ["*", *kw]
+                sig = f"{module}.{op.entry.function}({', '.join(args)})"
+                kind = {"cursor": "cursor pager", "page": "page pager", "single": "one-page pager"}
+                note = f" ({kind[op.entry.pager]})" if op.entry.pager else ""
+                lines.append(f"   - ``{sig}``{note}: {op.entry.summary}")
+            lines += [f"   - {line}" for line in overrides.EXTRA_README.get(module, ())]
             lines.append("")
         return "\n".join(lines)
+
+
+def _readme_keywords(op: Operation) -> list[str]:
+    """The keyword arguments of a generated function, optional ones as ``name=…``."""
+    skip: tuple[str, ...] = ()
+    paging: list[str] = []
+    if op.entry.pager == "cursor":
+        skip, paging = CURSOR_PARAMS, ["limit=…", "after=…", "before=…"]
+    elif op.entry.pager == "page":
+        skip, paging = PAGE_PARAMS, ["limit=…", "page=…"]
+    params = [*(q for q in op.query if q.wire not in skip), *op.body]
+    out = [p.name for p in params if p.required] + [f"{p.name}=…" for p in params if not p.required]
+    if op.raw_body:
+        out += ["data", "content_type=…"]
+    if op.entry.pager:
+        out += [*paging, "max_items=…"]
+    return out

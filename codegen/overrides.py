@@ -44,6 +44,12 @@ EXTRA_CONSTANTS: dict[str, str] = {
     "TASK_CREATE_RULES: Final = _TASK_CREATE_BODY",
 }
 EXTRA_EXPORTS: dict[str, tuple[str, ...]] = {"tasks": ("create_many",)}
+EXTRA_README: dict[str, tuple[str, ...]] = {
+    "tasks": (
+        "``tasks.create_many(s, project_id, items, *, batch_size=20)``: any number of tasks, "
+        "sent 20 per call in order (``taskade_async.bulk``).",
+    ),
+}
 
 #: Class names for inline objects, keyed by the name the generator would derive.
 CLASS_NAMES: dict[str, str] = {
