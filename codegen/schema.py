@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import overrides
@@ -435,8 +435,6 @@ def _strip(schema: Any) -> Any:
 def _with_null(t: Type, nullable: bool) -> Type:
     if not nullable or t.nullable:
         return t
-    from dataclasses import replace
-
     return replace(t, nullable=True)
 
 
