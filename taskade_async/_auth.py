@@ -54,7 +54,8 @@ class Auth(Protocol):
 
 
 def _mask(token: str) -> str:
-    return f"{token[:6]}…" if len(token) > 12 else "…"
+    """Show only the well-known prefix of a personal access token, never secret bytes."""
+    return "tskdp_…" if token.startswith("tskdp_") else "…"
 
 
 @attrs.define(slots=True, repr=False)
@@ -155,6 +156,10 @@ class OAuth2:
 
     async def authorization(self, post_form: FormPoster) -> str:
         """``Bearer <access token>``, refreshed first when about to expire."""
+        if self._lock.locked():
+            # A refresh is under way: wait for its tokens rather than send the old ones.
+            async with self._lock:
+                pass
         if self._due() and self.refresh_token is not None:
             await self._refresh(post_form, stale=self.access_token)
         return f"Bearer {self.access_token}"
@@ -171,7 +176,8 @@ class OAuth2:
             if self.access_token != stale:
                 return  # another request refreshed while we waited
             if self._failed_for == stale and self._failure is not None:
-                raise self._failure
+                # The refresh for this token already failed: do not try again (no loop).
+                raise AuthenticationError(str(self._failure))
             if self.refresh_token is None:
                 raise AuthenticationError("the access token expired and there is no refresh token")
             form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
@@ -189,13 +195,15 @@ class OAuth2:
                 raise failure from None
             if tokens.refresh_token is None:
                 tokens = attrs.evolve(tokens, refresh_token=self.refresh_token)
-            # The old refresh token is dead now: keep the new ones even if saving fails.
-            # No request uses them before the lock is released, after the callback.
-            self.access_token = tokens.access_token
-            self.refresh_token = tokens.refresh_token
-            self.expires_at = tokens.expires_at
-            if self.on_tokens is not None:
-                await self.on_tokens(tokens)
+            # The callback sees the tokens before any request uses them. The old
+            # refresh token is dead now, so the new ones are kept even if it fails.
+            try:
+                if self.on_tokens is not None:
+                    await self.on_tokens(tokens)
+            finally:
+                self.access_token = tokens.access_token
+                self.refresh_token = tokens.refresh_token
+                self.expires_at = tokens.expires_at
 
 
 @attrs.frozen(slots=True, repr=False)

@@ -25,10 +25,11 @@ from ._auth import Auth, BearerToken, TokenSet, parse_token_response
 from ._body import BodySource, RawBody
 from ._download import Download
 from ._errors import (
-    APIError,
     AuthenticationError,
     ProtocolError,
+    RateLimitError,
     RequestTimeoutError,
+    TaskadeError,
     TransportError,
     ValidationError,
 )
@@ -61,14 +62,14 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _check_base_url(base_url: URL | str) -> URL:
+def _check_base_url(base_url: URL | str, what: str = "base_url") -> URL:
     url = URL(str(base_url))
     if not url.is_absolute() or url.scheme not in ("http", "https"):
-        raise ValidationError(f"base_url must be an absolute http(s) URL, not {base_url!s}")
+        raise ValidationError(f"{what} must be an absolute http(s) URL, not {base_url!s}")
     if url.scheme != "https" and not _is_loopback(url.host):
-        raise ValidationError("base_url must use https (plain http is allowed for loopback only)")
+        raise ValidationError(f"{what} must use https (plain http is allowed for loopback only)")
     if url.query_string or url.fragment:
-        raise ValidationError("base_url must not have a query or fragment")
+        raise ValidationError(f"{what} must not have a query or fragment")
     return url.with_path(url.path.rstrip("/"))
 
 
@@ -113,6 +114,10 @@ class Session:
                     "no credentials: pass token= or auth=, or set TASKADE_TOKEN"
                 )
             auth = BearerToken(token)
+        token_url = getattr(auth, "token_url", None)
+        if isinstance(token_url, URL):
+            # The refresh token goes there: https unless loopback, as for the API.
+            _check_base_url(token_url, "token_url")
         if deadline <= 0:
             raise ValidationError("deadline must be positive")
         self._auth = auth
@@ -239,16 +244,20 @@ class Session:
         elif data is not None:
             body = BodySource(data)
             headers["Content-Type"] = content_type or "application/octet-stream"
+        budget = self._deadline if deadline is None else deadline
+        if budget <= 0:
+            raise ValidationError("deadline must be positive")
+        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(deadline or self._deadline):
-                return await self._send(op, url, headers, body, stream)
+            async with asyncio.timeout(budget):
+                return await self._send(op, url, headers, body, stream, loop.time() + budget)
         except TimeoutError as exc:
             if isinstance(exc, TransportError):
                 raise
             raise RequestTimeoutError(
-                f"{op.method} {url.path}: no answer within the call's deadline",
+                f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
                 method=op.method,
-                url=url.path,
+                url=str(url),
             ) from None
 
     async def _send(
@@ -258,6 +267,7 @@ class Session:
         headers: dict[str, str],
         body: bytes | BodySource | None,
         stream: bool,
+        deadline_at: float,
     ) -> dict[str, Any] | Download:
         http = self._client()
         method = op.method
@@ -282,9 +292,10 @@ class Session:
                 may_retry = not (one_shot and sent) and retry.should_retry_transport(
                     idempotent=op.idempotent, sent=sent, attempt=attempt
                 )
+                error: TaskadeError = _transport_error(exc, method, url)
                 if not may_retry:
-                    raise _transport_error(exc, method, url) from exc
-                await self._backoff(attempt, None)
+                    raise error from exc
+                await self._backoff(attempt, error, None, deadline_at)
                 continue
             status = response.status
             if debug:
@@ -303,13 +314,14 @@ class Session:
                 try:
                     raw = await response.read()
                 except (aiohttp.ClientError, TimeoutError) as exc:
-                    response.release()
-                    if retry.should_retry_transport(
+                    error = _transport_error(exc, method, url)
+                    if one_shot or not retry.should_retry_transport(
                         idempotent=op.idempotent, sent=True, attempt=attempt
                     ):
-                        await self._backoff(attempt, None)
-                        continue
-                    raise _transport_error(exc, method, url) from exc
+                        raise error from exc
+                    response.release()
+                    await self._backoff(attempt, error, None, deadline_at)
+                    continue
                 finally:
                     response.release()
                 return decode_json(
@@ -317,7 +329,7 @@ class Session:
                     status=status,
                     content_type=response.content_type,
                     method=method,
-                    url=url.path,
+                    url=str(url),
                 )
             # An error: read a bounded excerpt, release the connection, decide.
             try:
@@ -328,14 +340,15 @@ class Session:
                 response.release()
             if status == 401 and not renewed:
                 renewed = True
-                if await self._auth.unauthorized(self._post_form, authorization):
+                # Renew even for a one-shot body (the next call needs it), but never re-send it.
+                if await self._auth.unauthorized(self._post_form, authorization) and not one_shot:
                     continue
-            error = decode_error(
+            api_error = decode_error(
                 status,
                 raw,
                 response.content_type,
                 method=method,
-                url=url.path,
+                url=str(url),
                 headers=response.headers,
             )
             if status == 429:
@@ -343,8 +356,10 @@ class Session:
             if one_shot or not retry.should_retry_status(
                 status, idempotent=op.idempotent, attempt=attempt
             ):
-                raise error
-            await self._backoff(attempt, error, response.headers.get("Retry-After"))
+                raise api_error
+            await self._backoff(
+                attempt, api_error, response.headers.get("Retry-After"), deadline_at
+            )
 
     async def _exchange(
         self,
@@ -359,46 +374,65 @@ class Session:
         The bearer token is dropped as soon as a redirect leaves the base
         URL's origin (e.g. a download redirected to file storage).
         """
+        timeout = self._timeout
         if isinstance(body, BodySource):
             with body.open() as payload:
                 response = await http.request(
-                    method, url, data=payload, headers=headers, allow_redirects=False
+                    method,
+                    url,
+                    data=payload,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=timeout,
                 )
         else:
             response = await http.request(
-                method, url, data=body, headers=headers, allow_redirects=False
+                method, url, data=body, headers=headers, allow_redirects=False, timeout=timeout
             )
         hops = 0
         while response.status in _REDIRECTS and method == "GET":
             location = response.headers.get("Location")
             response.release()
-            if not location or hops >= _MAX_REDIRECTS:
+            target = response.url.join(URL(location)) if location else None
+            if target is None or target.scheme not in ("http", "https") or hops >= _MAX_REDIRECTS:
                 raise ProtocolError(
-                    f"GET {url.path}: too many redirects or no Location",
+                    f"GET {url}: a redirect without a usable Location, or too many redirects",
                     method=method,
-                    url=url.path,
+                    url=str(url),
                     status=response.status,
                 )
             hops += 1
-            target = response.url.join(URL(location))
             if not _same_origin(target, self.base_url):
+                # Never send the token to another host (e.g. file storage).
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
-            response = await http.get(target, headers=headers, allow_redirects=False)
+            response = await http.get(
+                target, headers=headers, allow_redirects=False, timeout=timeout
+            )
         return response
 
     async def _backoff(
-        self, attempt: int, error: APIError | None, retry_after_header: str | None = None
+        self,
+        attempt: int,
+        error: TaskadeError,
+        retry_after_header: str | None,
+        deadline_at: float,
     ) -> None:
+        """Wait before the next attempt, or raise ``error`` when waiting cannot help.
+
+        The error is raised instead of sleeping when ``Retry-After`` exceeds the
+        policy's limit, or when the wait would end past the call's deadline.
+        """
         retry_after = parse_retry_after(retry_after_header)
-        if retry_after is not None and error is not None:
-            if retry_after > self.retry.max_retry_after:
-                raise error
-            if error.status == 429:
-                self.throttle.pause(retry_after)
+        if retry_after is not None and retry_after > self.retry.max_retry_after:
+            raise error
         wait = self.retry.backoff(attempt, retry_after)
+        if asyncio.get_running_loop().time() + wait >= deadline_at:
+            raise error
+        if isinstance(error, RateLimitError):
+            self.throttle.pause(wait)  # every request of the session waits, not only this one
         self.stats["retries"] += 1
         if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("retrying in %.2f s (attempt %d failed)", wait, attempt)
+            _log.debug("retrying in %.3f s (attempt %d failed: %s)", wait, attempt, error)
         await asyncio.sleep(wait)
 
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
@@ -414,16 +448,18 @@ def _transport_error(exc: BaseException, method: str, url: URL) -> TransportErro
     what = type(exc).__name__
     if isinstance(exc, TimeoutError):
         return RequestTimeoutError(
-            f"{method} {url.path}: timed out ({what})", method=method, url=url.path
+            f"{method} {url}: timed out ({what})", method=method, url=str(url)
         )
-    return TransportError(f"{method} {url.path}: {what}: {exc}", method=method, url=url.path)
+    return TransportError(f"{method} {url}: {what}: {exc}", method=method, url=str(url))
 
 
 async def _post_form(
     http: aiohttp.ClientSession, url: URL, form: dict[str, str]
 ) -> tuple[int, bytes]:
     try:
-        async with http.post(url, data=form, headers={"Accept": "application/json"}) as resp:
+        async with http.post(
+            url, data=form, headers={"Accept": "application/json"}, allow_redirects=False
+        ) as resp:
             return resp.status, await resp.read()
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise AuthenticationError(
