@@ -47,6 +47,7 @@ _MAX_REDIRECTS: Final = 5
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
+_NO_AUTO_TYPE: Final = frozenset({"Content-Type"})
 #: Failures that happen before the request reached the server.
 _NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
@@ -387,7 +388,14 @@ class Session:
                 )
         else:
             response = await http.request(
-                method, url, data=body, headers=headers, allow_redirects=False, timeout=timeout
+                method,
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=timeout,
+                # aiohttp would label an empty POST application/octet-stream: send no type.
+                skip_auto_headers=_NO_AUTO_TYPE if body is None else None,
             )
         hops = 0
         while response.status in _REDIRECTS and method == "GET":
