@@ -8,12 +8,13 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 
 import taskade_async as tk
 from taskade_async._retry import parse_retry_after
 
 from .conftest import SessionFactory, acquired
-from .server import Server, error, reply, reset, reset_mid_body, sequence
+from .server import Handler, Server, error, reply, reset, reset_mid_body, sequence
 
 GET = tk.Operation("taskGet", "GET", "/t/{id}")
 PUT = tk.Operation("taskUpdate", "PUT", "/t/{id}")
@@ -32,11 +33,10 @@ LIMITED = error(429, "TOO_MANY_REQUESTS", "slow down", headers={"Retry-After": "
     ids=["503", "500", "502", "429", "reset", "reset-mid-body"],
 )
 async def test_idempotent_methods_are_retried(
-    server: Server, make_session: SessionFactory, op: tk.Operation, failure: object
+    server: Server, make_session: SessionFactory, op: tk.Operation, failure: Handler
 ) -> None:
     """GET, PUT and DELETE are retried after 5xx, 429, and resets before or mid body."""
-    assert callable(failure)
-    server.route(op.method, "/t/a", sequence(failure, failure, OK))  # type: ignore[arg-type]  # checked callable above
+    server.route(op.method, "/t/a", sequence(failure, failure, OK))
     async with make_session() as s:
         assert (await s.request(op, ("a",)))["item"] == "done"
         assert acquired(s) == 0
@@ -68,12 +68,11 @@ async def test_non_idempotent_not_retried_when_server_may_have_acted(
     server: Server,
     make_session: SessionFactory,
     op: tk.Operation,
-    failure: object,
+    failure: Handler,
     raised: type[Exception],
 ) -> None:
     """A POST or PATCH hit by a 503 or a reset (before or mid response) is sent once."""
-    assert callable(failure)
-    server.route(op.method, "/t/a", sequence(failure, OK))  # type: ignore[arg-type]  # checked callable above
+    server.route(op.method, "/t/a", sequence(failure, OK))
     async with make_session() as s:
         with pytest.raises(raised):
             await s.request(op, ("a",), json={"x": 1})
@@ -180,11 +179,11 @@ async def test_deadline_covers_every_attempt_and_backoff(
 ) -> None:
     """Slow failures plus backoff cannot stretch a call past its one deadline."""
 
-    async def slow_503(request: object) -> object:
+    async def slow_503(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(0.15)  # the server is slow, then fails
-        return await UNAVAILABLE(request)  # type: ignore[arg-type]  # an aiohttp request
+        return await UNAVAILABLE(request)
 
-    server.route("GET", "/t/a", slow_503)  # type: ignore[arg-type]  # returns a response
+    server.route("GET", "/t/a", slow_503)
     policy = tk.RetryPolicy(max_attempts=50, base_backoff=0.05, max_backoff=0.05)
     async with make_session(retry=policy, deadline=0.5) as s:
         started = time.monotonic()
@@ -209,12 +208,8 @@ async def test_per_call_deadline_overrides_the_session_default(
 async def test_429_pauses_the_whole_session(server: Server, make_session: SessionFactory) -> None:
     """After one call gets a 429 with Retry-After, other calls wait too before sending."""
 
-    async def limited_once(request: object) -> object:
-        return await error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "0.4"})(
-            request  # type: ignore[arg-type]  # an aiohttp request
-        )
-
-    server.route("GET", "/t/a", sequence(limited_once, OK))  # type: ignore[arg-type]  # returns a response
+    limited_once = error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "0.4"})
+    server.route("GET", "/t/a", sequence(limited_once, OK))
     server.route("GET", "/t/b", OK)
     async with make_session() as s:
         first = asyncio.create_task(s.request(GET, ("a",)))
