@@ -177,8 +177,9 @@ class Pager(Generic[T]):
     async def collect(self) -> list[T]:
         """Every item of every page, in a list."""
         out: list[T] = []
-        async for page in self.pages():
-            out.extend(page.items)
+        async with contextlib.aclosing(self.pages()) as pages:
+            async for page in pages:
+                out.extend(page.items)
         return out
 
 
