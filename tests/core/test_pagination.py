@@ -132,11 +132,15 @@ async def test_resume_from_after_a_failure_part_way(
 
     server.route("GET", "/projects/p/tasks", flaky)
     got: list[str] = []
+
+    async def consume(pager: CursorPager[str]) -> None:
+        async for item in pager:
+            got.append(item)
+
     async with make_session() as s:
         pager = cursor(s)
         with pytest.raises(tk.NotFoundError) as info:
-            async for item in pager:
-                got.append(item)
+            await consume(pager)
         assert info.value.resume_from == "t099"
         assert pager.resume_from == "t099"
         resume = info.value.resume_from
@@ -227,7 +231,7 @@ async def _others_finish() -> None:
     """Wait (bounded) for every task but this one: a pending read-ahead would hang here."""
     others = asyncio.all_tasks() - {asyncio.current_task()}
     if others:
-        done, pending = await asyncio.wait(others, timeout=2)
+        _done, pending = await asyncio.wait(others, timeout=2)
         assert not pending, pending
 
 
