@@ -21,6 +21,11 @@ def png(name: str = 'attachment; filename="photo.png"') -> web.StreamResponse:
     return web.Response(body=DATA, content_type="image/png", headers={"Content-Disposition": name})
 
 
+def listing(folder: Path) -> list[str]:
+    """The names in ``folder`` (blocking, but tiny)."""
+    return sorted(p.name for p in folder.iterdir())
+
+
 async def serve_png(request: web.Request) -> web.StreamResponse:
     return png()
 
@@ -59,13 +64,13 @@ async def test_save_writes_the_file(
         d = await s.request(DOWNLOAD, ("m",), stream=True)
         assert await d.save(target) == len(DATA)
     assert target.read_bytes() == DATA
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
+    assert listing(tmp_path) == ["out.png"]
 
 
 async def test_failed_save_leaves_no_partial_file(
     server: Server, make_session: SessionFactory, tmp_path: Path
 ) -> None:
-    """A connection reset mid-body raises TransportError; the old file is untouched, no part file."""
+    """A reset mid-body raises TransportError; the old file stays, no part file is left."""
     server.route("GET", "/medias/m/download", reset_mid_body(200, b"x" * 1000))
     target = tmp_path / "out.bin"
     target.write_bytes(b"previous")
@@ -75,7 +80,7 @@ async def test_failed_save_leaves_no_partial_file(
             await d.save(target)
         assert acquired(s) == 0
     assert target.read_bytes() == b"previous"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+    assert listing(tmp_path) == ["out.bin"]
 
 
 async def test_leaving_async_with_unread_releases_connection(
