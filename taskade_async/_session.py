@@ -289,7 +289,16 @@ class Session:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 sent = not isinstance(exc, _NOT_SENT)
                 if debug:
-                    _log.debug("%s %s failed: %r (attempt %d)", method, url.path, exc, attempt)
+                    # str(), not repr(): some aiohttp errors' repr shows the request headers.
+                    _log.debug(
+                        "%s %s failed: %s: %s (attempt %d, %.1f ms)",
+                        method,
+                        url.path,
+                        type(exc).__name__,
+                        exc,
+                        attempt,
+                        (time.monotonic() - started) * 1000,
+                    )
                 may_retry = not (one_shot and sent) and retry.should_retry_transport(
                     idempotent=op.idempotent, sent=sent, attempt=attempt
                 )
