@@ -245,6 +245,8 @@ class Session:
         elif data is not None:
             body = BodySource(data)
             headers["Content-Type"] = content_type or "application/octet-stream"
+            if body.size is not None:
+                headers["Content-Length"] = str(body.size)  # else sent chunked
         budget = self._deadline if deadline is None else deadline
         if budget <= 0:
             raise ValidationError("deadline must be positive")
@@ -274,7 +276,8 @@ class Session:
         method = op.method
         retry = self.retry
         debug = _log.isEnabledFor(logging.DEBUG)
-        one_shot = isinstance(body, BodySource) and not body.replayable
+        source = body if isinstance(body, BodySource) and not body.replayable else None
+        one_shot = source is not None
         attempt = 0
         renewed = False
         while True:
@@ -299,7 +302,10 @@ class Session:
                         attempt,
                         (time.monotonic() - started) * 1000,
                     )
-                may_retry = not (one_shot and sent) and retry.should_retry_transport(
+                # A one-shot body may go again only if none of it was read (connect failed).
+                may_retry = not (
+                    source is not None and source.consumed
+                ) and retry.should_retry_transport(
                     idempotent=op.idempotent, sent=sent, attempt=attempt
                 )
                 error: TaskadeError = _transport_error(exc, method, url)
