@@ -23,7 +23,14 @@ _CHUNK = 64 * 1024
 
 #: What ``data=`` accepts.
 RawBody: TypeAlias = (
-    bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
+    bytes
+    | bytearray
+    | memoryview
+    | os.PathLike[str]
+    | IO[bytes]
+    | io.RawIOBase
+    | io.BufferedIOBase
+    | AsyncIterable[bytes]
 )
 
 
