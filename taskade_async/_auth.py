@@ -144,7 +144,8 @@ class OAuth2:
     refresh_margin: float = 60.0
     #: How many refreshes this object made (for monitoring and tests).
     refresh_count: int = attrs.field(default=0, init=False)
-    _lock: asyncio.Lock = attrs.field(factory=asyncio.Lock, init=False)
+    #: The refresh under way, shared by every request that needs it.
+    _inflight: asyncio.Future[None] | None = attrs.field(default=None, init=False)
     _failed_for: str | None = attrs.field(default=None, init=False)
     _failure: AuthenticationError | None = attrs.field(default=None, init=False)
 
@@ -156,10 +157,10 @@ class OAuth2:
 
     async def authorization(self, post_form: FormPoster) -> str:
         """``Bearer <access token>``, refreshed first when about to expire."""
-        if self._lock.locked():
+        inflight = self._inflight
+        if inflight is not None and not inflight.done():
             # A refresh is under way: wait for its tokens rather than send the old ones.
-            async with self._lock:
-                pass
+            await _join(inflight)
         if self._due() and self.refresh_token is not None:
             await self._refresh(post_form, stale=self.access_token)
         return f"Bearer {self.access_token}"
@@ -172,38 +173,65 @@ class OAuth2:
         return True
 
     async def _refresh(self, post_form: FormPoster, *, stale: str) -> None:
-        async with self._lock:
+        """Renew ``stale``, or join the renewal already under way (single flight).
+
+        The renewal runs in its own task, shielded from the callers: a caller
+        cancelled by its deadline cannot abort it half-way and lose the rotated
+        refresh token.
+        """
+        task = self._inflight
+        if task is None or task.done():
             if self.access_token != stale:
-                return  # another request refreshed while we waited
+                return  # already renewed since that request was sent
             if self._failed_for == stale and self._failure is not None:
                 # The refresh for this token already failed: do not try again (no loop).
                 raise AuthenticationError(str(self._failure))
             if self.refresh_token is None:
                 raise AuthenticationError("the access token expired and there is no refresh token")
-            form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
-            if self.client_id is not None:
-                form["client_id"] = self.client_id
-            if self.client_secret is not None:
-                form["client_secret"] = self.client_secret
-            self.refresh_count += 1
-            try:
-                status, body = await post_form(self.token_url, form)
-                tokens = parse_token_response(status, body)
-            except AuthenticationError as exc:
-                failure = AuthenticationError(f"refreshing the OAuth2 token failed: {exc}")
-                self._failed_for, self._failure = stale, failure
-                raise failure from None
-            if tokens.refresh_token is None:
-                tokens = attrs.evolve(tokens, refresh_token=self.refresh_token)
-            # The callback sees the tokens before any request uses them. The old
-            # refresh token is dead now, so the new ones are kept even if it fails.
-            try:
-                if self.on_tokens is not None:
-                    await self.on_tokens(tokens)
-            finally:
-                self.access_token = tokens.access_token
-                self.refresh_token = tokens.refresh_token
-                self.expires_at = tokens.expires_at
+            task = asyncio.ensure_future(self._renew(post_form, stale, self.refresh_token))
+            task.add_done_callback(self._settled)
+            self._inflight = task
+        await _join(task)
+
+    def _settled(self, task: asyncio.Future[None]) -> None:
+        if self._inflight is task:
+            self._inflight = None
+        if not task.cancelled():
+            task.exception()  # retrieved here; every waiter raises its own copy
+
+    async def _renew(self, post_form: FormPoster, stale: str, refresh_token: str) -> None:
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        if self.client_id is not None:
+            form["client_id"] = self.client_id
+        if self.client_secret is not None:
+            form["client_secret"] = self.client_secret
+        self.refresh_count += 1
+        try:
+            status, body = await post_form(self.token_url, form)
+            tokens = parse_token_response(status, body)
+        except AuthenticationError as exc:
+            failure = AuthenticationError(f"refreshing the OAuth2 token failed: {exc}")
+            self._failed_for, self._failure = stale, failure
+            raise failure from None
+        if tokens.refresh_token is None:
+            tokens = attrs.evolve(tokens, refresh_token=refresh_token)
+        # The callback sees the tokens before any request uses them. The old
+        # refresh token is dead now, so the new ones are kept even if it fails.
+        try:
+            if self.on_tokens is not None:
+                await self.on_tokens(tokens)
+        finally:
+            self.access_token = tokens.access_token
+            self.refresh_token = tokens.refresh_token
+            self.expires_at = tokens.expires_at
+
+
+async def _join(task: asyncio.Future[None]) -> None:
+    """Wait for a shared refresh without letting this caller's cancellation abort it."""
+    try:
+        await asyncio.shield(task)
+    except AuthenticationError as exc:
+        raise AuthenticationError(str(exc)) from None
 
 
 @attrs.frozen(slots=True, repr=False)

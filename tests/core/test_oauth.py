@@ -232,3 +232,26 @@ async def test_exchange_code(server: Server) -> None:
         await tk.exchange_code(
             "wrong", code_verifier="v" * 50, redirect_uri="x", client_id="app", token_url=url
         )
+
+
+async def test_refresh_survives_the_caller_timing_out(
+    server: Server, make_session: SessionFactory, endpoint: TokenEndpoint
+) -> None:
+    """A caller whose deadline passes mid-refresh does not abort it: the rotated tokens are kept."""
+    endpoint.gate = asyncio.Event()
+    saved: list[str | None] = []
+
+    async def save(tokens: tk.TokenSet) -> None:
+        saved.append(tokens.refresh_token)
+
+    auth = oauth(endpoint.install(server), expires_at=time.time() - 1, on_tokens=save)
+    async with make_session(auth=auth) as s:
+        with pytest.raises(tk.RequestTimeoutError):
+            await s.request(GET, ("p",), deadline=0.2)
+        assert endpoint.refreshes == 1
+        endpoint.gate.set()
+        assert (await s.request(GET, ("p",)))["item"] == "p"
+    assert saved == ["rt-1"]
+    assert auth.refresh_token == "rt-1"
+    assert endpoint.refreshes == 1
+    assert [r.headers["Authorization"] for r in server.requests("/projects/p")] == ["Bearer at-1"]
