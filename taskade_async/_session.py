@@ -121,6 +121,10 @@ class Session:
             _check_base_url(token_url, "token_url")
         if deadline <= 0:
             raise ValidationError("deadline must be positive")
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise ValidationError("max_connections must be an int")
+        if max_connections < 1:
+            raise ValidationError("max_connections must be at least 1")
         self._auth = auth
         self.base_url = _check_base_url(base_url)
         self._base = str(self.base_url)
@@ -349,9 +353,9 @@ class Session:
                 )
             # An error: read a bounded excerpt, release the connection, decide.
             try:
-                raw = await response.content.read(_MAX_ERROR_BODY)
+                raw = await _read_bounded(response, _MAX_ERROR_BODY)
             except (aiohttp.ClientError, TimeoutError):
-                raw = b""
+                raw = b""  # the status alone still says what happened
             finally:
                 response.release()
             if status == 401 and not renewed:
@@ -461,6 +465,16 @@ class Session:
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
         return await _post_form(self._client(), url, form)
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the body (a single read may return only the first chunk)."""
+    parts: list[bytes] = []
+    left = limit
+    while left > 0 and (chunk := await response.content.read(left)):
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
 
 
 def _dumps(value: Any) -> bytes:

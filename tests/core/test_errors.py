@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
+from aiohttp import web
 
 import taskade_async as tk
 
@@ -126,3 +130,26 @@ async def test_connection_refused_is_transport_error(make_session: SessionFactor
             await s.request(GET, ("p",))
     assert info.value.method == "GET"
     assert info.value.url == "http://127.0.0.1:9/api/v1/projects/p"
+
+
+async def test_large_error_body_sent_in_pieces_is_read_whole(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """An error body that arrives in several network writes is decoded whole."""
+    message = "x" * 20_000
+
+    async def slow_body(request: web.Request) -> web.StreamResponse:
+        body = json.dumps({"ok": False, "code": "BAD_REQUEST", "message": message}).encode()
+        response = web.StreamResponse(status=400, headers={"Content-Type": "application/json"})
+        response.content_length = len(body)
+        await response.prepare(request)
+        for start in range(0, len(body), 1000):
+            await response.write(body[start : start + 1000])
+            await asyncio.sleep(0)  # separate writes on the wire
+        return response
+
+    server.route("GET", "/projects/p", slow_body)
+    async with make_session() as s:
+        with pytest.raises(tk.BadRequestError) as info:
+            await s.request(GET, ("p",))
+    assert info.value.message == message
