@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import pytest
@@ -276,3 +277,27 @@ async def test_cancelling_a_consumer_releases_everything(
             await consumer
         await _others_finish()
         assert acquired(s) == 0
+
+
+async def test_failed_read_ahead_is_not_left_unretrieved(
+    server: Server, make_session: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-ahead that failed while the consumer was leaving logs no unretrieved error."""
+    server.route("GET", "/projects/p/tasks", cursor_handler(IDS))
+    decoded_bad = asyncio.Event()
+
+    def picky(raw: Any) -> str:
+        if raw["id"] == "t100":
+            decoded_bad.set()
+            raise ValueError("bad item")  # the read-ahead's task ends with this, in this step
+        return str(raw["id"])
+
+    async with make_session() as s:
+        pages = CursorPager(s, TASKS, ("p",), {}, picky).pages()
+        await anext(pages)
+        await decoded_bad.wait()
+        await pages.aclose()
+        del pages
+        gc.collect()
+        assert acquired(s) == 0
+    assert "never retrieved" not in caplog.text
