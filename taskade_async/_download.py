@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -110,14 +111,20 @@ class Download:
         """
         target = Path(path)
         tmp = target.with_name(f".{target.name}.part")
+        loop = asyncio.get_running_loop()
         written = 0
         try:
-            with tmp.open("wb") as out:
+            # Disk writes run off the event loop, one chunk at a time.
+            out = await loop.run_in_executor(None, tmp.open, "wb")
+            try:
                 async for chunk in self.iter_chunks():
-                    out.write(chunk)
+                    await loop.run_in_executor(None, out.write, chunk)
                     written += len(chunk)
-            tmp.replace(target)
+            finally:
+                await loop.run_in_executor(None, out.close)
+            await loop.run_in_executor(None, tmp.replace, target)
         except BaseException:
+            await self.close()
             tmp.unlink(missing_ok=True)
             raise
         return written

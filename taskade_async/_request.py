@@ -7,6 +7,7 @@ pre-split pieces and one ``quote`` per id.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Mapping
@@ -47,6 +48,8 @@ def encode_segment(value: str, name: str) -> str:
 
 
 def _query_value(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

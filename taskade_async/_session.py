@@ -524,7 +524,7 @@ async def exchange_code(
     }
     if client_secret is not None:
         form["client_secret"] = client_secret
-    url = URL(str(token_url))
+    url = _check_base_url(token_url, "token_url")  # the code and secrets go there
     if http is not None:
         status, body = await _post_form(http, url, form)
     else:

@@ -190,3 +190,15 @@ async def test_unsafe_server_name_is_sanitized(
         async with await s.request(DOWNLOAD, ("x",), stream=True) as d:
             assert d.filename is None
             assert await d.read() == b""
+
+
+async def test_save_into_missing_folder_fails_and_releases(
+    server: Server, make_session: SessionFactory, tmp_path: Path
+) -> None:
+    """A save that cannot open its file raises OSError and gives the connection back."""
+    server.route("GET", "/medias/m/download", serve_png)
+    async with make_session() as s:
+        d = await s.request(DOWNLOAD, ("m",), stream=True)
+        with pytest.raises(FileNotFoundError):
+            await d.save(tmp_path / "no-such-folder" / "x.png")
+        assert acquired(s) == 0

@@ -255,3 +255,15 @@ async def test_refresh_survives_the_caller_timing_out(
     assert auth.refresh_token == "rt-1"
     assert endpoint.refreshes == 1
     assert [r.headers["Authorization"] for r in server.requests("/projects/p")] == ["Bearer at-1"]
+
+
+async def test_exchange_code_refuses_plain_http_off_loopback() -> None:
+    """The code and verifier are never posted to a plain-http token endpoint off loopback."""
+    with pytest.raises(tk.ValidationError, match="token_url"):
+        await tk.exchange_code(
+            "c",
+            code_verifier="v" * 50,
+            redirect_uri="x",
+            client_id="a",
+            token_url="http://a.test/t",
+        )

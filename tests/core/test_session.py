@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import gc
 
 import aiohttp
@@ -244,3 +245,17 @@ async def test_raw_upload_body_is_streamed_with_its_type(
     (sent,) = server.requests()
     assert sent.body == b"\x00\x01PNG"
     assert sent.headers["Content-Type"] == "image/png"
+
+
+async def test_enum_query_values_are_sent_by_value(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """An Enum member in the query is sent as its value."""
+
+    class Format(enum.Enum):
+        ZIP = "zip"
+
+    server.route("GET", "/projects/p/tasks", reply(200, {"ok": True, "items": []}))
+    async with make_session() as s:
+        await s.request(LIST, ("p",), query={"format": Format.ZIP})
+    assert server.requests()[0].query == {"format": "zip"}
