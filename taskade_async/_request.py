@@ -31,6 +31,8 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 #: Methods that may be repeated without changing the outcome (RFC 9110 9.2.2).
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _BODY_EXCERPT: Final = 200
+#: Ids made only of these characters are sent as they are (no dots: see encode_segment).
+_PLAIN: Final = re.compile(r"[A-Za-z0-9_\-]+").fullmatch
 
 
 def encode_segment(value: str, name: str) -> str:
@@ -42,6 +44,8 @@ def encode_segment(value: str, name: str) -> str:
     """
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be a str, not {type(value).__name__}")
+    if _PLAIN(value) is not None:
+        return value  # the usual id: nothing to encode
     if value in ("", ".", ".."):
         raise ValidationError(f"{name} must be a non-empty id other than '.' and '..'")
     return quote(value, safe="")

@@ -48,6 +48,8 @@ _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
 _NO_AUTO_TYPE: Final = frozenset({"Content-Type"})
+#: Methods for which aiohttp adds a Content-Type even without a body.
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 #: Failures that happen before the request reached the server.
 _NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
@@ -131,8 +133,16 @@ class Session:
         self._http = http
         self._owns_http = http is None
         self._deadline = deadline
-        self._timeout = aiohttp.ClientTimeout(
+        # JSON calls: the call's deadline bounds everything after connecting, so no
+        # per-read timer is armed (it costs CPU on every chunk). A streamed body is
+        # read after the call returned: there, read_timeout of silence fails it.
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
+        self._stream_timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
+        )
+        #: The token endpoint: the shared refresh runs on even if its callers give up.
+        self._form_timeout = aiohttp.ClientTimeout(
+            total=connect_timeout + read_timeout, sock_connect=connect_timeout
         )
         self._max_connections = max_connections
         self.retry = retry if retry is not None else RetryPolicy()
@@ -292,7 +302,7 @@ class Session:
             started = time.monotonic()
             self.stats["requests"] += 1
             try:
-                response = await self._exchange(http, method, url, headers, body)
+                response = await self._exchange(http, method, url, headers, body, stream)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 sent = not isinstance(exc, _NOT_SENT)
                 if debug:
@@ -344,6 +354,13 @@ class Session:
                     continue
                 finally:
                     response.release()
+                try:
+                    payload = json.loads(raw)
+                except ValueError:
+                    payload = None
+                if type(payload) is dict and payload.get("ok") is True:
+                    return payload
+                # Not the documented shape: decode_json says how, as a ProtocolError.
                 return decode_json(
                     raw,
                     status=status,
@@ -388,13 +405,14 @@ class Session:
         url: URL,
         headers: dict[str, str],
         body: bytes | BodySource | None,
+        stream: bool,
     ) -> aiohttp.ClientResponse:
         """One attempt: send, and follow redirects by hand.
 
         The bearer token is dropped as soon as a redirect leaves the base
         URL's origin (e.g. a download redirected to file storage).
         """
-        timeout = self._timeout
+        timeout = self._stream_timeout if stream else self._timeout
         if isinstance(body, BodySource):
             with body.open() as payload:
                 response = await http.request(
@@ -414,7 +432,9 @@ class Session:
                 allow_redirects=False,
                 timeout=timeout,
                 # aiohttp would label an empty POST application/octet-stream: send no type.
-                skip_auto_headers=_NO_AUTO_TYPE if body is None else None,
+                skip_auto_headers=_NO_AUTO_TYPE
+                if body is None and method in _BODY_METHODS
+                else None,
             )
         hops = 0
         while response.status in _REDIRECTS and method == "GET":
@@ -464,7 +484,7 @@ class Session:
 
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
-        return await _post_form(self._client(), url, form)
+        return await _post_form(self._client(), url, form, self._form_timeout)
 
 
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -490,12 +510,23 @@ def _transport_error(exc: BaseException, method: str, url: URL) -> TransportErro
     return TransportError(f"{method} {url}: {what}: {exc}", method=method, url=str(url))
 
 
+_FORM_TIMEOUT: Final = aiohttp.ClientTimeout(total=70.0, sock_connect=10.0)
+
+
 async def _post_form(
-    http: aiohttp.ClientSession, url: URL, form: dict[str, str]
+    http: aiohttp.ClientSession,
+    url: URL,
+    form: dict[str, str],
+    limits: aiohttp.ClientTimeout = _FORM_TIMEOUT,
 ) -> tuple[int, bytes]:
+    """POST a form to a token endpoint; never follows a redirect (it would carry secrets)."""
     try:
         async with http.post(
-            url, data=form, headers={"Accept": "application/json"}, allow_redirects=False
+            url,
+            data=form,
+            headers={"Accept": "application/json"},
+            allow_redirects=False,
+            timeout=limits,
         ) as resp:
             return resp.status, await resp.read()
     except (aiohttp.ClientError, TimeoutError) as exc:
