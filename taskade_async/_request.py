@@ -48,7 +48,10 @@ def encode_segment(value: str, name: str) -> str:
         return value  # the usual id: nothing to encode
     if value in ("", ".", ".."):
         raise ValidationError(f"{name} must be a non-empty id other than '.' and '..'")
-    return quote(value, safe="")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{name} is not valid Unicode text (lone surrogate)") from None
 
 
 def _query_value(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -201,4 +202,25 @@ async def test_save_into_missing_folder_fails_and_releases(
         d = await s.request(DOWNLOAD, ("m",), stream=True)
         with pytest.raises(FileNotFoundError):
             await d.save(tmp_path / "no-such-folder" / "x.png")
+        assert acquired(s) == 0
+
+
+async def test_stalled_download_fails_after_read_timeout(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A download whose server goes silent mid-body fails after read_timeout, connection freed."""
+
+    async def stall(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Length": "1000"})
+        await response.prepare(request)
+        await response.write(b"x" * 100)
+        return await server.hang(request)
+
+    server.route("GET", "/medias/m/download", stall)
+    async with make_session(read_timeout=0.2) as s:
+        d = await s.request(DOWNLOAD, ("m",), stream=True)
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(tk.TransportError):
+            await d.read()
+        assert 0.2 <= asyncio.get_running_loop().time() - started < 1.0
         assert acquired(s) == 0
