@@ -181,9 +181,11 @@ def decode_error(
         return value if isinstance(value, str) else None
 
     message = text("message")
-    if message is None and not fields and body:
-        message = f"non-JSON error body ({content_type or 'no type'}): {_excerpt(body)!r}"
-    cls = error_class(status)
+    malformed = not isinstance(payload, dict)
+    if malformed:
+        what = "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
+        message = f"not the documented JSON error ({what}): {_excerpt(body)!r}"
+    cls = error_class(status, malformed=malformed)
     kwargs: dict[str, Any] = {
         "status": status,
         "code": text("code"),
@@ -193,7 +195,12 @@ def decode_error(
         "url": url,
         "body": payload,
     }
-    if cls is RateLimitError:
+    error: APIError
+    if issubclass(cls, RateLimitError):
         retry_after = parse_retry_after(headers.get("Retry-After") if headers else None)
-        return RateLimitError(retry_after=retry_after, **kwargs)
-    return cls(**kwargs)
+        error = cls(retry_after=retry_after, **kwargs)
+    else:
+        error = cls(**kwargs)
+    if malformed:
+        error.body_excerpt = _excerpt(body)
+    return error

@@ -11,7 +11,7 @@ from aiohttp import web
 import taskade_async as tk
 
 from .conftest import TOKEN, SessionFactory
-from .server import Server, error, raw, reply
+from .server import Server, error, raw, reply, sequence
 
 GET = tk.Operation("projectGet", "GET", "/projects/{projectId}")
 
@@ -62,16 +62,48 @@ async def test_rate_limit_error_carries_retry_after(
     assert info.value.retry_after == 7.0
 
 
-async def test_html_error_page_is_an_api_error_with_excerpt(
-    server: Server, make_session: SessionFactory
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "cls"),
+    [
+        (502, b"<html>Bad gateway</html>", "text/html", tk.ServerError),
+        (404, b'{"ok": false, "code": "NOT_FO', "application/json", tk.NotFoundError),
+        (503, b"", "text/plain", tk.ServerError),
+        (429, b"slow down", "text/plain", tk.RateLimitError),
+    ],
+)
+async def test_malformed_error_body_is_protocol_error_and_status_error(
+    server: Server,
+    make_session: SessionFactory,
+    status: int,
+    body: bytes,
+    content_type: str,
+    cls: type[tk.APIError],
 ) -> None:
-    """A proxy's HTML 502 page still raises ServerError, with an excerpt as message."""
-    server.route("GET", "/projects/p", raw(502, b"<html>Bad gateway</html>", "text/html"))
+    """An HTML, truncated or empty error body is a ProtocolError and its status class."""
+    server.route("GET", "/projects/p", raw(status, body, content_type))
     async with make_session(retry=tk.RetryPolicy.never()) as s:
-        with pytest.raises(tk.ServerError) as info:
+        with pytest.raises(tk.ProtocolError) as info:
             await s.request(GET, ("p",))
-    assert info.value.code is None
-    assert "Bad gateway" in (info.value.message or "")
+    exc: BaseException = info.value  # both a ProtocolError and an APIError
+    assert isinstance(exc, cls)
+    assert isinstance(exc, tk.APIError)
+    assert exc.status == status
+    assert exc.code is None
+    assert exc.body_excerpt == body.decode()
+    assert exc.method == "GET"
+    assert exc.url.endswith("/api/v1/projects/p")
+    assert "not the documented JSON error" in str(exc)
+
+
+async def test_malformed_5xx_is_still_retried(server: Server, make_session: SessionFactory) -> None:
+    """A proxy's HTML 502 is retried like any 502 for an idempotent call."""
+    server.route(
+        "GET",
+        "/projects/p",
+        sequence(raw(502, b"<html>Bad gateway</html>", "text/html"), reply()),
+    )
+    async with make_session() as s:
+        assert await s.request(GET, ("p",)) == {"ok": True}
 
 
 @pytest.mark.parametrize(
