@@ -440,7 +440,7 @@ class Session:
         while response.status in _REDIRECTS and method == "GET":
             location = response.headers.get("Location")
             response.release()
-            target = response.url.join(URL(location)) if location else None
+            target = _redirect_target(response.url, location)
             if target is None or target.scheme not in ("http", "https") or hops >= _MAX_REDIRECTS:
                 raise ProtocolError(
                     f"GET {url}: a redirect without a usable Location, or too many redirects",
@@ -485,6 +485,16 @@ class Session:
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
         return await _post_form(self._client(), url, form, self._form_timeout)
+
+
+def _redirect_target(base: URL, location: str | None) -> URL | None:
+    """Where a redirect points, or None if its Location is missing or unusable."""
+    if not location:
+        return None
+    try:
+        return base.join(URL(location))
+    except ValueError:
+        return None
 
 
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:

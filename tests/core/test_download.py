@@ -224,3 +224,20 @@ async def test_stalled_download_fails_after_read_timeout(
             await d.read()
         assert 0.2 <= asyncio.get_running_loop().time() - started < 1.0
         assert acquired(s) == 0
+
+
+@pytest.mark.parametrize("location", [None, "http://[bad", "ftp://127.0.0.1/x"])
+async def test_unusable_redirect_is_a_protocol_error(
+    server: Server, make_session: SessionFactory, location: str | None
+) -> None:
+    """A redirect without a Location, with a broken one, or to a non-http scheme is refused."""
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        headers = {} if location is None else {"Location": location}
+        return web.Response(status=302, headers=headers)
+
+    server.route("GET", "/medias/m/download", redirect)
+    async with make_session() as s:
+        with pytest.raises(tk.ProtocolError, match="redirect"):
+            await s.request(DOWNLOAD, ("m",), stream=True)
+        assert acquired(s) == 0
