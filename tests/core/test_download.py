@@ -220,7 +220,7 @@ async def test_stalled_download_fails_after_read_timeout(
     async with make_session(read_timeout=0.2) as s:
         d = await s.request(DOWNLOAD, ("m",), stream=True)
         started = asyncio.get_running_loop().time()
-        with pytest.raises(tk.TransportError):
+        with pytest.raises(tk.RequestTimeoutError, match="part-way"):
             await d.read()
         assert 0.2 <= asyncio.get_running_loop().time() - started < 1.0
         assert acquired(s) == 0
