@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -35,6 +36,14 @@ async def other_server() -> AsyncIterator[Server]:
     await srv.start()
     yield srv
     await srv.stop()
+
+
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    """A loopback URL whose port is bound but not listening: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -246,7 +245,3 @@ class TokenEndpoint:
 def items_page(ids: Iterable[str]) -> dict[str, Any]:
     """A list response body holding items with these ids."""
     return {"ok": True, "items": [{"id": i, "text": f"task {i}"} for i in ids]}
-
-
-def dumps(value: Any) -> bytes:
-    return json.dumps(value).encode()

@@ -155,13 +155,15 @@ async def test_token_never_in_error_session_or_auth_text(
         assert "SECRET" not in text, text
 
 
-async def test_connection_refused_is_transport_error(make_session: SessionFactory) -> None:
+async def test_connection_refused_is_transport_error(
+    make_session: SessionFactory, dead_url: str
+) -> None:
     """A base URL where nothing listens raises TransportError, not an aiohttp error."""
-    async with make_session(base_url="http://127.0.0.1:9/api/v1") as s:
+    async with make_session(base_url=f"{dead_url}/api/v1") as s:
         with pytest.raises(tk.TransportError) as info:
             await s.request(GET, ("p",))
     assert info.value.method == "GET"
-    assert info.value.url == "http://127.0.0.1:9/api/v1/projects/p"
+    assert info.value.url == f"{dead_url}/api/v1/projects/p"
 
 
 async def test_large_error_body_sent_in_pieces_is_read_whole(

@@ -116,10 +116,10 @@ async def test_failed_refresh_raises_once_without_loop(
 
 
 async def test_unreachable_token_endpoint_is_authentication_error(
-    make_session: SessionFactory, server: Server, endpoint: TokenEndpoint
+    make_session: SessionFactory, server: Server, endpoint: TokenEndpoint, dead_url: str
 ) -> None:
     """A token endpoint that cannot be reached raises AuthenticationError."""
-    auth = oauth("http://127.0.0.1:9/oauth2/token", expires_at=time.time() - 1)
+    auth = oauth(f"{dead_url}/oauth2/token", expires_at=time.time() - 1)
     async with make_session(auth=auth) as s:
         with pytest.raises(tk.AuthenticationError, match="unreachable"):
             await s.request(GET, ("p",))

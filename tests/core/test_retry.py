@@ -80,9 +80,9 @@ async def test_non_idempotent_not_retried_when_server_may_have_acted(
     assert len(server.requests()) == 1
 
 
-async def test_post_retried_when_connect_fails(make_session: SessionFactory) -> None:
+async def test_post_retried_when_connect_fails(make_session: SessionFactory, dead_url: str) -> None:
     """A POST whose connection could not be opened is retried (nothing was sent)."""
-    async with make_session(base_url="http://127.0.0.1:9/api/v1") as s:
+    async with make_session(base_url=f"{dead_url}/api/v1") as s:
         with pytest.raises(tk.TransportError):
             await s.request(POST, ("a",), json={})
         assert s.stats["requests"] == 4  # max_attempts of the FAST policy

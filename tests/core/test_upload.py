@@ -98,7 +98,7 @@ async def test_async_iterable_is_streamed_chunked(
 
 
 async def test_unread_async_iterable_is_retried_after_connect_failure(
-    make_session: SessionFactory,
+    make_session: SessionFactory, dead_url: str
 ) -> None:
     """A one-shot body whose connection failed before any byte was read may go again."""
     pulled = 0
@@ -108,7 +108,7 @@ async def test_unread_async_iterable_is_retried_after_connect_failure(
         pulled += 1
         yield b"x"
 
-    async with make_session(base_url="http://127.0.0.1:9/api/v1") as s:
+    async with make_session(base_url=f"{dead_url}/api/v1") as s:
         with pytest.raises(tk.TransportError):
             await s.request(POST, ("m",), data=parts())
         assert s.stats["requests"] == 4
