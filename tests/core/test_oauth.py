@@ -267,3 +267,16 @@ async def test_exchange_code_refuses_plain_http_off_loopback() -> None:
             client_id="a",
             token_url="http://a.test/t",
         )
+
+
+async def test_confidential_client_sends_its_secret_to_the_token_endpoint_only(
+    server: Server, make_session: SessionFactory, endpoint: TokenEndpoint
+) -> None:
+    """client_secret goes in the refresh form, never in an API request."""
+    auth = oauth(endpoint.install(server), client_secret="cs-SECRET")
+    async with make_session(auth=auth) as s:
+        await s.request(GET, ("p",))
+    assert endpoint.forms[0]["client_secret"] == "cs-SECRET"
+    for sent in server.requests("/projects/p"):
+        assert "cs-SECRET" not in str(sent.headers)
+        assert b"cs-SECRET" not in sent.body

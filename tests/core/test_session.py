@@ -259,3 +259,30 @@ async def test_enum_query_values_are_sent_by_value(
     async with make_session() as s:
         await s.request(LIST, ("p",), query={"format": Format.ZIP})
     assert server.requests()[0].query == {"format": "zip"}
+
+
+async def test_close_is_idempotent_and_open_explicit(make_session: SessionFactory) -> None:
+    """open() and close() may be called directly; closing twice is harmless."""
+    s = make_session()
+    await s.open()
+    await s.open()
+    await s.close()
+    await s.close()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"deadline": 0}, {"max_connections": 0}, {"rate_limit": -1.0}],
+    ids=["deadline", "max_connections", "rate_limit"],
+)
+def test_bad_settings_are_refused(kwargs: dict[str, float]) -> None:
+    """Non-positive deadlines, connection limits and rates raise ValidationError."""
+    with pytest.raises(tk.ValidationError):
+        tk.Session(TOKEN, **kwargs)  # type: ignore[arg-type]  # a dict of mixed settings
+
+
+async def test_per_call_deadline_must_be_positive(make_session: SessionFactory) -> None:
+    """request(deadline=0) is refused before sending."""
+    async with make_session() as s:
+        with pytest.raises(tk.ValidationError, match="deadline"):
+            await s.request(GET, ("p",), deadline=0)
