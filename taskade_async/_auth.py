@@ -97,6 +97,17 @@ class TokenSet:
         return f"TokenSet(access={_mask(self.access_token)}, expires_at={self.expires_at})"
 
 
+def _seconds(value: Any) -> float | None:
+    """``expires_in`` as a number of seconds (some servers send it as a string)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds == seconds and seconds >= 0 else None  # not NaN or negative
+
+
 def parse_token_response(status: int, body: bytes, *, now: float | None = None) -> TokenSet:
     """Decode the token endpoint's answer, or raise AuthenticationError."""
     try:
@@ -109,10 +120,10 @@ def parse_token_response(status: int, body: bytes, *, now: float | None = None) 
             reason = str(data.get("error_description") or data.get("error") or "")
         suffix = f": {reason}" if reason else ""
         raise AuthenticationError(f"token endpoint answered {status}{suffix}")
-    expires_in = data.get("expires_in")
     expires_at = None
-    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
-        expires_at = (time.time() if now is None else now) + float(expires_in)
+    seconds = _seconds(data.get("expires_in"))
+    if seconds is not None:
+        expires_at = (time.time() if now is None else now) + seconds
     refresh = data.get("refresh_token")
     scope = data.get("scope")
     return TokenSet(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import time
 
 import pytest
@@ -280,3 +281,28 @@ async def test_confidential_client_sends_its_secret_to_the_token_endpoint_only(
     for sent in server.requests("/projects/p"):
         assert "cs-SECRET" not in str(sent.headers)
         assert b"cs-SECRET" not in sent.body
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "expected"),
+    [(3600, 4600.0), ("3600", 4600.0), (None, None), ("soon", None), (-5, None), (True, None)],
+)
+def test_token_response_expiry(expires_in: object, expected: float | None) -> None:
+    """expires_in is read as seconds from now, number or numeric string; junk means unknown."""
+    body = {"access_token": "a", "refresh_token": "r", "expires_in": expires_in}
+    tokens = tk._auth.parse_token_response(200, json.dumps(body).encode(), now=1000.0)
+    assert tokens.expires_at == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason"),
+    [
+        (400, b'{"error": "invalid_grant", "error_description": "revoked"}', "400: revoked"),
+        (200, b'{"token_type": "Bearer"}', "200"),
+        (502, b"<html>", "502"),
+    ],
+)
+def test_token_response_errors(status: int, body: bytes, reason: str) -> None:
+    """A refused, incomplete or non-JSON token answer raises AuthenticationError."""
+    with pytest.raises(tk.AuthenticationError, match=reason):
+        tk._auth.parse_token_response(status, body)
