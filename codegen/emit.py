@@ -189,16 +189,14 @@ class Emitter:
         return f"{p.name}: {ann} | Unset{null} = UNSET"
 
     def _decoder(self, t: Type, decoders: dict[str, str]) -> str:
+        """The expression for a model's structure function (looked up in the converter's
+        cache at call time, so importing the module builds nothing)."""
         if t.kind != "model" or t.model is None:
             raise SpecError(f"items of kind {t.kind} cannot be decoded")
-        name = "_D_" + snake(t.model).upper()
-        base = f"structure_fn({t.model})"
-        if t.nullable:
-            decoders.setdefault(name, base)
-            decoders[name + "_OR_NONE"] = f"optional({name})"
-            return name + "_OR_NONE"
-        decoders.setdefault(name, base)
-        return name
+        flag = ", nullable=True" if t.nullable else ""
+        expr = f"structure_fn({t.model}{flag})"
+        decoders[expr] = t.model
+        return expr
 
     def _function(
         self, op: Operation, decoders: dict[str, str], consts: list[str], used: set[str]
@@ -359,13 +357,7 @@ class Emitter:
         functions = [self._function(op, decoders, consts, used) for op in ops]
         body_text = "\n".join("\n".join(f) for f in functions)
         models = sorted(
-            {
-                m
-                for m in self.models
-                if re.search(
-                    rf"\b{m}\b", body_text + "\n".join(decoders.values()) + "\n".join(consts)
-                )
-            }
+            {m for m in self.models if re.search(rf"\b{m}\b", body_text + "\n".join(consts))}
         )
         conv: list[str] = sorted(
             n
@@ -373,8 +365,6 @@ class Emitter:
             if n in used
         )
         conv += ["structure_fn"] if decoders else []
-        if any("optional(" in v for v in decoders.values()):
-            conv.append("optional")
         pagers = sorted(n for n in ("CursorPager", "PagePager", "SinglePager") if n in used)
         typing_names = ["Final"]
         if re.search(r"\bAny\b", body_text):
@@ -414,7 +404,6 @@ class Emitter:
         names = sorted([*(op.entry.function for op in ops), *extra_exports])
         out.append(f"\n__all__ = [{_lit(['ENDPOINTS', *names])}]\n")
         out += consts
-        out += [f"{name}: Final = {value}" for name, value in decoders.items()]
         if module in overrides.EXTRA_CONSTANTS:
             out.append(overrides.EXTRA_CONSTANTS[module])
         endpoints = ", ".join(f"{op.operation_id!r}: {_const(op.operation_id)}" for op in ops)

@@ -203,9 +203,22 @@ converter.register_structure_hook_factory(attrs.has, _make_structure)
 converter.register_unstructure_hook_factory(attrs.has, _make_unstructure)
 
 
-def structure_fn(cls: type[T]) -> Callable[[Any], T]:
-    """The (cached) function that turns a JSON object into a ``cls``."""
-    hook: Callable[..., T] = converter.get_structure_hook(cls)
+_HOOKS: dict[tuple[type, bool], Callable[..., Any]] = {}
+
+
+def structure_fn(cls: type[T], *, nullable: bool = False) -> Callable[[Any], T]:
+    """The function that turns a JSON object into a ``cls`` (built on first use, then cached).
+
+    With ``nullable``, a ``None`` (a null list item) passes through as ``None``.
+    """
+    try:
+        return _HOOKS[cls, nullable]
+    except KeyError:
+        pass
+    hook: Callable[..., Any] = converter.get_structure_hook(cls)
+    if nullable:
+        hook = optional(hook)
+    _HOOKS[cls, nullable] = hook
     return hook
 
 

@@ -101,7 +101,8 @@ class Rule:
         self.enum = frozenset(enum) if enum is not None else None
         self.min_length = min_length
         self.max_length = max_length
-        self.pattern = re.compile(pattern) if pattern is not None else None
+        #: Compiled on first use, so importing the api modules compiles no regex.
+        self.pattern: re.Pattern[str] | str | None = pattern
         self.minimum = minimum
         self.maximum = maximum
         self.min_items = min_items
@@ -154,8 +155,12 @@ class Rule:
             raise ValidationError(
                 f"{path} must be at most {self.max_length} characters long, not {len(value)}"
             )
-        if self.pattern is not None and self.pattern.search(value) is None:
-            raise ValidationError(f"{path} must match {self.pattern.pattern!r}: {value[:60]!r}")
+        pattern = self.pattern
+        if pattern is not None:
+            if isinstance(pattern, str):
+                pattern = self.pattern = re.compile(pattern)
+            if pattern.search(value) is None:
+                raise ValidationError(f"{path} must match {pattern.pattern!r}: {value[:60]!r}")
 
     def _check_list(self, value: Any, path: str) -> None:
         if not isinstance(value, list | tuple):

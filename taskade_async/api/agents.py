@@ -236,11 +236,6 @@ _AGENT_KNOWLEDGE_MEDIA_REMOVE: Final = Operation(
 _AGENT_CONVOS_GET: Final = Operation("agentConvosGet", "GET", "/agents/{agentId}/convos/")
 _AGENT_CONVO_GET: Final = Operation("agentConvoGet", "GET", "/agents/{agentId}/convos/{convoId}")
 _PUBLIC_AGENT_GET: Final = Operation("publicAgentGet", "GET", "/public-agents/{publicAgentId}")
-_D_PUBLIC_ACCESS: Final = structure_fn(PublicAccess)
-_D_SPACE_AGENT: Final = structure_fn(SpaceAgent)
-_D_PUBLIC_AGENT_RESULT: Final = structure_fn(PublicAgentResult)
-_D_PUBLIC_AGENT: Final = structure_fn(PublicAgent)
-_D_CONVO: Final = structure_fn(Convo)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -263,13 +258,13 @@ ENDPOINTS: Final = {
 async def enable_public_access(session: Session, agent_id: str, /) -> PublicAccess:
     """Publish an agent and return its public URL."""
     payload = await session.request(_AGENT_PUBLIC_ACCESS_ENABLE, (agent_id,))
-    return result(payload, _D_PUBLIC_ACCESS)
+    return result(payload, structure_fn(PublicAccess))
 
 
 async def get(session: Session, agent_id: str, /) -> SpaceAgent:
     """Fetch one agent."""
     payload = await session.request(_AGENT_GET, (agent_id,))
-    return item(payload, _D_SPACE_AGENT, "agentGet")
+    return item(payload, structure_fn(SpaceAgent), "agentGet")
 
 
 async def delete(session: Session, agent_id: str, /) -> None:
@@ -288,13 +283,13 @@ async def update(
     """Change an agent's name or settings."""
     json = body("agentUpdate", _AGENT_UPDATE_BODY, (name, data))
     payload = await session.request(_AGENT_UPDATE, (agent_id,), json=json)
-    return item_or_none(payload, _D_SPACE_AGENT, "agentUpdate")
+    return item_or_none(payload, structure_fn(SpaceAgent), "agentUpdate")
 
 
 async def get_public(session: Session, agent_id: str, /) -> PublicAgentResult:
     """Fetch the public face of an agent and its URL."""
     payload = await session.request(_AGENT_PUBLIC_GET, (agent_id,))
-    return result(payload, _D_PUBLIC_AGENT_RESULT)
+    return result(payload, structure_fn(PublicAgentResult))
 
 
 async def update_public(
@@ -307,7 +302,7 @@ async def update_public(
     """Change how a published agent looks and behaves."""
     json = body("agentPublicUpdate", _AGENT_PUBLIC_UPDATE_BODY, (preferences,))
     payload = await session.request(_AGENT_PUBLIC_UPDATE, (agent_id,), json=json)
-    return item(payload, _D_PUBLIC_AGENT, "agentPublicUpdate")
+    return item(payload, structure_fn(PublicAgent), "agentPublicUpdate")
 
 
 async def add_knowledge_project(
@@ -316,14 +311,14 @@ async def add_knowledge_project(
     """Give an agent a project to learn from."""
     json = body("agentKnowledgeProjectCreate", _AGENT_KNOWLEDGE_PROJECT_CREATE_BODY, (project_id,))
     payload = await session.request(_AGENT_KNOWLEDGE_PROJECT_CREATE, (agent_id,), json=json)
-    return item(payload, _D_SPACE_AGENT, "agentKnowledgeProjectCreate")
+    return item(payload, structure_fn(SpaceAgent), "agentKnowledgeProjectCreate")
 
 
 async def add_knowledge_media(session: Session, agent_id: str, /, *, media_id: str) -> SpaceAgent:
     """Give an agent a media file to learn from."""
     json = body("agentKnowledgeMediaCreate", _AGENT_KNOWLEDGE_MEDIA_CREATE_BODY, (media_id,))
     payload = await session.request(_AGENT_KNOWLEDGE_MEDIA_CREATE, (agent_id,), json=json)
-    return item(payload, _D_SPACE_AGENT, "agentKnowledgeMediaCreate")
+    return item(payload, structure_fn(SpaceAgent), "agentKnowledgeMediaCreate")
 
 
 async def remove_knowledge_project(session: Session, agent_id: str, project_id: str, /) -> None:
@@ -355,7 +350,7 @@ def list_convos(
         _AGENT_CONVOS_GET,
         (agent_id,),
         {},
-        _D_CONVO,
+        structure_fn(Convo),
         limit=limit,
         page=page,
         max_items=max_items,
@@ -365,10 +360,10 @@ def list_convos(
 async def get_convo(session: Session, agent_id: str, convo_id: str, /) -> Convo:
     """Fetch one conversation of an agent."""
     payload = await session.request(_AGENT_CONVO_GET, (agent_id, convo_id))
-    return item(payload, _D_CONVO, "agentConvoGet")
+    return item(payload, structure_fn(Convo), "agentConvoGet")
 
 
 async def get_public_agent(session: Session, public_agent_id: str, /) -> PublicAgentResult:
     """Fetch a published agent by its public id."""
     payload = await session.request(_PUBLIC_AGENT_GET, (public_agent_id,))
-    return result(payload, _D_PUBLIC_AGENT_RESULT)
+    return result(payload, structure_fn(PublicAgentResult))

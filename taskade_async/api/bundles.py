@@ -37,8 +37,6 @@ _BUNDLE_IMPORT_BODY: Final = (
 _BUNDLE_IMPORT_ZIP: Final = Operation(
     "bundleImportZip", "POST", "/bundles/{workspaceId}/import/zip"
 )
-_D_BUNDLE: Final = structure_fn(Bundle)
-_D_BUNDLE_INSTALLATION: Final = structure_fn(BundleInstallation)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -52,7 +50,7 @@ ENDPOINTS: Final = {
 async def export_json(session: Session, space_id: str, /) -> Bundle:
     """Export a space as a JSON bundle."""
     payload = await session.request(_BUNDLE_EXPORT, (space_id,))
-    return item(payload, _D_BUNDLE, "bundleExport")
+    return item(payload, structure_fn(Bundle), "bundleExport")
 
 
 async def export_zip(
@@ -69,7 +67,7 @@ async def import_json(
     """Install a JSON bundle into a workspace."""
     json = body("bundleImport", _BUNDLE_IMPORT_BODY, (bundle_data,))
     payload = await session.request(_BUNDLE_IMPORT, (workspace_id,), json=json)
-    return item(payload, _D_BUNDLE_INSTALLATION, "bundleImport")
+    return item(payload, structure_fn(BundleInstallation), "bundleImport")
 
 
 async def import_zip(
@@ -80,4 +78,4 @@ async def import_zip(
     payload = await session.request(
         _BUNDLE_IMPORT_ZIP, (workspace_id,), data=data, content_type=content_type
     )
-    return item(payload, _D_BUNDLE_INSTALLATION, "bundleImportZip")
+    return item(payload, structure_fn(BundleInstallation), "bundleImportZip")

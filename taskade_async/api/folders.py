@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from taskade_async._convert import body, item, optional, structure_fn
+from taskade_async._convert import body, item, structure_fn
 from taskade_async._pagination import PagePager, SinglePager
 from taskade_async._request import Operation
 from taskade_async._session import Session
@@ -35,14 +35,6 @@ _MEDIAS_GET: Final = Operation("mediasGet", "GET", "/folders/{folderId}/medias")
 _FOLDER_PROJECT_TEMPLATES_GET: Final = Operation(
     "folderProjectTemplatesGet", "GET", "/folders/{folderId}/project-templates"
 )
-_D_PROJECT: Final = structure_fn(Project)
-_D_PROJECT_OR_NONE: Final = optional(_D_PROJECT)
-_D_SPACE_AGENT: Final = structure_fn(SpaceAgent)
-_D_SPACE_AGENT_OR_NONE: Final = optional(_D_SPACE_AGENT)
-_D_MEDIA: Final = structure_fn(Media)
-_D_MEDIA_OR_NONE: Final = optional(_D_MEDIA)
-_D_PROJECT_TEMPLATE: Final = structure_fn(ProjectTemplate)
-_D_PROJECT_TEMPLATE_OR_NONE: Final = optional(_D_PROJECT_TEMPLATE)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -64,7 +56,12 @@ def list_projects(
     ``await .collect()``; ``max_items`` caps the total.
     """
     return SinglePager(
-        session, _FOLDER_PROJECTS_GET, (folder_id,), {}, _D_PROJECT_OR_NONE, max_items=max_items
+        session,
+        _FOLDER_PROJECTS_GET,
+        (folder_id,),
+        {},
+        structure_fn(Project, nullable=True),
+        max_items=max_items,
     )
 
 
@@ -72,7 +69,7 @@ async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> S
     """Have the AI build an agent from a description."""
     json = body("folderAgentGenerate", _FOLDER_AGENT_GENERATE_BODY, (text,))
     payload = await session.request(_FOLDER_AGENT_GENERATE, (folder_id,), json=json)
-    return item(payload, _D_SPACE_AGENT, "folderAgentGenerate")
+    return item(payload, structure_fn(SpaceAgent), "folderAgentGenerate")
 
 
 async def create_agent(
@@ -81,7 +78,7 @@ async def create_agent(
     """Create an agent from settings or a template."""
     json = body("folderCreateAgent", _FOLDER_CREATE_AGENT_BODY, (name, data))
     payload = await session.request(_FOLDER_CREATE_AGENT, (folder_id,), json=json)
-    return item(payload, _D_SPACE_AGENT, "folderCreateAgent")
+    return item(payload, structure_fn(SpaceAgent), "folderCreateAgent")
 
 
 def list_agents(
@@ -103,7 +100,7 @@ def list_agents(
         _FOLDER_AGENT_GET,
         (folder_id,),
         {},
-        _D_SPACE_AGENT_OR_NONE,
+        structure_fn(SpaceAgent, nullable=True),
         limit=limit,
         page=page,
         max_items=max_items,
@@ -129,7 +126,7 @@ def list_medias(
         _MEDIAS_GET,
         (folder_id,),
         {},
-        _D_MEDIA_OR_NONE,
+        structure_fn(Media, nullable=True),
         limit=limit,
         page=page,
         max_items=max_items,
@@ -155,7 +152,7 @@ def list_templates(
         _FOLDER_PROJECT_TEMPLATES_GET,
         (folder_id,),
         {},
-        _D_PROJECT_TEMPLATE_OR_NONE,
+        structure_fn(ProjectTemplate, nullable=True),
         limit=limit,
         page=page,
         max_items=max_items,

@@ -19,7 +19,6 @@ _ME_PROJECTS_GET: Final = Operation("meProjectsGet", "GET", "/me/projects")
 _ME_PROJECTS_GET_QUERY: Final = (
     Rule("sort", "sort", "str", required=False, enum=("viewed-asc", "viewed-desc")),
 )
-_D_PROJECT: Final = structure_fn(Project)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {"meProjectsGet": _ME_PROJECTS_GET}
@@ -45,7 +44,7 @@ def list_projects(
         _ME_PROJECTS_GET,
         (),
         params,
-        _D_PROJECT,
+        structure_fn(Project),
         limit=limit,
         page=page,
         max_items=max_items,

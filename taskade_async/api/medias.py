@@ -24,8 +24,6 @@ _MEDIA_DOWNLOAD_ALL: Final = Operation(
 )
 _MEDIA_UPLOAD: Final = Operation("mediaUpload", "POST", "/medias/spaces/{spaceId}/upload")
 _MEDIA_UPLOAD_QUERY: Final = (Rule("filename", "filename", "str"),)
-_D_MEDIA: Final = structure_fn(Media)
-_D_UPLOADED_MEDIA: Final = structure_fn(UploadedMedia)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -40,7 +38,7 @@ ENDPOINTS: Final = {
 async def get(session: Session, media_id: str, /) -> Media:
     """Fetch one media file's details."""
     payload = await session.request(_MEDIA_GET, (media_id,))
-    return item(payload, _D_MEDIA, "mediaGet")
+    return item(payload, structure_fn(Media), "mediaGet")
 
 
 async def delete(session: Session, media_id: str, /) -> None:
@@ -72,4 +70,4 @@ async def upload(
     payload = await session.request(
         _MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type
     )
-    return item(payload, _D_UPLOADED_MEDIA, "mediaUpload")
+    return item(payload, structure_fn(UploadedMedia), "mediaUpload")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from taskade_async._convert import body, item, item_or_none, optional, structure_fn
+from taskade_async._convert import body, item, item_or_none, structure_fn
 from taskade_async._pagination import CursorPager, PagePager, SinglePager
 from taskade_async._request import Operation
 from taskade_async._session import Session
@@ -58,13 +58,6 @@ _PROJECT_SHARE_LINK_ENABLE: Final = Operation(
 )
 _PROJECT_BLOCKS_GET: Final = Operation("projectBlocksGet", "GET", "/projects/{projectId}/blocks")
 _PROJECT_TASKS_GET: Final = Operation("projectTasksGet", "GET", "/projects/{projectId}/tasks")
-_D_PROJECT: Final = structure_fn(Project)
-_D_USER: Final = structure_fn(User)
-_D_USER_OR_NONE: Final = optional(_D_USER)
-_D_FIELD: Final = structure_fn(Field)
-_D_PROJECT_SHARE: Final = structure_fn(ProjectShare)
-_D_BLOCK: Final = structure_fn(Block)
-_D_TASK: Final = structure_fn(Task)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -86,19 +79,19 @@ ENDPOINTS: Final = {
 async def get(session: Session, project_id: str, /) -> Project:
     """Fetch one project."""
     payload = await session.request(_PROJECT_GET, (project_id,))
-    return item(payload, _D_PROJECT, "projectGet")
+    return item(payload, structure_fn(Project), "projectGet")
 
 
 async def complete(session: Session, project_id: str, /) -> Project | None:
     """Mark a project as completed."""
     payload = await session.request(_PROJECT_COMPLETE, (project_id,))
-    return item_or_none(payload, _D_PROJECT, "projectComplete")
+    return item_or_none(payload, structure_fn(Project), "projectComplete")
 
 
 async def restore(session: Session, project_id: str, /) -> Project | None:
     """Bring a completed project back."""
     payload = await session.request(_PROJECT_RESTORE, (project_id,))
-    return item_or_none(payload, _D_PROJECT, "projectRestore")
+    return item_or_none(payload, structure_fn(Project), "projectRestore")
 
 
 async def copy(
@@ -107,7 +100,7 @@ async def copy(
     """Duplicate a project into a folder."""
     json = body("projectCopy", _PROJECT_COPY_BODY, (folder_id, project_title))
     payload = await session.request(_PROJECT_COPY, (project_id,), json=json)
-    return item_or_none(payload, _D_PROJECT, "projectCopy")
+    return item_or_none(payload, structure_fn(Project), "projectCopy")
 
 
 async def create(
@@ -116,7 +109,7 @@ async def create(
     """Create a project in a folder from Markdown."""
     json = body("projectCreate", _PROJECT_CREATE_BODY, (folder_id, content_type, content))
     payload = await session.request(_PROJECT_CREATE, (), json=json)
-    return item_or_none(payload, _D_PROJECT, "projectCreate")
+    return item_or_none(payload, structure_fn(Project), "projectCreate")
 
 
 async def create_from_template(
@@ -125,7 +118,7 @@ async def create_from_template(
     """Create a project from a template."""
     json = body("projectFromTemplate", _PROJECT_FROM_TEMPLATE_BODY, (folder_id, template_id))
     payload = await session.request(_PROJECT_FROM_TEMPLATE, (), json=json)
-    return item_or_none(payload, _D_PROJECT, "projectFromTemplate")
+    return item_or_none(payload, structure_fn(Project), "projectFromTemplate")
 
 
 def list_members(
@@ -147,7 +140,7 @@ def list_members(
         _PROJECT_MEMBERS_GET,
         (project_id,),
         {},
-        _D_USER_OR_NONE,
+        structure_fn(User, nullable=True),
         limit=limit,
         page=page,
         max_items=max_items,
@@ -163,20 +156,20 @@ def list_fields(
     ``await .collect()``; ``max_items`` caps the total.
     """
     return SinglePager(
-        session, _PROJECT_FIELDS_GET, (project_id,), {}, _D_FIELD, max_items=max_items
+        session, _PROJECT_FIELDS_GET, (project_id,), {}, structure_fn(Field), max_items=max_items
     )
 
 
 async def get_share_link(session: Session, project_id: str, /) -> ProjectShare | None:
     """Fetch a project's share links."""
     payload = await session.request(_PROJECT_SHARE_LINK_GET, (project_id,))
-    return item_or_none(payload, _D_PROJECT_SHARE, "projectShareLinkGet")
+    return item_or_none(payload, structure_fn(ProjectShare), "projectShareLinkGet")
 
 
 async def enable_share_link(session: Session, project_id: str, /) -> ProjectShare:
     """Turn on a project's share link and return it."""
     payload = await session.request(_PROJECT_SHARE_LINK_ENABLE, (project_id,))
-    return item(payload, _D_PROJECT_SHARE, "projectShareLinkEnable")
+    return item(payload, structure_fn(ProjectShare), "projectShareLinkEnable")
 
 
 def list_blocks(
@@ -199,7 +192,7 @@ def list_blocks(
         _PROJECT_BLOCKS_GET,
         (project_id,),
         {},
-        _D_BLOCK,
+        structure_fn(Block),
         limit=limit,
         after=after,
         before=before,
@@ -227,7 +220,7 @@ def list_tasks(
         _PROJECT_TASKS_GET,
         (project_id,),
         {},
-        _D_TASK,
+        structure_fn(Task),
         limit=limit,
         after=after,
         before=before,

@@ -194,11 +194,6 @@ _TASK_FIELD_VALUE_PUT_BODY: Final = (
         options=(Rule("value", "value", "number"), Rule("value", "value", "str", min_length=1)),
     ),
 )
-_D_TASK: Final = structure_fn(Task)
-_D_USER: Final = structure_fn(User)
-_D_TASK_DATE: Final = structure_fn(TaskDate)
-_D_TASK_NOTE: Final = structure_fn(TaskNote)
-_D_FIELD_VALUE: Final = structure_fn(FieldValue)
 #: The checks of a taskCreate body (``bulk.create_tasks`` checks every item first).
 TASK_CREATE_RULES: Final = _TASK_CREATE_BODY
 
@@ -230,7 +225,7 @@ ENDPOINTS: Final = {
 async def get(session: Session, project_id: str, task_id: str, /) -> Task:
     """Fetch one task."""
     payload = await session.request(_TASK_GET, (project_id, task_id))
-    return item(payload, _D_TASK, "taskGet")
+    return item(payload, structure_fn(Task), "taskGet")
 
 
 async def delete(session: Session, project_id: str, task_id: str, /) -> None:
@@ -250,19 +245,19 @@ async def update(
     """Replace a task's text."""
     json = body("taskPut", _TASK_PUT_BODY, (content_type, content))
     payload = await session.request(_TASK_PUT, (project_id, task_id), json=json)
-    return item_or_none(payload, _D_TASK, "taskPut")
+    return item_or_none(payload, structure_fn(Task), "taskPut")
 
 
 async def complete(session: Session, project_id: str, task_id: str, /) -> Task | None:
     """Mark a task as done."""
     payload = await session.request(_TASK_COMPLETE, (project_id, task_id))
-    return item_or_none(payload, _D_TASK, "taskComplete")
+    return item_or_none(payload, structure_fn(Task), "taskComplete")
 
 
 async def uncomplete(session: Session, project_id: str, task_id: str, /) -> Task | None:
     """Mark a task as not done."""
     payload = await session.request(_TASK_UNCOMPLETE, (project_id, task_id))
-    return item_or_none(payload, _D_TASK, "taskUncomplete")
+    return item_or_none(payload, structure_fn(Task), "taskUncomplete")
 
 
 async def create(
@@ -271,7 +266,7 @@ async def create(
     """Add up to 20 tasks in one call, each placed relative to another."""
     json = body("taskCreate", _TASK_CREATE_BODY, (tasks,))
     payload = await session.request(_TASK_CREATE, (project_id,), json=json)
-    return items(payload, "item", _D_TASK, "taskCreate")
+    return items(payload, "item", structure_fn(Task), "taskCreate")
 
 
 async def move(
@@ -280,13 +275,13 @@ async def move(
     """Move a task (with its subtree) next to or into another."""
     json = body("taskMove", _TASK_MOVE_BODY, (target,))
     payload = await session.request(_TASK_MOVE, (project_id, task_id), json=json)
-    return item_or_none(payload, _D_TASK, "taskMove")
+    return item_or_none(payload, structure_fn(Task), "taskMove")
 
 
 async def get_assignees(session: Session, project_id: str, task_id: str, /) -> builtins.list[User]:
     """List the people assigned to a task."""
     payload = await session.request(_TASK_ASSIGNEES_GET, (project_id, task_id))
-    return items(payload, "items", _D_USER, "taskAssigneesGet")
+    return items(payload, "items", structure_fn(User), "taskAssigneesGet")
 
 
 async def set_assignees(
@@ -295,7 +290,7 @@ async def set_assignees(
     """Assign people to a task by their handles."""
     json = body("taskPutAssignees", _TASK_PUT_ASSIGNEES_BODY, (handles,))
     payload = await session.request(_TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
-    return item_or_none(payload, _D_TASK, "taskPutAssignees")
+    return item_or_none(payload, structure_fn(Task), "taskPutAssignees")
 
 
 async def remove_assignee(
@@ -303,19 +298,19 @@ async def remove_assignee(
 ) -> Task | None:
     """Unassign one person from a task."""
     payload = await session.request(_TASK_DELETE_ASSIGNEES, (project_id, task_id, assignee_handle))
-    return item_or_none(payload, _D_TASK, "taskDeleteAssignees")
+    return item_or_none(payload, structure_fn(Task), "taskDeleteAssignees")
 
 
 async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDate:
     """Fetch a task's due date or date range."""
     payload = await session.request(_TASK_GET_DATE, (project_id, task_id))
-    return item(payload, _D_TASK_DATE, "taskGetDate")
+    return item(payload, structure_fn(TaskDate), "taskGetDate")
 
 
 async def delete_date(session: Session, project_id: str, task_id: str, /) -> Task | None:
     """Clear a task's date."""
     payload = await session.request(_TASK_DELETE_DATE, (project_id, task_id))
-    return item_or_none(payload, _D_TASK, "taskDeleteDate")
+    return item_or_none(payload, structure_fn(Task), "taskDeleteDate")
 
 
 async def set_date(
@@ -330,13 +325,13 @@ async def set_date(
     """Set a task's date or date range."""
     json = body("taskPutDate", _TASK_PUT_DATE_BODY, (start, end))
     payload = await session.request(_TASK_PUT_DATE, (project_id, task_id), json=json)
-    return item_or_none(payload, _D_TASK, "taskPutDate")
+    return item_or_none(payload, structure_fn(Task), "taskPutDate")
 
 
 async def get_note(session: Session, project_id: str, task_id: str, /) -> TaskNote | None:
     """Fetch the note attached to a task."""
     payload = await session.request(_TASK_NOTE_GET, (project_id, task_id))
-    return item_or_none(payload, _D_TASK_NOTE, "taskNoteGet")
+    return item_or_none(payload, structure_fn(TaskNote), "taskNoteGet")
 
 
 async def set_note(
@@ -351,7 +346,7 @@ async def set_note(
     """Write the note attached to a task."""
     json = body("taskNotePut", _TASK_NOTE_PUT_BODY, (type, value))
     payload = await session.request(_TASK_NOTE_PUT, (project_id, task_id), json=json)
-    return item_or_none(payload, _D_TASK_NOTE, "taskNotePut")
+    return item_or_none(payload, structure_fn(TaskNote), "taskNotePut")
 
 
 async def delete_note(session: Session, project_id: str, task_id: str, /) -> None:
@@ -372,7 +367,7 @@ def list_field_values(
         _TASK_FIELDS_VALUE_GET,
         (project_id, task_id),
         {},
-        _D_FIELD_VALUE,
+        structure_fn(FieldValue),
         max_items=max_items,
     )
 
@@ -382,7 +377,7 @@ async def get_field_value(
 ) -> FieldValue:
     """Fetch one custom field value of a task."""
     payload = await session.request(_TASK_FIELD_VALUE_GET, (project_id, task_id, field_id))
-    return item(payload, _D_FIELD_VALUE, "taskFieldValueGet")
+    return item(payload, structure_fn(FieldValue), "taskFieldValueGet")
 
 
 async def delete_field_value(

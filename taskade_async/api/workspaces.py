@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from taskade_async._convert import body, item, optional, structure_fn
+from taskade_async._convert import body, item, structure_fn
 from taskade_async._pagination import SinglePager
 from taskade_async._request import Operation
 from taskade_async._session import Session
@@ -26,11 +26,6 @@ _WORKSPACES_GET: Final = Operation("workspacesGet", "GET", "/workspaces")
 _WORKSPACE_FOLDERS_GET: Final = Operation(
     "workspaceFoldersGet", "GET", "/workspaces/{workspaceId}/folders"
 )
-_D_PROJECT: Final = structure_fn(Project)
-_D_WORKSPACE: Final = structure_fn(Workspace)
-_D_WORKSPACE_OR_NONE: Final = optional(_D_WORKSPACE)
-_D_FOLDER: Final = structure_fn(Folder)
-_D_FOLDER_OR_NONE: Final = optional(_D_FOLDER)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -46,7 +41,7 @@ async def create_project(
     """Create a project in a workspace from Markdown."""
     json = body("workspaceCreateProject", _WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
     payload = await session.request(_WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
-    return item(payload, _D_PROJECT, "workspaceCreateProject")
+    return item(payload, structure_fn(Project), "workspaceCreateProject")
 
 
 def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Workspace | None]:
@@ -55,7 +50,14 @@ def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Wo
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     """
-    return SinglePager(session, _WORKSPACES_GET, (), {}, _D_WORKSPACE_OR_NONE, max_items=max_items)
+    return SinglePager(
+        session,
+        _WORKSPACES_GET,
+        (),
+        {},
+        structure_fn(Workspace, nullable=True),
+        max_items=max_items,
+    )
 
 
 def list_folders(
@@ -67,5 +69,10 @@ def list_folders(
     ``await .collect()``; ``max_items`` caps the total.
     """
     return SinglePager(
-        session, _WORKSPACE_FOLDERS_GET, (workspace_id,), {}, _D_FOLDER_OR_NONE, max_items=max_items
+        session,
+        _WORKSPACE_FOLDERS_GET,
+        (workspace_id,),
+        {},
+        structure_fn(Folder, nullable=True),
+        max_items=max_items,
     )
