@@ -101,16 +101,23 @@ class Emitter:
         ]
         for model in self.models.values():
             where = model.doc.replace("#/components/schemas/", "")
-            kind = (
-                "sent and received"
-                if len(model.uses) > 1
-                else ("received" if model.response else "sent")
-            )
+            if len(model.uses) > 1:
+                first = "An object the API sends and accepts"
+                rest = (
+                    "Optional fields left ``None`` are not sent; unknown fields received are\n"
+                    "    kept in ``extra`` and sent back as they were."
+                )
+            elif model.response:
+                first = "An object the API sends"
+                rest = "Fields the spec does not list are kept in ``extra``."
+            else:
+                first = "An object sent to the API; fields left ``UNSET`` are not sent"
+                rest = "Anything in ``extra`` is sent as well."
             out.append("\n@attrs.define(kw_only=True)")
             out.append(f"class {model.name}:")
-            out.append(f'    """An object {kind} by the API (spec: ``{where}``).')
+            out.append(f'    """{first} (spec: ``{where}``).')
             out.append("")
-            out.append("    Fields the spec does not list are kept in ``extra``.")
+            out.append(f"    {rest}")
             out.append('    """\n')
             for prop in model.props:
                 out.append(self._model_field(model, prop))

@@ -55,7 +55,7 @@ __all__ = [
 
 @attrs.define(kw_only=True)
 class Project:
-    """An object received by the API (spec: ``Project``).
+    """An object the API sends (spec: ``Project``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -69,7 +69,7 @@ class Project:
 
 @attrs.define(kw_only=True)
 class Workspace:
-    """An object received by the API (spec: ``workspacesGet/items``).
+    """An object the API sends (spec: ``workspacesGet/items``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -83,7 +83,7 @@ class Workspace:
 
 @attrs.define(kw_only=True)
 class Folder:
-    """An object received by the API (spec: ``workspaceFoldersGet/items``).
+    """An object the API sends (spec: ``workspaceFoldersGet/items``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -97,7 +97,7 @@ class Folder:
 
 @attrs.define(kw_only=True)
 class User:
-    """An object received by the API (spec: ``User``).
+    """An object the API sends (spec: ``User``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -111,7 +111,7 @@ class User:
 
 @attrs.define(kw_only=True)
 class Field:
-    """An object received by the API (spec: ``Field``).
+    """An object the API sends (spec: ``Field``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -125,7 +125,7 @@ class Field:
 
 @attrs.define(kw_only=True)
 class ProjectShare:
-    """An object received by the API (spec: ``ProjectShare``).
+    """An object the API sends (spec: ``ProjectShare``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -140,7 +140,7 @@ class ProjectShare:
 
 @attrs.define(kw_only=True)
 class Block:
-    """An object received by the API (spec: ``Block``).
+    """An object the API sends (spec: ``Block``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -155,7 +155,7 @@ class Block:
 
 @attrs.define(kw_only=True)
 class Task:
-    """An object received by the API (spec: ``Task``).
+    """An object the API sends (spec: ``Task``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -171,9 +171,9 @@ class Task:
 
 @attrs.define(kw_only=True)
 class NewTask:
-    """An object sent by the API (spec: ``taskCreate/items``).
+    """An object sent to the API; fields left ``UNSET`` are not sent (spec: ``taskCreate/items``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Anything in ``extra`` is sent as well.
     """
 
     content_type: Literal["text/markdown", "text/plain"] = attrs.field(
@@ -191,9 +191,9 @@ class NewTask:
 
 @attrs.define(kw_only=True)
 class MoveTarget:
-    """An object sent by the API (spec: ``taskMove``).
+    """An object sent to the API; fields left ``UNSET`` are not sent (spec: ``taskMove``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Anything in ``extra`` is sent as well.
     """
 
     task_id: str = attrs.field(metadata={"wire": "taskId"})
@@ -207,7 +207,7 @@ class MoveTarget:
 
 @attrs.define(kw_only=True)
 class TaskDate:
-    """An object received by the API (spec: ``taskGetDate``).
+    """An object the API sends (spec: ``taskGetDate``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -221,9 +221,10 @@ class TaskDate:
 
 @attrs.define(kw_only=True)
 class Date:
-    """An object sent and received by the API (spec: ``Date``).
+    """An object the API sends and accepts (spec: ``Date``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     date: str = attrs.field(metadata={"wire": "date"})
@@ -236,7 +237,7 @@ class Date:
 
 @attrs.define(kw_only=True)
 class TaskNote:
-    """An object received by the API (spec: ``TaskNote``).
+    """An object the API sends (spec: ``TaskNote``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -250,7 +251,7 @@ class TaskNote:
 
 @attrs.define(kw_only=True)
 class FieldValue:
-    """An object received by the API (spec: ``FieldValue``).
+    """An object the API sends (spec: ``FieldValue``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -264,7 +265,7 @@ class FieldValue:
 
 @attrs.define(kw_only=True)
 class SpaceAgent:
-    """An object received by the API (spec: ``SpaceAgent``).
+    """An object the API sends (spec: ``SpaceAgent``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -280,9 +281,10 @@ class SpaceAgent:
 
 @attrs.define(kw_only=True)
 class SpaceAgentData:
-    """An object sent and received by the API (spec: ``SpaceAgent/properties/data``).
+    """An object the API sends and accepts (spec: ``SpaceAgent/properties/data``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     commands: builtins.list[AgentCommand] = attrs.field(metadata={"wire": "commands"})
@@ -301,9 +303,10 @@ class SpaceAgentData:
 
 @attrs.define(kw_only=True)
 class AgentCommand:
-    """An object sent and received by the API (spec: ``SpaceAgent/properties/data/properties/commands/items``).
+    """An object the API sends and accepts (spec: ``SpaceAgent/properties/data/properties/commands/items``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     name: str = attrs.field(metadata={"wire": "name"})
@@ -318,9 +321,10 @@ class AgentCommand:
 
 @attrs.define(kw_only=True)
 class EmojiAvatar:
-    """An object sent and received by the API (spec: ``SpaceAgent/properties/data/properties/avatar/anyOf/0``).
+    """An object the API sends and accepts (spec: ``SpaceAgent/properties/data/properties/avatar/anyOf/0``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     type: str = attrs.field(metadata={"wire": "type"})
@@ -332,9 +336,10 @@ class EmojiAvatar:
 
 @attrs.define(kw_only=True)
 class EmojiAvatarData:
-    """An object sent and received by the API (spec: ``SpaceAgent/properties/data/properties/avatar/anyOf/0/properties/data``).
+    """An object the API sends and accepts (spec: ``SpaceAgent/properties/data/properties/avatar/anyOf/0/properties/data``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     value: str = attrs.field(metadata={"wire": "value"})
@@ -345,7 +350,7 @@ class EmojiAvatarData:
 
 @attrs.define(kw_only=True)
 class Media:
-    """An object received by the API (spec: ``Media``).
+    """An object the API sends (spec: ``Media``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -360,7 +365,7 @@ class Media:
 
 @attrs.define(kw_only=True)
 class ProjectTemplate:
-    """An object received by the API (spec: ``ProjectTemplate``).
+    """An object the API sends (spec: ``ProjectTemplate``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -374,7 +379,7 @@ class ProjectTemplate:
 
 @attrs.define(kw_only=True)
 class PublicAccess:
-    """An object received by the API (spec: ``agentPublicAccessEnable``).
+    """An object the API sends (spec: ``agentPublicAccessEnable``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -387,7 +392,7 @@ class PublicAccess:
 
 @attrs.define(kw_only=True)
 class PublicAgentResult:
-    """An object received by the API (spec: ``agentPublicGet``).
+    """An object the API sends (spec: ``agentPublicGet``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -401,7 +406,7 @@ class PublicAgentResult:
 
 @attrs.define(kw_only=True)
 class PublicAgent:
-    """An object received by the API (spec: ``agentPublicGet/properties/item``).
+    """An object the API sends (spec: ``agentPublicGet/properties/item``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -417,7 +422,7 @@ class PublicAgent:
 
 @attrs.define(kw_only=True)
 class PublicAgentData:
-    """An object received by the API (spec: ``agentPublicGet/properties/item/properties/data``).
+    """An object the API sends (spec: ``agentPublicGet/properties/item/properties/data``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -433,7 +438,7 @@ class PublicAgentData:
 
 @attrs.define(kw_only=True)
 class ConversationStarter:
-    """An object received by the API (spec: ``agentPublicGet/properties/item/properties/data/properties/conversationStarters/items``).
+    """An object the API sends (spec: ``agentPublicGet/properties/item/properties/data/properties/conversationStarters/items``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -448,7 +453,7 @@ class ConversationStarter:
 
 @attrs.define(kw_only=True)
 class PublicAgentPreferences:
-    """An object received by the API (spec: ``agentPublicGet/properties/item/properties/preferences``).
+    """An object the API sends (spec: ``agentPublicGet/properties/item/properties/preferences``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -472,7 +477,7 @@ class PublicAgentPreferences:
 
 @attrs.define(kw_only=True)
 class PublicAgentMeta:
-    """An object received by the API (spec: ``agentPublicGet/properties/item/properties/preferences/properties/meta``).
+    """An object the API sends (spec: ``agentPublicGet/properties/item/properties/preferences/properties/meta``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -487,9 +492,10 @@ class PublicAgentMeta:
 
 @attrs.define(kw_only=True)
 class FileInfo:
-    """An object sent and received by the API (spec: ``#/properties/item/properties/data/properties/avatar/anyOf/0/properties/data/properties/file``).
+    """An object the API sends and accepts (spec: ``#/properties/item/properties/data/properties/avatar/anyOf/0/properties/data/properties/file``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     owner_id: str = attrs.field(metadata={"wire": "ownerID"})
@@ -515,9 +521,9 @@ class FileInfo:
 
 @attrs.define(kw_only=True)
 class PublicAgentPreferencesUpdate:
-    """An object sent by the API (spec: ``agentPublicUpdate``).
+    """An object sent to the API; fields left ``UNSET`` are not sent (spec: ``agentPublicUpdate``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Anything in ``extra`` is sent as well.
     """
 
     mode: Literal["template", "chatbot"] | Unset = attrs.field(
@@ -543,9 +549,9 @@ class PublicAgentPreferencesUpdate:
 
 @attrs.define(kw_only=True)
 class PublicAgentMetaUpdate:
-    """An object sent by the API (spec: ``agentPublicUpdate/properties/meta``).
+    """An object sent to the API; fields left ``UNSET`` are not sent (spec: ``agentPublicUpdate/properties/meta``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Anything in ``extra`` is sent as well.
     """
 
     title: str | Unset = attrs.field(default=UNSET, metadata={"wire": "title"})
@@ -558,7 +564,7 @@ class PublicAgentMetaUpdate:
 
 @attrs.define(kw_only=True)
 class Convo:
-    """An object received by the API (spec: ``Convo``).
+    """An object the API sends (spec: ``Convo``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -575,7 +581,7 @@ class Convo:
 
 @attrs.define(kw_only=True)
 class ConvoData:
-    """An object received by the API (spec: ``Convo/properties/data``).
+    """An object the API sends (spec: ``Convo/properties/data``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -589,7 +595,7 @@ class ConvoData:
 
 @attrs.define(kw_only=True)
 class UploadedMedia:
-    """An object received by the API (spec: ``mediaUpload``).
+    """An object the API sends (spec: ``mediaUpload``).
 
     Fields the spec does not list are kept in ``extra``.
     """
@@ -605,9 +611,10 @@ class UploadedMedia:
 
 @attrs.define(kw_only=True)
 class Bundle:
-    """An object sent and received by the API (spec: ``bundleExport``).
+    """An object the API sends and accepts (spec: ``bundleExport``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     version: str = attrs.field(metadata={"wire": "version"})
@@ -619,9 +626,10 @@ class Bundle:
 
 @attrs.define(kw_only=True)
 class BundleEntry:
-    """An object sent and received by the API (spec: ``bundleExport/properties/items/additional``).
+    """An object the API sends and accepts (spec: ``bundleExport/properties/items/additional``).
 
-    Fields the spec does not list are kept in ``extra``.
+    Optional fields left ``None`` are not sent; unknown fields received are
+    kept in ``extra`` and sent back as they were.
     """
 
     type: str = attrs.field(metadata={"wire": "type"})
@@ -632,7 +640,7 @@ class BundleEntry:
 
 @attrs.define(kw_only=True)
 class BundleInstallation:
-    """An object received by the API (spec: ``BundleInstallation``).
+    """An object the API sends (spec: ``BundleInstallation``).
 
     Fields the spec does not list are kept in ``extra``.
     """

@@ -40,7 +40,6 @@ class Recorded:
     body: bytes
     body_size: int
     body_sha256: str
-    max_chunk: int
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -64,12 +63,10 @@ class Recorder:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         digest = hashlib.sha256()
         size = 0
-        max_chunk = 0
         kept = bytearray()
         async for chunk in request.content.iter_any():
             digest.update(chunk)
             size += len(chunk)
-            max_chunk = max(max_chunk, len(chunk))
             if self.keep_body:
                 kept.extend(chunk)
         path, _, query = request.raw_path.partition("?")
@@ -82,7 +79,6 @@ class Recorder:
                 body=bytes(kept),
                 body_size=size,
                 body_sha256=digest.hexdigest(),
-                max_chunk=max_chunk,
             )
         )
         reply = self.replies.popleft() if self.replies else Reply(json={"ok": True})
