@@ -10,6 +10,7 @@ comparison and kept in the model's ``extra`` field.
 
 from __future__ import annotations
 
+import operator
 import os
 import types
 import typing
@@ -106,7 +107,8 @@ def _make_structure(cls: type) -> Callable[..., Any]:
         "__not_map": _not_map,
         "__no_extra": NO_EXTRA,
     }
-    body: list[str] = []
+    body: list[str] = []  # the general path: d.get for optional fields
+    fast: list[str] = []  # the all-fields-present path: values come from one itemgetter
     known: list[str] = []
     has_extra = False
     for i, field in enumerate(attrs.fields(cls)):
@@ -125,30 +127,34 @@ def _make_structure(cls: type) -> Callable[..., Any]:
         nested = _nested(hints[field.name])
         if nested is None:
             body.append(f"o.{field.name} = {get}")
+            fast.append(f"o.{field.name} = v{i}")
             continue
         how, inner = nested
         hook = f"__s{i}"
         env[hook] = converter.get_structure_hook(inner)
-        body.append(f"v = {get}")
-        body.append("if v is not None:")
+        convert = [f"if v{i} is not None:"]
         if how == "model":
-            body.append(f"    v = {hook}(v)")
+            convert.append(f"    v{i} = {hook}(v{i})")
         elif how == "list":
-            body.append("    if v.__class__ is not list:")
-            body.append(f"        raise __not_list(__cls, {wire!r}, v)")
-            body.append(f"    v = [None if x is None else {hook}(x) for x in v]")
+            convert.append(f"    if v{i}.__class__ is not list:")
+            convert.append(f"        raise __not_list(__cls, {wire!r}, v{i})")
+            convert.append(f"    v{i} = [None if x is None else {hook}(x) for x in v{i}]")
         else:
-            body.append("    if v.__class__ is not dict:")
-            body.append(f"        raise __not_map(__cls, {wire!r}, v)")
-            body.append(f"    v = {{k: None if x is None else {hook}(x) for k, x in v.items()}}")
-        body.append(f"o.{field.name} = v")
+            convert.append(f"    if v{i}.__class__ is not dict:")
+            convert.append(f"        raise __not_map(__cls, {wire!r}, v{i})")
+            convert.append(
+                f"    v{i} = {{k: None if x is None else {hook}(x) for k, x in v{i}.items()}}"
+            )
+        body += [f"v{i} = {get}", *convert, f"o.{field.name} = v{i}"]
+        fast += [*convert, f"o.{field.name} = v{i}"]
     known_set = frozenset(known)
     env["__known"] = known_set
     env["__only_known"] = known_set.issuperset
+    extra = "{k: x for k, x in d.items() if k not in __known}"
     # No type check up front: a non-object fails on its first key lookup, and the
     # handler tells the two cases apart (a check per item costs ~5% on big pages).
     lines = [
-        "def structure(d, _type=None):",
+        "def structure_any(d, _type=None):",
         "    o = __new(__cls)",
         "    try:",
         *(f"        {line}" for line in body),
@@ -160,15 +166,30 @@ def _make_structure(cls: type) -> Callable[..., Any]:
         "        raise",
     ]
     if has_extra:
-        lines += [
-            f"    o.{EXTRA} = __no_extra if __only_known(d) else "
-            "{k: x for k, x in d.items() if k not in __known}",
-        ]
+        lines.append(f"    o.{EXTRA} = __no_extra if __only_known(d) else {extra}")
     lines.append("    return o")
+    name = "structure_any"
+    if has_extra and len(known) >= 2:
+        # The common case, every documented field present, takes all values in one
+        # C call; then a length check alone proves there are no unknown fields.
+        env["__all"] = operator.itemgetter(*known)
+        indices = [i for i, f in enumerate(attrs.fields(cls)) if not f.metadata.get(EXTRA)]
+        lines += [
+            "def structure(d, _type=None):",
+            "    try:",
+            f"        {', '.join(f'v{i}' for i in indices)} = __all(d)",
+            "    except (KeyError, TypeError, IndexError):",
+            "        return structure_any(d)",
+            "    o = __new(__cls)",
+            *(f"    {line}" for line in fast),
+            f"    o.{EXTRA} = __no_extra if len(d) == {len(known)} else {extra}",
+            "    return o",
+        ]
+        name = "structure"
     source = "\n".join(lines) + "\n"
     code = compile(source, f"<structure {cls.__module__}.{cls.__qualname__}>", "exec")
     exec(code, env)  # our own source, built from field metadata
-    fn: Callable[..., Any] = env["structure"]
+    fn: Callable[..., Any] = env[name]
     return fn
 
 

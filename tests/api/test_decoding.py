@@ -138,3 +138,35 @@ async def test_a_session_error_reply_is_typed(recorder: Recorder, session: tk.Se
     with pytest.raises(tk.NotFoundError) as caught:
         await tasks.get(session, "p1", "t1")
     assert caught.value.code == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"id": "t", "text": "a", "parentId": "p", "completed": True},
+        {"id": "t", "text": "a", "parentId": "p", "completed": True, "new": [1]},
+        {"new": 0, "completed": False, "parentId": None, "text": "a", "id": "t"},
+        {"id": "t"},
+        {"id": "t", "new": {"x": 1}},
+    ],
+)
+def test_every_field_layout_round_trips(raw: dict[str, object]) -> None:
+    """With all, some or extra fields, in any order, a task holds and writes back what came."""
+    task = structure_fn(Task)(raw)
+    assert task.id == "t"
+    assert to_wire(task) == {k: v for k, v in raw.items() if v is not None}
+    assert dict(task.extra) == {k: v for k, v in raw.items() if k == "new"}
+
+
+def test_nested_models_decode_on_both_paths() -> None:
+    """A nested model decodes whether or not every field of its parent is present."""
+    full = {"id": "c", "space_agent_id": "a", "status": "idle", "title": "T",
+            "data": {"llm": {"type": "x"}, "endedAt": 1}}  # fmt: skip
+    for raw in (full, {k: v for k, v in full.items() if k != "title"}):
+        convo = structure_fn(Convo)(raw)
+        assert convo.data.ended_at == 1
+        assert to_wire(convo) == raw
+    with pytest.raises(tk.ProtocolError, match="ConvoData: expected a JSON object"):
+        structure_fn(Convo)({**full, "data": ["no"]})
+    with pytest.raises(tk.ProtocolError, match="Convo: expected a JSON object, got list"):
+        structure_fn(Convo)(["id", "space_agent_id", "status", "title", "data"])
