@@ -98,6 +98,9 @@ def write(files: dict[str, str], out: Path, readme_source: Path) -> None:
             continue
         (out / rel).write_text(text, encoding="utf-8")
     _format(out)
+    if not readme_source.is_file():
+        print(f"codegen: no {readme_source}; the README list was not written", file=sys.stderr)
+        return
     readme = readme_source.read_text(encoding="utf-8")
     (out / README).write_text(_splice(readme, files[README]), encoding="utf-8")
 
@@ -142,7 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="diff instead of writing")
     args = parser.parse_args(argv)
     try:
-        files = render(read_spec(args.spec))
+        raw = read_spec(args.spec)
+    except (OSError, ValueError) as exc:  # urllib's URLError is an OSError
+        print(f"codegen: cannot read the spec {args.spec}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        files = render(raw)
+    except json.JSONDecodeError as exc:
+        print(f"codegen: {args.spec} is not JSON: {exc}", file=sys.stderr)
+        return 2
     except SpecError as exc:
         print(f"codegen: {exc}", file=sys.stderr)
         return 2
