@@ -117,7 +117,7 @@ def test_structure_of_a_model_is_built_once() -> None:
 
 
 def test_request_models_leave_out_unset_and_keep_explicit_null() -> None:
-    """UNSET fields are not sent; None on a nullable request field is sent as null."""
+    """UNSET fields are not sent, None on a nullable field is sent as null, extra is sent."""
     assert to_wire(NewTask(content_type="text/plain", content="a", placement="beforeend")) == {
         "contentType": "text/plain",
         "content": "a",
@@ -128,6 +128,8 @@ def test_request_models_leave_out_unset_and_keep_explicit_null() -> None:
         "launcherIcon": None,
     }
     assert to_wire([{"taskId": "x"}, ("a", 1)]) == [{"taskId": "x"}, ["a", 1]]
+    newer = NewTask(content_type="text/plain", content="a", placement="beforeend", extra={"c": 1})
+    assert to_wire(newer)["c"] == 1
 
 
 async def test_a_session_error_reply_is_typed(recorder: Recorder, session: tk.Session) -> None:
