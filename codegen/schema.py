@@ -363,11 +363,12 @@ class Reader:
             for wire, sub in schema["properties"].items():
                 t = self.type_of(sub, schema, op_name + pascal(wire), "request", operation_id)
                 body.append(Param(wire=wire, name=snake(wire), type=t, required=wire in required))
-        clash = {p.name for p in query} & {p.name for p in body}
-        if clash or {snake(p) for p in path_params} & (
-            {p.name for p in query} | {p.name for p in body}
-        ):
-            raise SpecError(f"{operation_id}: argument names clash")
+        keywords = [p.name for p in query] + [p.name for p in body]
+        taken = {"session", "max_items", *(snake(p) for p in path_params)}
+        if raw:
+            taken |= {"data", "content_type"}
+        if len(set(keywords)) != len(keywords) or taken & set(keywords):
+            raise SpecError(f"{operation_id}: argument names clash: {sorted(keywords)}")
         return Operation(
             operation_id=operation_id,
             method=method,
