@@ -7,11 +7,10 @@ decoding, error mapping and retry decisions are pure functions elsewhere.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import os
-import platform
+import sys
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -60,6 +59,8 @@ def _is_loopback(host: str | None) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
+        import ipaddress  # rare path: keeps `import taskade_async` fast
+
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
@@ -149,7 +150,7 @@ class Session:
         self.throttle = Throttle(rate_limit, burst=rate_burst)
         ua = user_agent or (
             f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} "
-            f"python/{platform.python_version()}"
+            "python/{}.{}.{}".format(*sys.version_info[:3])
         )
         self._headers: Final = {"User-Agent": ua, "Accept": "application/json"}
         #: Counters for monitoring: requests sent, retries, 429s seen.
