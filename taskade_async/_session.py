@@ -86,11 +86,21 @@ class Session:
 
     Credentials: ``token`` (a personal access token), or ``auth`` (e.g.
     :class:`OAuth2`), or else the ``TASKADE_TOKEN`` environment variable.
+    ``base_url`` must be https (plain http only for loopback, for tests).
 
-    ``deadline`` bounds each call, every attempt, backoff and refresh included.
-    ``rate_limit`` (requests per second) paces the whole session; a 429 pauses
-    the whole session until ``Retry-After`` has passed. Pass ``http`` to reuse
-    your own ``aiohttp.ClientSession`` (it is not closed by us).
+    Settings:
+
+    - ``deadline``: seconds each call may take in all, every attempt, retry
+      wait and token refresh included (``request(deadline=...)`` per call).
+    - ``connect_timeout``: seconds to open a connection (then retried when safe).
+    - ``read_timeout``: seconds of silence after which a streamed download fails.
+    - ``max_connections``: concurrent connections (with a session we create).
+    - ``retry``: a :class:`RetryPolicy`.
+    - ``rate_limit`` / ``rate_burst``: client-side pacing in requests per second;
+      independently, a 429 pauses the whole session until ``Retry-After``.
+    - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
+    - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
+      limits apply) and not closed by us.
     """
 
     def __init__(
