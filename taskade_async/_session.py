@@ -432,6 +432,7 @@ class Session:
                     data=payload,
                     headers=headers,
                     allow_redirects=False,
+                    raise_for_status=False,  # we map statuses, whatever the ClientSession says
                     timeout=timeout,
                 )
         else:
@@ -441,6 +442,7 @@ class Session:
                 data=body,
                 headers=headers,
                 allow_redirects=False,
+                raise_for_status=False,  # we map statuses, whatever the ClientSession says
                 timeout=timeout,
                 # aiohttp would label an empty POST application/octet-stream: send no type.
                 skip_auto_headers=_NO_AUTO_TYPE
@@ -464,7 +466,11 @@ class Session:
                 # Never send the token to another host (e.g. file storage).
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
             response = await http.get(
-                target, headers=headers, allow_redirects=False, timeout=timeout
+                target,
+                headers=headers,
+                allow_redirects=False,
+                raise_for_status=False,
+                timeout=timeout,
             )
         return response
 
@@ -547,6 +553,7 @@ async def _post_form(
             data=form,
             headers={"Accept": "application/json"},
             allow_redirects=False,
+            raise_for_status=False,  # we map statuses, whatever the ClientSession says
             timeout=limits,
         ) as resp:
             return resp.status, await resp.read()

@@ -12,7 +12,7 @@ import pytest
 import taskade_async as tk
 
 from .conftest import TOKEN, SessionFactory, acquired
-from .server import Server, reply
+from .server import Server, error, reply
 
 GET = tk.Operation("projectGet", "GET", "/projects/{projectId}")
 COMPLETE = tk.Operation("projectComplete", "POST", "/projects/{projectId}/complete")
@@ -286,3 +286,15 @@ async def test_per_call_deadline_must_be_positive(make_session: SessionFactory) 
     async with make_session() as s:
         with pytest.raises(tk.ValidationError, match="deadline"):
             await s.request(GET, ("p",), deadline=0)
+
+
+async def test_caller_session_raise_for_status_does_not_change_errors(server: Server) -> None:
+    """A ClientSession with raise_for_status=True still yields our typed, unretried errors."""
+    server.route("GET", "/projects/p", error(404, "NOT_FOUND", "gone"))
+    async with (
+        aiohttp.ClientSession(raise_for_status=True) as http,
+        tk.Session(TOKEN, base_url=server.base_url, http=http) as s,
+    ):
+        with pytest.raises(tk.NotFoundError):
+            await s.request(GET, ("p",))
+    assert len(server.requests()) == 1
