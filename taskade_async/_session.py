@@ -275,10 +275,10 @@ class Session:
         budget = self._deadline if deadline is None else deadline
         if budget <= 0:
             raise ValidationError("deadline must be positive")
-        loop = asyncio.get_running_loop()
+        deadline_at = time.monotonic() + budget  # the throttle's clock too
         try:
             async with asyncio.timeout(budget):
-                return await self._send(op, url, headers, body, stream, loop.time() + budget)
+                return await self._send(op, url, headers, body, stream, deadline_at)
         except TimeoutError as exc:
             if isinstance(exc, TransportError):
                 raise
@@ -307,6 +307,13 @@ class Session:
         renewed = False
         while True:
             attempt += 1
+            if self.throttle.paused_until >= deadline_at:
+                raise RequestTimeoutError(
+                    f"{method} {url}: the session is paused after a 429 until past "
+                    "this call's deadline",
+                    method=method,
+                    url=str(url),
+                )
             await self.throttle.acquire()
             authorization = await self._auth.authorization(self._post_form)
             headers["Authorization"] = authorization
@@ -399,8 +406,11 @@ class Session:
                 url=str(url),
                 headers=response.headers,
             )
-            if status == 429:
+            if isinstance(api_error, RateLimitError):
                 self.stats["rate_limited"] += 1
+                if api_error.retry_after is not None:
+                    # Every call of the session holds off, retried or not (bounded by policy).
+                    self.throttle.pause(min(api_error.retry_after, retry.max_retry_after))
             if one_shot or not retry.should_retry_status(
                 status, idempotent=op.idempotent, attempt=attempt
             ):
@@ -490,7 +500,7 @@ class Session:
         if retry_after is not None and retry_after > self.retry.max_retry_after:
             raise error
         wait = self.retry.backoff(attempt, retry_after)
-        if asyncio.get_running_loop().time() + wait >= deadline_at:
+        if time.monotonic() + wait >= deadline_at:
             raise error
         if isinstance(error, RateLimitError):
             self.throttle.pause(wait)  # every request of the session waits, not only this one
