@@ -64,9 +64,9 @@ class BearerToken:
     @token.validator
     def _check(self, _: attrs.Attribute[str], value: str) -> None:
         if not isinstance(value, str) or not value.strip():
-            raise AuthenticationError("the token is empty")
-        if any(c in value for c in "\r\n"):
-            raise AuthenticationError("the token contains a line break")
+            raise AuthenticationError("the token must be a non-empty str")
+        if value != value.strip() or any(c in value for c in "\r\n"):
+            raise AuthenticationError("the token has surrounding spaces or a line break")
 
     def __repr__(self) -> str:
         return f"BearerToken({_mask(self.token)})"

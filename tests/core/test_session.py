@@ -298,3 +298,10 @@ async def test_caller_session_raise_for_status_does_not_change_errors(server: Se
         with pytest.raises(tk.NotFoundError):
             await s.request(GET, ("p",))
     assert len(server.requests()) == 1
+
+
+@pytest.mark.parametrize("token", [" ", "tskdp_a\r\nX-Evil: 1", " tskdp_a", 42])
+def test_malformed_tokens_are_refused(token: object) -> None:
+    """Blank tokens, tokens with line breaks or spaces around, and non-strings are refused."""
+    with pytest.raises(tk.AuthenticationError, match="token"):
+        tk.Session(token)  # type: ignore[arg-type]  # wrong types on purpose
