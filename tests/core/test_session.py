@@ -305,3 +305,36 @@ def test_malformed_tokens_are_refused(token: object) -> None:
     """Blank tokens, tokens with line breaks or spaces around, and non-strings are refused."""
     with pytest.raises(tk.AuthenticationError, match="token"):
         tk.Session(token)  # type: ignore[arg-type]  # wrong types on purpose
+
+
+async def test_cancelling_mid_body_releases_its_connection(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A call cancelled after the headers arrived, while the body stalls, frees its connection."""
+
+    async def stall(request: aiohttp.web.Request) -> aiohttp.web.StreamResponse:
+        response = aiohttp.web.StreamResponse(
+            headers={"Content-Type": "application/json", "Content-Length": "100"}
+        )
+        await response.prepare(request)
+        await response.write(b'{"ok": true, ')
+        return await server.hang(request)
+
+    server.route("GET", "/slow/1", stall)
+    headers_in = asyncio.Event()
+
+    async def on_headers(*_: object) -> None:
+        headers_in.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_headers)  # fires once the response headers arrived
+    async with (
+        aiohttp.ClientSession(trace_configs=[trace]) as http,
+        make_session(http=http) as s,
+    ):
+        task = asyncio.create_task(s.request(SLOW, ("1",)))
+        await headers_in.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert acquired(s) == 0
