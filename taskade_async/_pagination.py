@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
@@ -27,7 +27,7 @@ from ._request import Operation
 if TYPE_CHECKING:
     from ._session import Session
 
-__all__ = ["CursorPager", "Page", "PagePager", "Pager", "SinglePager", "decode_list"]
+__all__ = ["CursorPager", "Page", "PagePager", "Pager", "SinglePager", "decode_items", "raw_list"]
 
 T = TypeVar("T")
 #: Turns one raw item (the server's JSON object) into its model.
@@ -51,15 +51,18 @@ class Page(Generic[T]):
     next: Position
 
 
-def decode_list(
-    payload: dict[str, Any], key: str, decode: Decode[T], where: str
-) -> tuple[list[Any], list[T]]:
-    """The raw items under ``key`` and their models, or a ProtocolError."""
+def raw_list(payload: dict[str, Any], key: str, where: str) -> list[Any]:
+    """The raw items under ``key``, or a ProtocolError."""
     raw = payload.get(key)
     if not isinstance(raw, list):
         raise ProtocolError(f"{where}: expected a list under {key!r}, got {type(raw).__name__}")
+    return raw
+
+
+def decode_items(raw: list[Any], decode: Decode[T], where: str) -> list[T]:
+    """The models of a page's raw items, or a ProtocolError."""
     try:
-        return raw, [decode(item) for item in raw]
+        return [decode(item) for item in raw]
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError(
             f"{where}: an item does not have the documented shape: {exc!r}"
@@ -113,44 +116,47 @@ class Pager(Generic[T]):
     def _next(self, position: Position, raw: list[Any], asked: int | None) -> Position:
         raise NotImplementedError
 
-    async def _fetch(self, position: Position, remaining: int | None) -> Page[T]:
+    async def _fetch(self, position: Position, remaining: int | None) -> tuple[list[Any], Position]:
+        """One page's raw items and the position of the next page (no decoding)."""
         query = self._page_query(position, remaining)
         payload = await self._session.request(self._op, self._args, query=query)
-        raw, items = decode_list(payload, self._key, self._decode, self._op.operation_id)
-        nxt = self._next(position, raw, query.get("limit"))
-        return Page(items=items, raw=raw, position=position, next=nxt)
+        raw = raw_list(payload, self._key, self._op.operation_id)
+        return raw, self._next(position, raw, query.get("limit"))
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
-        """Yield pages, fetching the next while the current one is consumed."""
+        """Yield pages, fetching the next while the current one is decoded and consumed.
+
+        The next page's request is put on the wire before this page's items are
+        turned into models, so the server works on it meanwhile.
+        """
         position = self._start()
         self.resume_from = position
         seen: set[Position] = {position}
         remaining = self._max_items
         if remaining == 0:
             return
-        pending: asyncio.Future[Page[T]] | None = asyncio.ensure_future(
+        where = self._op.operation_id
+        pending: asyncio.Future[tuple[list[Any], Position]] | None = asyncio.ensure_future(
             self._fetch(position, remaining)
         )
         try:
             while pending is not None:
                 try:
-                    page = await pending
+                    raw, nxt = await pending
                 except TaskadeError as exc:
                     exc.resume_from = position
                     raise
                 pending = None
-                nxt = page.next
+                here = position
                 if remaining is not None:
-                    if len(page.items) >= remaining:
-                        page = attrs.evolve(
-                            page, items=page.items[:remaining], raw=page.raw[:remaining]
-                        )
+                    if len(raw) >= remaining:
+                        raw = raw[:remaining]
                         nxt = None
-                    remaining -= len(page.items)
+                    remaining -= len(raw)
                 if nxt is not None:
                     if nxt in seen:
                         error = PaginationError(
-                            f"{self._op.operation_id}: the server sent {nxt!r} again; "
+                            f"{where}: the server sent {nxt!r} again; "
                             "the pager stopped instead of looping"
                         )
                         error.resume_from = nxt
@@ -158,8 +164,15 @@ class Pager(Generic[T]):
                     seen.add(nxt)
                     position = nxt
                     pending = asyncio.ensure_future(self._fetch(nxt, remaining))
+                    # One loop step lets the read-ahead send its request now.
+                    await asyncio.sleep(0)
+                try:
+                    items = decode_items(raw, self._decode, where)
+                except ProtocolError as exc:
+                    exc.resume_from = here
+                    raise
                 self.resume_from = nxt
-                yield page
+                yield Page(items=items, raw=raw, position=here, next=nxt)
         finally:
             if pending is not None:
                 # Leaving early: stop the read-ahead, wait until it let go of its
@@ -178,7 +191,7 @@ class Pager(Generic[T]):
         finally:
             await pages.aclose()
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def __aiter__(self) -> AsyncGenerator[T, None]:
         return self._items()
 
     async def collect(self) -> list[T]:

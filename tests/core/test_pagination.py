@@ -283,21 +283,28 @@ async def test_failed_read_ahead_is_not_left_unretrieved(
     server: Server, make_session: SessionFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A read-ahead that failed while the consumer was leaving logs no unretrieved error."""
-    server.route("GET", "/projects/p/tasks", cursor_handler(IDS))
-    decoded_bad = asyncio.Event()
+    serve = cursor_handler(IDS)
 
-    def picky(raw: Any) -> str:
-        if raw["id"] == "t100":
-            decoded_bad.set()
-            raise ValueError("bad item")  # the read-ahead's task ends with this, in this step
-        return str(raw["id"])
+    async def page_two_is_malformed(request: web.Request) -> web.StreamResponse:
+        if "after" in request.query:
+            return web.json_response({"ok": True, "items": "not a list"})
+        return await serve(request)
 
+    server.route("GET", "/projects/p/tasks", page_two_is_malformed)
     async with make_session() as s:
-        pages = CursorPager(s, TASKS, ("p",), {}, picky).pages()
+        pages = CursorPager(s, TASKS, ("p",), {}, ident).pages()
         await anext(pages)
-        await decoded_bad.wait()
+        read_ahead = [
+            t
+            for t in asyncio.all_tasks()
+            if getattr(t.get_coro(), "__qualname__", "") == "Pager._fetch"
+        ]
+        assert len(read_ahead) == 1
+        await asyncio.wait(read_ahead, timeout=2)
+        assert read_ahead[0].done()  # it failed; nobody has read its exception yet
+        assert not read_ahead[0].cancelled()
         await pages.aclose()
-        del pages
+        del pages, read_ahead
         gc.collect()
         assert acquired(s) == 0
     assert "never retrieved" not in caplog.text
