@@ -1,0 +1,105 @@
+"""Exported records: what one line of an export file holds, and how it is encoded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["RECORD_TYPES", "ItemError", "Record", "encode_line"]
+
+#: Every record type, in the order the export files are listed; each is written
+#: to ``<type>.jsonl``.
+RECORD_TYPES: Final = (
+    "workspaces",
+    "folders",
+    "projects",
+    "fields",
+    "members",
+    "blocks",
+    "tasks",
+    "task_notes",
+    "task_dates",
+    "task_assignees",
+    "task_field_values",
+    "agents",
+    "medias",
+    "media_files",
+)
+#: Types that exist only with ``details``.
+DETAIL_TYPES: Final = frozenset({"task_notes", "task_dates", "task_assignees", "task_field_values"})
+#: Types that exist only with ``media``.
+MEDIA_TYPES: Final = frozenset({"media_files"})
+
+
+@attrs.frozen(slots=True)
+class Record:
+    """One exported object: its type, the ids of its parents, and the server's JSON.
+
+    ``parents`` maps ``workspaceId``/``folderId``/``projectId``/``taskId`` (those
+    that apply, outermost first) to ids; a project that is in no folder the
+    token can list has ``None`` for both. ``data`` is the JSON object exactly as
+    the server sent it (for ``media_files``: where the file was saved).
+    """
+
+    type: str
+    parents: Mapping[str, str | None]
+    data: Any
+
+
+@attrs.frozen(slots=True)
+class ItemError:
+    """Something that could not be exported; the export went on without it."""
+
+    #: What failed: ``project``, ``tasks``, ``task_notes``, ``media_file``, ...
+    what: str
+    #: The id of the object it concerns (a project id, a task id, a folder id).
+    id: str | None
+    parents: Mapping[str, str | None]
+    operation: str
+    message: str
+    status: int | None = None
+    code: str | None = None
+    #: Where a list stopped (cursor or page number), when it failed part-way.
+    resume_from: str | int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON object for ``manifest.json``."""
+        return {
+            "what": self.what,
+            "id": self.id,
+            "parents": dict(self.parents),
+            "operation": self.operation,
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "resumeFrom": self.resume_from,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> ItemError:
+        """The error written by :meth:`as_json`."""
+        return cls(
+            what=raw["what"],
+            id=raw.get("id"),
+            parents=dict(raw.get("parents") or {}),
+            operation=raw["operation"],
+            message=raw["message"],
+            status=raw.get("status"),
+            code=raw.get("code"),
+            resume_from=raw.get("resumeFrom"),
+        )
+
+
+def encode_line(record: Record) -> bytes:
+    """One JSON Lines line: the parent ids, then ``"data"``; UTF-8, ends with a newline."""
+    obj: dict[str, Any] = dict(record.parents)
+    obj["data"] = record.data
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return (text + "\n").encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (legal in JSON, not in UTF-8): keep it as a \\u escape.
+        return (json.dumps(obj, separators=(",", ":")) + "\n").encode()

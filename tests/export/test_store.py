@@ -1,0 +1,108 @@
+"""The crash-safe store: staged units, atomic commit, compaction, manifest round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from taskade_async.export._records import ItemError, Record, encode_line
+from taskade_async.export._store import ExportState, atomic_write
+
+
+def _rec(kind: str, n: int) -> Record:
+    return Record(kind, {"projectId": "p"}, {"id": f"{kind}{n}", "text": "é"})
+
+
+def test_encode_line_keeps_parents_then_data_on_one_line() -> None:
+    """A record is one UTF-8 JSON line: parent ids first, then the raw object under data."""
+    line = encode_line(Record("tasks", {"workspaceId": "w", "projectId": "p"}, {"a": [1, 2.5]}))
+    assert line == '{"workspaceId":"w","projectId":"p","data":{"a":[1,2.5]}}\n'.encode()
+
+
+def test_encode_line_escapes_lone_surrogates() -> None:
+    """A lone surrogate (valid JSON, invalid UTF-8) is written as an escape, not a crash."""
+    line = encode_line(Record("tasks", {}, {"text": "\ud800"}))
+    assert json.loads(line) == {"data": {"text": "\ud800"}}
+
+
+def test_uncommitted_unit_is_invisible_and_redone(tmp_path: Path) -> None:
+    """Records of a unit that never committed leave no trace in the checkpoint or output."""
+    state = ExportState(tmp_path)
+    state.create()
+    writer = state.writer("u1")
+    writer.write(_rec("tasks", 1))
+    writer.abandon()  # the process dies here: nothing was committed
+    assert not state.done("u1")
+    again = state.writer("u1")  # the resumed run starts the unit afresh
+    again.write(_rec("tasks", 2))
+    again.commit()
+    assert state.done("u1")
+    stats = state.compact(["tasks"], ["u1"])
+    lines = (tmp_path / "tasks.jsonl").read_bytes().splitlines()
+    assert [json.loads(x)["data"]["id"] for x in lines] == ["tasks2"]
+    assert stats["tasks"].records == 1
+
+
+def test_compaction_follows_plan_order_not_commit_order(tmp_path: Path) -> None:
+    """Units committed in any order compact into files ordered by the plan's keys."""
+    state = ExportState(tmp_path)
+    state.create()
+    for key in ("u3", "u1", "u2"):
+        writer = state.writer(key)
+        writer.write(_rec("tasks", int(key[1])))
+        writer.write(_rec("blocks", int(key[1])))
+        writer.commit()
+    stats = state.compact(["tasks", "blocks", "fields"], ["u1", "u2", "u3"])
+    ids = [json.loads(x)["data"]["id"] for x in (tmp_path / "tasks.jsonl").read_bytes().split()]
+    assert ids == ["tasks1", "tasks2", "tasks3"]
+    assert (tmp_path / "fields.jsonl").read_bytes() == b""
+    assert stats["blocks"].records == 3
+    assert stats["fields"].records == 0
+    assert state.counts(["u1", "u2", "u3"]) == {"tasks": 3, "blocks": 3}
+
+
+def test_errors_and_plan_are_committed_with_the_unit(tmp_path: Path) -> None:
+    """A unit's errors and plan become visible together with its records, in one rename."""
+    state = ExportState(tmp_path)
+    state.create()
+    writer = state.writer("discovery")
+    writer.error(ItemError("project", "p1", {"folderId": "f"}, "projectGet", "no", 404, "NF"))
+    state.plan_file(writer, {"units": [1, 2]})
+    assert state.plan("discovery") is None
+    assert state.errors(["discovery"]) == []
+    writer.commit()
+    assert state.plan("discovery") == {"units": [1, 2]}
+    [error] = state.errors(["discovery"])
+    assert (error.id, error.status, error.parents) == ("p1", 404, {"folderId": "f"})
+
+
+def test_discard_drops_staged_data(tmp_path: Path) -> None:
+    """A discarded unit leaves nothing staged and is not done."""
+    state = ExportState(tmp_path)
+    state.create()
+    writer = state.writer("u1")
+    writer.write(_rec("tasks", 1))
+    writer.discard()
+    assert not state.done("u1")
+    assert not (state.root / "staging" / "u1").exists()
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
+    """atomic_write leaves the new content and no temporary file behind."""
+    target = tmp_path / "x.json"
+    target.write_bytes(b"old")
+    atomic_write(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_runs_accumulate_and_remove_clears_state(tmp_path: Path) -> None:
+    """Run figures append across runs; remove() deletes the whole checkpoint."""
+    state = ExportState(tmp_path)
+    state.create()
+    state.append_run({"requests": 3})
+    state.append_run({"requests": 4})
+    assert [r["requests"] for r in state.runs()] == [3, 4]
+    state.remove()
+    assert not state.exists()
+    assert list(tmp_path.iterdir()) == []
