@@ -28,6 +28,8 @@ RECORD_TYPES: Final = (
     "medias",
     "media_files",
 )
+#: The parent ids a record can carry, in the order they are written (outermost first).
+PARENT_KEYS: Final = ("workspaceId", "folderId", "projectId", "taskId", "mediaId")
 #: Types that exist only with ``details``.
 DETAIL_TYPES: Final = frozenset({"task_notes", "task_dates", "task_assignees", "task_field_values"})
 #: Types that exist only with ``media``.
@@ -94,8 +96,15 @@ class ItemError:
 
 
 def encode_line(record: Record) -> bytes:
-    """One JSON Lines line: the parent ids, then ``"data"``; UTF-8, ends with a newline."""
-    obj: dict[str, Any] = dict(record.parents)
+    """One JSON Lines line: the parent ids (in PARENT_KEYS order), then ``"data"``.
+
+    UTF-8, compact separators, ends with a newline; the same record always
+    gives the same bytes.
+    """
+    parents = record.parents
+    obj: dict[str, Any] = {key: parents[key] for key in PARENT_KEYS if key in parents}
+    if len(obj) != len(parents):
+        raise ValueError(f"unknown parent keys in {sorted(parents)}")
     obj["data"] = record.data
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     try:

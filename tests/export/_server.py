@@ -133,8 +133,9 @@ class Server:
     account: Account
     #: Path (below /api/v1) -> status answered every time.
     faults: dict[str, int] = attrs.Factory(dict)
-    #: How many of the next requests get 429, and the Retry-After they carry.
+    #: How many requests get 429 (every ``rate_limit_every``-th), and their Retry-After.
     rate_limited: int = 0
+    rate_limit_every: int = 1
     retry_after: str = "0"
     #: Seconds each request waits before it is answered.
     delay: float = 0.0
@@ -184,7 +185,7 @@ class Server:
                 return _error(401, "UNAUTHORIZED")
             if self.delay:
                 await asyncio.sleep(self.delay)
-            if self.rate_limited > 0:
+            if self.rate_limited > 0 and sum(self.hits.values()) % self.rate_limit_every == 0:
                 self.rate_limited -= 1
                 self.answered_429 += 1
                 response = _error(429, "TOO_MANY_REQUESTS")
