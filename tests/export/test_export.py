@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from taskade_async import Session
-from taskade_async.export import ExportError, Progress, Record, export, iter_records
+from taskade_async.export import (
+    ExportError,
+    ItemError,
+    Progress,
+    Record,
+    export,
+    iter_records,
+)
 from taskade_async.export._store import STATE_DIR
 from tests.export._expect import expected, read_files, read_lines
 from tests.export._server import Server
@@ -45,9 +52,7 @@ async def test_details_export_notes_dates_assignees_and_field_values(
     assert manifest.ok  # a task without a date (404) is not an error
 
 
-async def test_media_files_are_downloaded(
-    server: Server, session: Session, tmp_path: Path
-) -> None:
+async def test_media_files_are_downloaded(server: Server, session: Session, tmp_path: Path) -> None:
     """With media, every media file is saved and described in media_files.jsonl."""
     out = tmp_path / "out"
     manifest = await export(session, out, media=True)
@@ -58,7 +63,9 @@ async def test_media_files_are_downloaded(
         assert line["data"]["bytes"] == len(server.account.files[line["mediaId"]])
 
 
-async def test_duplicate_and_unfiled_projects(server: Server, session: Session, tmp_path: Path) -> None:
+async def test_duplicate_and_unfiled_projects(
+    server: Server, session: Session, tmp_path: Path
+) -> None:
     """A project listed twice is exported once; me-only projects have null parents."""
     await export(session, tmp_path / "out")
     projects = read_lines(tmp_path / "out", "projects")
@@ -213,9 +220,9 @@ async def test_iter_records_streams_what_export_writes(
     """iter_records yields the same records as the export files (order may interleave)."""
     await export(session, tmp_path, details=True)
     from_files = sorted(
-        json.dumps({"type": path.stem, **json.loads(line)}, sort_keys=True)
-        for path in tmp_path.glob("*.jsonl")
-        for line in path.read_bytes().splitlines()
+        json.dumps({"type": name.removesuffix(".jsonl"), **json.loads(line)}, sort_keys=True)
+        for name, content in read_files(tmp_path).items()
+        for line in content.splitlines()
     )
     streamed = sorted(
         [
@@ -231,11 +238,11 @@ async def test_iter_records_reports_errors_and_stops_early(
 ) -> None:
     """Errors go to the errors list; leaving the loop early stops the walk cleanly."""
     server.faults["/projects/p003"] = 404
-    errors: list[object] = []
+    errors: list[ItemError] = []
     seen: list[Record] = []
     async for record in iter_records(session, errors=errors):
         seen.append(record)
-    assert [getattr(e, "id", None) for e in errors] == ["p003"]
+    assert [e.id for e in errors] == ["p003"]
     first: list[Record] = []
     async for record in iter_records(session):
         first.append(record)
@@ -254,7 +261,7 @@ async def test_fatal_failure_keeps_the_checkpoint(
 
     with pytest.raises(ForbiddenError):
         await export(session, tmp_path)
-    assert not list(tmp_path.glob("*.jsonl"))
+    assert read_files(tmp_path) == {}
     server.faults.clear()
     manifest = await export(session, tmp_path, resume=True)
     assert manifest.ok

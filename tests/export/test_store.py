@@ -16,7 +16,7 @@ def _rec(kind: str, n: int) -> Record:
 def test_encode_line_keeps_parents_then_data_on_one_line() -> None:
     """A record is one UTF-8 JSON line: parent ids first, then the raw object under data."""
     line = encode_line(Record("tasks", {"workspaceId": "w", "projectId": "p"}, {"a": [1, 2.5]}))
-    assert line == '{"workspaceId":"w","projectId":"p","data":{"a":[1,2.5]}}\n'.encode()
+    assert line == b'{"workspaceId":"w","projectId":"p","data":{"a":[1,2.5]}}\n'
 
 
 def test_encode_line_escapes_lone_surrogates() -> None:
