@@ -187,9 +187,11 @@ async def export(
 
         mark = time.monotonic()
         if progress is not None:
-            progress.start("compaction", len(kinds))
+            progress.start("compaction", len(kinds), "files")
         keys = [_DISCOVERY, *(unit.key for unit in units)]
         files = await asyncio.to_thread(state.compact, kinds, keys)
+        if progress is not None:
+            progress.advance(len(kinds))
         errors = state.errors(keys)
         phases["compaction"] = round(time.monotonic() - mark, 3)
         finished = True

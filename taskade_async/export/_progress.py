@@ -49,6 +49,7 @@ class Progress:
                 self._tqdm = module.tqdm
         self._bar: Any = None
         self.phase = ""
+        self.unit = "units"
         self.total: int | None = None
         self.done = 0
         self.records: Counter[str] = Counter()
@@ -79,20 +80,20 @@ class Progress:
             self._bar.close()
             self._bar = None
 
-    def start(self, phase: str, total: int | None = None) -> None:
-        """Begin a phase of ``total`` units (None: unknown)."""
+    def start(self, phase: str, total: int | None = None, unit: str = "units") -> None:
+        """Begin a phase of ``total`` steps (None: unknown), counted in ``unit``."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        self.phase, self.total, self.done = phase, total, 0
+        self.phase, self.total, self.done, self.unit = phase, total, 0, unit
         self._phase_started = time.monotonic()
         self._phase_requests = self._requests()
         if self._tqdm is not None:
             self._bar = self._tqdm(
-                total=total, desc=phase, unit="unit", file=self._stream, dynamic_ncols=True
+                total=total, desc=phase, unit=f" {unit}", file=self._stream, dynamic_ncols=True
             )
         else:
-            _log.info("%s: started%s", phase, f" ({total} units)" if total is not None else "")
+            _log.info("%s: started%s", phase, f" ({total} {unit})" if total is not None else "")
 
     def advance(self, units: int = 1) -> None:
         """Count finished units."""
@@ -125,7 +126,7 @@ class Progress:
         total = "?" if self.total is None else str(self.total)
         eta = self.eta()
         when = f", ETA {eta:.0f} s" if eta is not None else ""
-        return f"{self.phase}: {self.done}/{total} units, {self._postfix()}{when}"
+        return f"{self.phase}: {self.done}/{total} {self.unit}, {self._postfix()}{when}"
 
     async def _tick(self) -> None:
         while True:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from typing import Any
 
@@ -140,6 +141,8 @@ class Server:
     #: Seconds each request waits before it is answered.
     delay: float = 0.0
     hits: Counter[str] = attrs.Factory(Counter)
+    #: time.monotonic() of every request's arrival.
+    arrivals: list[float] = attrs.Factory(list)
     answered_429: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
@@ -178,6 +181,7 @@ class Server:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         path = request.path.removeprefix(PREFIX)
         self.hits[path] += 1
+        self.arrivals.append(time.monotonic())
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

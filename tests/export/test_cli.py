@@ -158,3 +158,39 @@ async def test_cli_killed_then_resumed_gives_identical_files(
     resumed = await _run(*args, "--resume", TASKADE_TOKEN=TOKEN)
     assert resumed.code == 0, resumed.stderr
     assert read_files(out) == straight
+
+
+async def test_cli_concurrency_caps_requests_in_flight(server: Server, tmp_path: Path) -> None:
+    """--concurrency 3 keeps at most 3 requests in flight (and does use parallelism)."""
+    server.delay = 0.005
+    result = await _run(
+        "export",
+        str(tmp_path),
+        "--base-url",
+        server.base_url,
+        "--details",
+        "--concurrency",
+        "3",
+        TASKADE_TOKEN=TOKEN,
+    )
+    assert result.code == 0, result.stderr
+    assert server.max_in_flight == 3
+
+
+async def test_cli_rate_paces_requests(server: Server, tmp_path: Path) -> None:
+    """--rate 40 spaces the requests at 40 per second or fewer."""
+    result = await _run(
+        "export",
+        str(tmp_path),
+        "--base-url",
+        server.base_url,
+        "--project",
+        "shared1",
+        "--rate",
+        "40",
+        TASKADE_TOKEN=TOKEN,
+    )
+    assert result.code == 0, result.stderr
+    times = server.arrivals
+    assert len(times) > 10
+    assert times[-1] - times[0] >= (len(times) - 1) / 40 * 0.9
