@@ -31,6 +31,15 @@ OnError = Callable[[ItemError], None]
 Parents = Mapping[str, str | None]
 
 TASK_PAGE: Final = 1000
+#: The operation behind each list, for error reports.
+_LIST_OPERATIONS: Final = {
+    "fields": "projectFieldsGet",
+    "members": "projectMembersGet",
+    "blocks": "projectBlocksGet",
+    "tasks": "projectTasksGet",
+    "agents": "folderAgentGet",
+    "medias": "mediasGet",
+}
 PAGE: Final = 100
 
 
@@ -280,7 +289,6 @@ class Walker:
         self,
         kind: str,
         pager: Pager[Any],
-        operation: str,
         parents: Parents,
         owner: str,
         emit: Emit,
@@ -295,78 +303,81 @@ class Walker:
                 if each_page is not None:
                     await each_page(items)
         except TaskadeError as exc:
-            error(_describe(kind, owner, parents, operation, exc))
+            error(_describe(kind, owner, parents, _LIST_OPERATIONS[kind], exc))
 
     async def _project(self, unit: Unit, emit: Emit, error: OnError) -> None:
+        """The project, then its fields, members, blocks and tasks (with details).
+
+        The lists are requested at once with the project, so a project costs
+        one round trip more than its longest list, not two; their records wait
+        until the project itself has arrived. A project that cannot be read
+        (403, 404) is one error, and whatever its lists fetched is dropped.
+        """
         s, pid = self.session, unit.id
         op = ENDPOINTS["projectGet"]
-        try:
-            payload = await s.request(op, (pid,))
-        except TaskadeError as exc:
-            error(_describe("project", pid, unit.parents, op.operation_id, exc))
-            return
-        item = payload.get("item")
-        if not isinstance(item, dict):
-            error(ItemError("project", pid, unit.parents, op.operation_id, "no project object"))
-            return
-        await emit(Record("projects", unit.parents, item))
         parents = {**unit.parents, "projectId": pid}
         args = (pid,)
+        opened = asyncio.Event()
+        held: list[ItemError] = []
+
+        async def gated(record: Record) -> None:
+            if not opened.is_set():
+                await opened.wait()
+            await emit(record)
+
+        def gated_error(item: ItemError) -> None:
+            (error if opened.is_set() else held.append)(item)
 
         async def details(tasks: list[Any]) -> None:
             if self.details:
-                await self._details(parents, tasks, emit, error)
+                await self._details(parents, tasks, gated, gated_error)
 
+        lists: list[tuple[str, Pager[Any], Callable[[list[Any]], Awaitable[None]] | None]] = [
+            ("fields", SinglePager(s, ENDPOINTS["projectFieldsGet"], args, {}, _identity), None),
+            (
+                "members",
+                PagePager(s, ENDPOINTS["projectMembersGet"], args, {}, _identity, limit=PAGE),
+                None,
+            ),
+            (
+                "blocks",
+                CursorPager(s, ENDPOINTS["projectBlocksGet"], args, {}, _identity, limit=TASK_PAGE),
+                None,
+            ),
+            (
+                "tasks",
+                CursorPager(s, ENDPOINTS["projectTasksGet"], args, {}, _identity, limit=TASK_PAGE),
+                details,
+            ),
+        ]
         async with asyncio.TaskGroup() as group:
-            group.create_task(
-                self._list(
-                    "fields",
-                    SinglePager(s, ENDPOINTS["projectFieldsGet"], args, {}, _identity),
-                    "projectFieldsGet",
-                    parents,
-                    pid,
-                    emit,
-                    error,
+            running = [
+                group.create_task(
+                    self._list(kind, pager, parents, pid, gated, gated_error, each_page)
                 )
-            )
-            group.create_task(
-                self._list(
-                    "members",
-                    PagePager(s, ENDPOINTS["projectMembersGet"], args, {}, _identity, limit=PAGE),
-                    "projectMembersGet",
-                    parents,
-                    pid,
-                    emit,
-                    error,
-                )
-            )
-            group.create_task(
-                self._list(
-                    "blocks",
-                    CursorPager(
-                        s, ENDPOINTS["projectBlocksGet"], args, {}, _identity, limit=TASK_PAGE
-                    ),
-                    "projectBlocksGet",
-                    parents,
-                    pid,
-                    emit,
-                    error,
-                )
-            )
-            group.create_task(
-                self._list(
-                    "tasks",
-                    CursorPager(
-                        s, ENDPOINTS["projectTasksGet"], args, {}, _identity, limit=TASK_PAGE
-                    ),
-                    "projectTasksGet",
-                    parents,
-                    pid,
-                    emit,
-                    error,
-                    details,
-                )
-            )
+                for kind, pager, each_page in lists
+            ]
+            failure: ItemError | None = None
+            try:
+                payload = await s.request(op, args)
+            except TaskadeError as exc:
+                failure = _describe("project", pid, unit.parents, op.operation_id, exc)
+            else:
+                item = payload.get("item")
+                if isinstance(item, dict):
+                    await emit(Record("projects", unit.parents, item))
+                else:
+                    failure = ItemError(
+                        "project", pid, unit.parents, op.operation_id, "no project object"
+                    )
+            if failure is not None:
+                error(failure)
+                for task in running:
+                    task.cancel()
+                return
+            opened.set()
+            for item_error in held:
+                error(item_error)
 
     async def _details(
         self, parents: Parents, tasks: list[Any], emit: Emit, error: OnError
@@ -437,7 +448,6 @@ class Walker:
                 self._list(
                     "agents",
                     PagePager(s, ENDPOINTS["folderAgentGet"], args, {}, _identity, limit=PAGE),
-                    "folderAgentGet",
                     parents,
                     fid,
                     emit,
@@ -448,7 +458,6 @@ class Walker:
                 self._list(
                     "medias",
                     PagePager(s, ENDPOINTS["mediasGet"], args, {}, _identity, limit=PAGE),
-                    "mediasGet",
                     parents,
                     fid,
                     emit,
