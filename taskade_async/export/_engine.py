@@ -79,6 +79,16 @@ def _prepare(state: ExportState, resume: bool) -> Manifest | None:
     return None
 
 
+async def _commit(writer: UnitWriter) -> None:
+    """Commit a unit in a worker thread; a cancel waits for it, so the unit lands whole."""
+    done = asyncio.ensure_future(asyncio.to_thread(writer.commit))
+    try:
+        await asyncio.shield(done)
+    except asyncio.CancelledError:
+        await asyncio.wait({done})
+        raise
+
+
 async def export(
     session: Session,
     out_dir: str | os.PathLike[str],
@@ -142,11 +152,10 @@ async def export(
             writer = state.writer(_DISCOVERY)
             try:
                 units = await discover(session, selection, _emitter(writer, progress), writer.error)
-                state.plan_file(
-                    writer,
-                    {"format": FORMAT, "options": options, "units": [u.as_json() for u in units]},
+                writer.set_plan(
+                    {"format": FORMAT, "options": options, "units": [u.as_json() for u in units]}
                 )
-                writer.commit()
+                await _commit(writer)
             except BaseException:
                 writer.discard()
                 raise
@@ -175,10 +184,10 @@ async def export(
             writer = state.writer(unit.key)
             try:
                 await walker.run(unit, _emitter(writer, progress), writer.error)
-                writer.commit()
             except BaseException:
                 writer.discard()
                 raise
+            await _commit(writer)
             if progress is not None:
                 progress.advance()
 
@@ -189,10 +198,9 @@ async def export(
         if progress is not None:
             progress.start("compaction", len(kinds), "files")
         keys = [_DISCOVERY, *(unit.key for unit in units)]
-        files = await asyncio.to_thread(state.compact, kinds, keys)
+        files, errors = await asyncio.to_thread(state.compact, kinds, keys)
         if progress is not None:
             progress.advance(len(kinds))
-        errors = state.errors(keys)
         phases["compaction"] = round(time.monotonic() - mark, 3)
         finished = True
     finally:

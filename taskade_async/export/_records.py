@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any, Final
@@ -102,13 +103,27 @@ def encode_line(record: Record) -> bytes:
     gives the same bytes.
     """
     parents = record.parents
-    obj: dict[str, Any] = {key: parents[key] for key in PARENT_KEYS if key in parents}
-    if len(obj) != len(parents):
+    values = tuple(parents.get(key, _ABSENT) for key in PARENT_KEYS)
+    if len(parents) != len(values) - values.count(_ABSENT):
         raise ValueError(f"unknown parent keys in {sorted(parents)}")
-    obj["data"] = record.data
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    text = _prefix(values, False) + _ENCODER.encode(record.data) + "}\n"
     try:
-        return (text + "\n").encode()
+        return text.encode()
     except UnicodeEncodeError:
         # A lone surrogate (legal in JSON, not in UTF-8): keep it as a \\u escape.
-        return (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+        return (_prefix(values, True) + _ASCII_ENCODER.encode(record.data) + "}\n").encode()
+
+
+_ABSENT: Final = object()
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ASCII_ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix(values: tuple[Any, ...], ascii: bool) -> str:
+    """``{"workspaceId":...,"data":`` for these parent ids (few distinct ones per unit)."""
+    obj = {
+        key: value for key, value in zip(PARENT_KEYS, values, strict=True) if value is not _ABSENT
+    }
+    encoder = _ASCII_ENCODER if ascii else _ENCODER
+    return encoder.encode(obj)[:-1] + ("," if obj else "") + '"data":'

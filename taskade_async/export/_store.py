@@ -1,15 +1,15 @@
 """Crash-safe storage of an export: staged units, the checkpoint, the final files.
 
 An export is cut into units of work (discovery, one per folder, one per
-project). Each unit writes its records to files in its own staging folder;
-when the unit is finished the files are flushed and fsynced and the folder is
-renamed into ``units/`` in one atomic step. The set of folders in ``units/``
-is the checkpoint: a unit is either entirely there or not at all, whatever
-moment the process is killed at. Resuming redoes exactly the units that are
-not there. Once every unit is in, :meth:`ExportState.compact` concatenates
-the units' files, in the plan's order, into one ``<type>.jsonl`` per record
-type (each written to a temporary name and renamed), so the files are
-byte-identical however often the export was interrupted.
+project). Each unit writes its records, as whole lines tagged with their
+type, to its own staging file; when the unit is finished the file is flushed,
+fsynced and renamed into ``units/`` in one atomic step. The set of files in
+``units/`` is the checkpoint: a unit is either entirely there or not at all,
+whatever moment the process is killed at, and resuming redoes exactly the
+units that are not there. Once every unit is in, :meth:`ExportState.compact`
+routes the units' lines, in the plan's order, into one ``<type>.jsonl`` per
+record type (each written under a temporary name, then renamed), so the files
+are byte-identical however often the export was interrupted.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import IO, Any, Final
 
 import attrs
 
-from ._records import ItemError, Record, encode_line
+from taskade_async.export._records import ItemError, Record, encode_line
 
 __all__ = [
     "STATE_DIR",
@@ -38,9 +38,9 @@ __all__ = [
 
 #: The folder inside the output folder that holds the checkpoint while an export runs.
 STATE_DIR: Final = ".taskade-export"
-_ERRORS: Final = "errors.json"
-_PLAN: Final = "plan.json"
-_COPY_CHUNK: Final = 1024 * 1024
+#: Tags of the staged lines that are not records.
+_ERROR: Final = b"!error"
+_PLAN: Final = b"!plan"
 
 
 def fsync_dir(path: Path) -> None:
@@ -68,66 +68,71 @@ def dump_json(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
 
+def _tagged(tag: bytes, value: Any) -> bytes:
+    return tag + b"\t" + json.dumps(value, separators=(",", ":")).encode() + b"\n"
+
+
 class UnitWriter:
     """Stages the records and errors of one unit; :meth:`commit` publishes them at once."""
 
-    __slots__ = ("_files", "_final", "_staging", "counts", "errors")
+    __slots__ = ("_final", "_out", "_plan", "_staging", "counts", "errors")
 
     def __init__(self, staging: Path, final: Path) -> None:
-        if staging.exists():
-            shutil.rmtree(staging)  # left by an interrupted run: start the unit afresh
-        staging.mkdir(parents=True)
         self._staging = staging
         self._final = final
-        self._files: dict[str, IO[bytes]] = {}
+        # "wb" truncates whatever an interrupted attempt left: the unit starts afresh.
+        self._out: IO[bytes] | None = staging.open("wb")
+        self._plan: Any = None
         #: Records written, per type.
         self.counts: Counter[str] = Counter()
         self.errors: list[ItemError] = []
 
     def write(self, record: Record) -> None:
-        """Append one record (a whole line) to its type's staging file."""
-        out = self._files.get(record.type)
+        """Append one record (a whole line, tagged with its type) to the staging file."""
+        out = self._out
         if out is None:
-            out = self._files[record.type] = (self._staging / f"{record.type}.jsonl").open("wb")
-        out.write(encode_line(record))
+            raise RuntimeError("this unit was already committed or discarded")
+        out.write(record.type.encode() + b"\t" + encode_line(record))
         self.counts[record.type] += 1
 
     def error(self, error: ItemError) -> None:
         """Note an item that could not be exported."""
         self.errors.append(error)
 
-    def add_file(self, name: str, data: bytes) -> None:
-        """Stage an extra file that is published with the unit (e.g. the plan)."""
-        (self._staging / name).write_bytes(data)
+    def set_plan(self, plan: Any) -> None:
+        """Save ``plan`` (JSON) with the unit, so both are checkpointed together."""
+        self._plan = plan
 
     def commit(self) -> None:
-        """Flush, fsync and publish the unit (one rename); afterwards it is checkpointed."""
-        self.add_file(_ERRORS, dump_json([e.as_json() for e in self.errors]))
-        for out in self._files.values():
-            out.flush()
-            os.fsync(out.fileno())
-            out.close()
-        self._files.clear()
-        for name in os.listdir(self._staging):
-            if name.endswith(".json"):
-                with (self._staging / name).open("rb+") as extra:
-                    os.fsync(extra.fileno())
-        fsync_dir(self._staging)
-        if self._final.exists():  # a committed copy can only be stale here
-            shutil.rmtree(self._final)
-        self._staging.rename(self._final)
-        fsync_dir(self._final.parent)
+        """Flush, fsync and publish the unit (one rename); afterwards it is checkpointed.
+
+        Blocking: call it in a worker thread from async code.
+        """
+        out = self._out
+        if out is None:
+            raise RuntimeError("this unit was already committed or discarded")
+        for error in self.errors:
+            out.write(_tagged(_ERROR, error.as_json()))
+        if self._plan is not None:
+            out.write(_tagged(_PLAN, self._plan))
+        out.flush()
+        os.fsync(out.fileno())
+        out.close()
+        self._out = None
+        # Atomic: the unit appears whole or not at all. Losing the rename itself
+        # in a power cut only means the unit is done again on resume.
+        self._staging.replace(self._final)
 
     def abandon(self) -> None:
-        """Close the files and leave the staged data as it is (what a crash leaves)."""
-        for out in self._files.values():
-            out.close()
-        self._files.clear()
+        """Close the file and leave the staged data as it is (what a crash leaves)."""
+        if self._out is not None:
+            self._out.close()
+            self._out = None
 
     def discard(self) -> None:
         """Drop the staged data (the unit will be redone)."""
         self.abandon()
-        shutil.rmtree(self._staging, ignore_errors=True)
+        self._staging.unlink(missing_ok=True)
 
 
 @attrs.frozen(slots=True)
@@ -137,6 +142,13 @@ class FileStat:
     records: int
     bytes: int
     sha256: str
+
+
+def _unit_lines(path: Path) -> Iterable[tuple[bytes, bytes]]:
+    with path.open("rb") as src:
+        for line in src:
+            tag, _, rest = line.partition(b"\t")
+            yield tag, rest
 
 
 class ExportState:
@@ -158,75 +170,74 @@ class ExportState:
         """Create the checkpoint folders."""
         self._units.mkdir(parents=True, exist_ok=True)
         self._staging.mkdir(parents=True, exist_ok=True)
+        fsync_dir(self._units)
         fsync_dir(self.root)
         fsync_dir(self.out_dir)
 
+    def _unit(self, key: str) -> Path:
+        return self._units / f"{key}.jsonl"
+
     def done(self, key: str) -> bool:
         """Whether unit ``key`` is checkpointed."""
-        return (self._units / key).is_dir()
+        return self._unit(key).is_file()
 
     def writer(self, key: str) -> UnitWriter:
         """A writer that stages unit ``key`` (dropping what an earlier attempt staged)."""
-        return UnitWriter(self._staging / key, self._units / key)
+        return UnitWriter(self._staging / f"{key}.jsonl", self._unit(key))
 
     def plan(self, key: str) -> Any:
         """The plan saved with the checkpointed unit ``key``, or None."""
-        path = self._units / key / _PLAN
-        if not path.is_file():
+        if not self.done(key):
             return None
-        return json.loads(path.read_bytes())
+        for tag, rest in _unit_lines(self._unit(key)):
+            if tag == _PLAN:
+                return json.loads(rest)
+        return None
 
-    @staticmethod
-    def plan_file(writer: UnitWriter, plan: Any) -> None:
-        """Stage ``plan`` with ``writer``'s unit, so both are checkpointed together."""
-        writer.add_file(_PLAN, dump_json(plan))
+    def compact(
+        self, types: Sequence[str], keys: Sequence[str]
+    ) -> tuple[dict[str, FileStat], list[ItemError]]:
+        """Write ``<type>.jsonl`` for each type from the units, in ``keys`` order.
 
-    def errors(self, keys: Iterable[str]) -> list[ItemError]:
-        """The errors of the checkpointed units, in unit order."""
-        out: list[ItemError] = []
-        for key in keys:
-            path = self._units / key / _ERRORS
-            if path.is_file():
-                out.extend(ItemError.from_json(raw) for raw in json.loads(path.read_bytes()))
-        return out
-
-    def counts(self, keys: Iterable[str]) -> Counter[str]:
-        """Records per type in the checkpointed units (lines of their staged files)."""
-        total: Counter[str] = Counter()
-        for key in keys:
-            unit = self._units / key
-            if not unit.is_dir():
-                continue
-            for path in unit.glob("*.jsonl"):
-                with path.open("rb") as src:
-                    total[path.stem] += sum(chunk.count(b"\n") for chunk in _chunks(src))
-        return total
-
-    def compact(self, types: Sequence[str], keys: Sequence[str]) -> dict[str, FileStat]:
-        """Write ``<type>.jsonl`` for each type from the units, in ``keys`` order."""
-        stats: dict[str, FileStat] = {}
-        for kind in types:
-            target = self.out_dir / f"{kind}.jsonl"
-            tmp = target.with_name(f".{target.name}.part")
-            digest = hashlib.sha256()
-            lines = size = 0
-            with tmp.open("wb") as out:
-                for key in keys:
-                    part = self._units / key / f"{kind}.jsonl"
-                    if not part.is_file():
-                        continue
-                    with part.open("rb") as src:
-                        for chunk in _chunks(src):
-                            out.write(chunk)
-                            digest.update(chunk)
-                            lines += chunk.count(b"\n")
-                            size += len(chunk)
+        Returns the files' figures and the units' errors. Blocking: call it in
+        a worker thread from async code.
+        """
+        tags = {kind.encode(): kind for kind in types}
+        tmp = {kind: self.out_dir / f".{kind}.jsonl.part" for kind in types}
+        outs: dict[str, IO[bytes]] = {}
+        digests = {kind: hashlib.sha256() for kind in types}
+        lines: Counter[str] = Counter()
+        sizes: Counter[str] = Counter()
+        errors: list[ItemError] = []
+        try:
+            for kind in types:
+                outs[kind] = tmp[kind].open("wb")
+            for key in keys:
+                for tag, rest in _unit_lines(self._unit(key)):
+                    found = tags.get(tag)
+                    if found is not None:
+                        outs[found].write(rest)
+                        digests[found].update(rest)
+                        lines[found] += 1
+                        sizes[found] += len(rest)
+                    elif tag == _ERROR:
+                        errors.append(ItemError.from_json(json.loads(rest)))
+                    elif tag != _PLAN:
+                        raise ValueError(f"unit {key}: a line of unknown type {tag!r}")
+            for out in outs.values():
                 out.flush()
                 os.fsync(out.fileno())
-            tmp.replace(target)
-            stats[kind] = FileStat(records=lines, bytes=size, sha256=digest.hexdigest())
+        finally:
+            for out in outs.values():
+                out.close()
+        for kind in types:
+            tmp[kind].replace(self.out_dir / f"{kind}.jsonl")
         fsync_dir(self.out_dir)
-        return stats
+        stats = {
+            kind: FileStat(records=lines[kind], bytes=sizes[kind], sha256=digests[kind].hexdigest())
+            for kind in types
+        }
+        return stats, errors
 
     def append_run(self, run: dict[str, Any]) -> None:
         """Remember one run's request statistics (for the manifest's totals)."""
@@ -246,8 +257,3 @@ class ExportState:
         """Delete the checkpoint (the export is complete)."""
         shutil.rmtree(self.root)
         fsync_dir(self.out_dir)
-
-
-def _chunks(src: IO[bytes]) -> Iterable[bytes]:
-    while chunk := src.read(_COPY_CHUNK):
-        yield chunk

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from taskade_async.export._records import ItemError, Record, encode_line
 from taskade_async.export._store import ExportState, atomic_write
 
@@ -21,8 +23,20 @@ def test_encode_line_keeps_parents_then_data_on_one_line() -> None:
 
 def test_encode_line_escapes_lone_surrogates() -> None:
     """A lone surrogate (valid JSON, invalid UTF-8) is written as an escape, not a crash."""
-    line = encode_line(Record("tasks", {}, {"text": "\ud800"}))
-    assert json.loads(line) == {"data": {"text": "\ud800"}}
+    line = encode_line(Record("tasks", {"taskId": "t\ud800"}, {"text": "\ud800"}))
+    assert json.loads(line) == {"taskId": "t\ud800", "data": {"text": "\ud800"}}
+
+
+def test_encode_line_refuses_unknown_parent_keys() -> None:
+    """A parent key outside the documented ones is a programming error, caught loudly."""
+    with pytest.raises(ValueError, match="unknown parent keys"):
+        encode_line(Record("tasks", {"workspaceId": "w", "spaceId": "x"}, {}))
+
+
+def test_encode_line_with_odd_ids_and_unicode() -> None:
+    """Ids holding quotes, colons and non-ASCII text are encoded as plain JSON strings."""
+    line = encode_line(Record("tasks", {"projectId": 'p":é', "folderId": None}, {"t": "ü"}))
+    assert line == '{"folderId":null,"projectId":"p\\":é","data":{"t":"ü"}}\n'.encode()
 
 
 def test_uncommitted_unit_is_invisible_and_redone(tmp_path: Path) -> None:
@@ -37,7 +51,8 @@ def test_uncommitted_unit_is_invisible_and_redone(tmp_path: Path) -> None:
     again.write(_rec("tasks", 2))
     again.commit()
     assert state.done("u1")
-    stats = state.compact(["tasks"], ["u1"])
+    stats, errors = state.compact(["tasks"], ["u1"])
+    assert errors == []
     lines = (tmp_path / "tasks.jsonl").read_bytes().splitlines()
     assert [json.loads(x)["data"]["id"] for x in lines] == ["tasks2"]
     assert stats["tasks"].records == 1
@@ -52,13 +67,18 @@ def test_compaction_follows_plan_order_not_commit_order(tmp_path: Path) -> None:
         writer.write(_rec("tasks", int(key[1])))
         writer.write(_rec("blocks", int(key[1])))
         writer.commit()
-    stats = state.compact(["tasks", "blocks", "fields"], ["u1", "u2", "u3"])
+    stats, _ = state.compact(["tasks", "blocks", "fields"], ["u1", "u2", "u3"])
     ids = [json.loads(x)["data"]["id"] for x in (tmp_path / "tasks.jsonl").read_bytes().split()]
     assert ids == ["tasks1", "tasks2", "tasks3"]
     assert (tmp_path / "fields.jsonl").read_bytes() == b""
     assert stats["blocks"].records == 3
     assert stats["fields"].records == 0
-    assert state.counts(["u1", "u2", "u3"]) == {"tasks": 3, "blocks": 3}
+    assert [p.name for p in sorted(tmp_path.iterdir())] == [
+        ".taskade-export",
+        "blocks.jsonl",
+        "fields.jsonl",
+        "tasks.jsonl",
+    ]
 
 
 def test_errors_and_plan_are_committed_with_the_unit(tmp_path: Path) -> None:
@@ -67,12 +87,13 @@ def test_errors_and_plan_are_committed_with_the_unit(tmp_path: Path) -> None:
     state.create()
     writer = state.writer("discovery")
     writer.error(ItemError("project", "p1", {"folderId": "f"}, "projectGet", "no", 404, "NF"))
-    state.plan_file(writer, {"units": [1, 2]})
+    writer.write(_rec("workspaces", 1))
+    writer.set_plan({"units": [1, 2]})
     assert state.plan("discovery") is None
-    assert state.errors(["discovery"]) == []
     writer.commit()
     assert state.plan("discovery") == {"units": [1, 2]}
-    [error] = state.errors(["discovery"])
+    stats, [error] = state.compact(["workspaces"], ["discovery"])
+    assert stats["workspaces"].records == 1
     assert (error.id, error.status, error.parents) == ("p1", 404, {"folderId": "f"})
 
 
@@ -84,7 +105,7 @@ def test_discard_drops_staged_data(tmp_path: Path) -> None:
     writer.write(_rec("tasks", 1))
     writer.discard()
     assert not state.done("u1")
-    assert not (state.root / "staging" / "u1").exists()
+    assert list((state.root / "staging").iterdir()) == []
 
 
 def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
@@ -106,3 +127,26 @@ def test_runs_accumulate_and_remove_clears_state(tmp_path: Path) -> None:
     state.remove()
     assert not state.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_compaction_refuses_an_unknown_line_type(tmp_path: Path) -> None:
+    """A staged line whose type is not being compacted is an error, not silently lost."""
+    state = ExportState(tmp_path)
+    state.create()
+    writer = state.writer("u1")
+    writer.write(_rec("tasks", 1))
+    writer.commit()
+    with pytest.raises(ValueError, match="unknown type"):
+        state.compact(["blocks"], ["u1"])
+
+
+def test_writer_refuses_use_after_commit(tmp_path: Path) -> None:
+    """A committed unit cannot be written to or committed again."""
+    state = ExportState(tmp_path)
+    state.create()
+    writer = state.writer("u1")
+    writer.commit()
+    with pytest.raises(RuntimeError):
+        writer.write(_rec("tasks", 1))
+    with pytest.raises(RuntimeError):
+        writer.commit()
