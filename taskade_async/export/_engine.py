@@ -25,7 +25,7 @@ from taskade_async.export._records import (
     Record,
 )
 from taskade_async.export._store import ExportState, UnitWriter
-from taskade_async.export._walk import Selection, Unit, Walker, discover, run_units
+from taskade_async.export._walk import Emit, Selection, Unit, Walker, discover, run_units
 
 if TYPE_CHECKING:
     from taskade_async._session import Session
@@ -49,17 +49,18 @@ def _check_concurrency(concurrency: int) -> None:
         raise ValueError(f"concurrency must be a positive int, not {concurrency!r}")
 
 
-def _emitter(writer: UnitWriter, progress: Progress | None) -> Any:
+def _emitter(writer: UnitWriter, progress: Progress | None) -> Emit:
     if progress is None:
 
-        async def emit(record: Record) -> None:
-            writer.write(record)
+        async def emit(records: list[Record]) -> None:
+            writer.write_many(records)
 
     else:
 
-        async def emit(record: Record) -> None:
-            writer.write(record)
-            progress.record(record.type)
+        async def emit(records: list[Record]) -> None:
+            writer.write_many(records)
+            for record in records:
+                progress.record(record.type)
 
     return emit
 
@@ -254,7 +255,7 @@ async def iter_records(
     """
     _check_concurrency(concurrency)
     selection = Selection.of(workspaces, folders, projects)
-    queue: asyncio.Queue[Record | _Done] = asyncio.Queue(maxsize=1024)
+    queue: asyncio.Queue[list[Record] | _Done] = asyncio.Queue(maxsize=64)
     failed: list[BaseException] = []
     on_error = errors.append if errors is not None else (lambda _error: None)
 
@@ -273,8 +274,9 @@ async def iter_records(
 
     producer = asyncio.create_task(produce())
     try:
-        while not isinstance(item := await queue.get(), _Done):
-            yield item
+        while not isinstance(batch := await queue.get(), _Done):
+            for record in batch:
+                yield record
         if failed:
             raise failed[0]
     finally:

@@ -114,6 +114,30 @@ def encode_line(record: Record) -> bytes:
         return (_prefix(values, True) + _ASCII_ENCODER.encode(record.data) + "}\n").encode()
 
 
+def encode_lines(records: list[Record]) -> bytes:
+    """The staged form of ``records``: for each, its type, a tab, and :func:`encode_line`.
+
+    Records that share one ``parents`` mapping (a page) reuse its encoded prefix.
+    """
+    out: list[bytes] = []
+    parents: Any = None
+    prefix = ascii_prefix = ""
+    for record in records:
+        if record.parents is not parents:
+            parents = record.parents
+            values = tuple(parents.get(key, _ABSENT) for key in PARENT_KEYS)
+            if len(parents) != len(values) - values.count(_ABSENT):
+                raise ValueError(f"unknown parent keys in {sorted(parents)}")
+            prefix, ascii_prefix = _prefix(values, False), _prefix(values, True)
+        text = prefix + _ENCODER.encode(record.data) + "}\n"
+        try:
+            line = text.encode()
+        except UnicodeEncodeError:
+            line = (ascii_prefix + _ASCII_ENCODER.encode(record.data) + "}\n").encode()
+        out.append(record.type.encode() + b"\t" + line)
+    return b"".join(out)
+
+
 _ABSENT: Final = object()
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ASCII_ENCODER: Final = json.JSONEncoder(separators=(",", ":"))

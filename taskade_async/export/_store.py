@@ -25,7 +25,7 @@ from typing import IO, Any, Final
 
 import attrs
 
-from taskade_async.export._records import ItemError, Record, encode_line
+from taskade_async.export._records import ItemError, Record, encode_line, encode_lines
 
 __all__ = [
     "STATE_DIR",
@@ -94,6 +94,14 @@ class UnitWriter:
             raise RuntimeError("this unit was already committed or discarded")
         out.write(record.type.encode() + b"\t" + encode_line(record))
         self.counts[record.type] += 1
+
+    def write_many(self, records: list[Record]) -> None:
+        """Append records (whole lines, tagged with their type) to the staging file."""
+        out = self._out
+        if out is None:
+            raise RuntimeError("this unit was already committed or discarded")
+        out.write(encode_lines(records))
+        self.counts.update(record.type for record in records)
 
     def error(self, error: ItemError) -> None:
         """Note an item that could not be exported."""

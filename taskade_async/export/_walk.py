@@ -1,6 +1,6 @@
 """The walk over an account: discovery, then one unit of work per folder and per project.
 
-Every function here hands records to an ``emit`` coroutine and problems to an
+Every function here hands records, a batch at a time, to an ``emit`` coroutine and problems to an
 ``error`` callback; the engine writes them to files, ``iter_records`` yields
 them. Nothing is decoded into models: records hold the server's JSON as received.
 """
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Selection", "Unit", "Walker", "discover", "run_units"]
 
-Emit = Callable[[Record], Awaitable[None]]
+#: Receives records in batches (a page, or one object); order within a batch is kept.
+Emit = Callable[[list[Record]], Awaitable[None]]
 OnError = Callable[[ItemError], None]
 Parents = Mapping[str, str | None]
 
@@ -263,8 +264,7 @@ async def discover(
         seen.add(pid)
         if selection.project(pid):
             units.append(Unit(key(), "project", pid, unfiled))
-    for record in records:
-        await emit(record)
+    await emit(records)
     return units
 
 
@@ -298,8 +298,7 @@ class Walker:
         try:
             async for page in pager.pages():
                 items = [raw for raw in page.raw if raw is not None]
-                for raw in items:
-                    await emit(Record(kind, parents, raw))
+                await emit([Record(kind, parents, raw) for raw in items])
                 if each_page is not None:
                     await each_page(items)
         except TaskadeError as exc:
@@ -320,10 +319,10 @@ class Walker:
         opened = asyncio.Event()
         held: list[ItemError] = []
 
-        async def gated(record: Record) -> None:
+        async def gated(records: list[Record]) -> None:
             if not opened.is_set():
                 await opened.wait()
-            await emit(record)
+            await emit(records)
 
         def gated_error(item: ItemError) -> None:
             (error if opened.is_set() else held.append)(item)
@@ -365,7 +364,7 @@ class Walker:
             else:
                 item = payload.get("item")
                 if isinstance(item, dict):
-                    await emit(Record("projects", unit.parents, item))
+                    await emit([Record("projects", unit.parents, item)])
                 else:
                     failure = ItemError(
                         "project", pid, unit.parents, op.operation_id, "no project object"
@@ -387,17 +386,17 @@ class Walker:
         pid = parents["projectId"]
         assert pid is not None
         results = await asyncio.gather(*(self._task_details(pid, tid) for tid in ids))
+        records: list[Record] = []
         for tid, found in zip(ids, results, strict=True):
             tparents = {**parents, "taskId": tid}
             for kind, value in found:
                 if isinstance(value, ItemError):
                     error(attrs.evolve(value, parents=tparents))
                 elif kind in ("task_notes", "task_dates"):
-                    await emit(Record(kind, tparents, value))
+                    records.append(Record(kind, tparents, value))
                 else:
-                    for raw in value:
-                        if raw is not None:
-                            await emit(Record(kind, tparents, raw))
+                    records.extend(Record(kind, tparents, raw) for raw in value if raw is not None)
+        await emit(records)
 
     async def _task_details(self, pid: str, tid: str) -> list[tuple[str, Any]]:
         calls = (
@@ -490,7 +489,7 @@ class Walker:
             "contentType": download.content_type,
             "filename": download.filename,
         }
-        await emit(Record("media_files", {**parents, "mediaId": mid}, data))
+        await emit([Record("media_files", {**parents, "mediaId": mid}, data)])
 
 
 async def run_units(
