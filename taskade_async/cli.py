@@ -24,6 +24,7 @@ from taskade_async._session import DEFAULT_BASE_URL, Session
 from taskade_async._version import __version__
 from taskade_async.export import ExportError, Manifest, Progress, export
 from taskade_async.export._engine import DEFAULT_CONCURRENCY
+from taskade_async.export._store import STATE_DIR
 
 __all__ = ["main"]
 
@@ -216,6 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except (ExportError, TaskadeError, OSError, ValueError) as exc:
         print(f"taskade-async export: error: {exc}", file=sys.stderr)
+        if not args.resume and (args.out_dir / STATE_DIR).is_dir():
+            print(
+                f"The checkpoint is kept. Continue with: "
+                f"taskade-async export --resume {args.out_dir}",
+                file=sys.stderr,
+            )
         return EXIT_FATAL
     if not args.quiet:
         _summary(manifest, args.out_dir, sys.stdout)

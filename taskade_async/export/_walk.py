@@ -8,6 +8,7 @@ them. Nothing is decoded into models: records hold the server's JSON as received
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -215,9 +216,9 @@ async def discover(
             error(_describe("projects", None, {}, mop.operation_id, exc))
             return []
 
-    folder_lists = await asyncio.gather(*(folders_of(wid) for wid, _ in workspaces))
-    mine_task = asyncio.ensure_future(my_projects())
+    mine_task = asyncio.ensure_future(my_projects())  # runs while the folders are walked
     try:
+        folder_lists = await asyncio.gather(*(folders_of(wid) for wid, _ in workspaces))
         project_lists = await asyncio.gather(
             *(
                 asyncio.gather(*(projects_of(wid, fid) for fid, _ in folders))
@@ -228,6 +229,8 @@ async def discover(
     finally:
         if not mine_task.done():
             mine_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mine_task
     units: list[Unit] = []
     seen: set[str] = set()
     records: list[Record] = []

@@ -95,6 +95,7 @@ async def test_cli_usage_and_fatal_errors_exit_2(server: Server, tmp_path: Path)
     assert wrong.code == 2
     assert "401" in wrong.stderr
     assert "tskdp_wrong" not in wrong.stderr
+    assert "--resume" in wrong.stderr  # the checkpoint is kept for a later run
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "x").write_text("x")
     busy = await _run(

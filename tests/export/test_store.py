@@ -6,8 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from taskade_async.export._records import ItemError, Record, encode_line
+from taskade_async.export._records import (
+    PARENT_KEYS,
+    ItemError,
+    Record,
+    encode_line,
+    encode_lines,
+)
 from taskade_async.export._store import ExportState, atomic_write
 
 
@@ -150,3 +158,26 @@ def test_writer_refuses_use_after_commit(tmp_path: Path) -> None:
         writer.write(_rec("tasks", 1))
     with pytest.raises(RuntimeError):
         writer.commit()
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+_parents = st.fixed_dictionaries(
+    {},
+    optional={key: st.none() | st.text(min_size=1) for key in PARENT_KEYS},
+)
+
+
+@given(parents=_parents, data=_json)
+def test_encode_line_round_trips_any_json(parents: dict[str, str | None], data: object) -> None:
+    """Any JSON value with any parent ids decodes back to exactly the same values."""
+    line = encode_line(Record("tasks", parents, data))
+    assert line.endswith(b"\n")
+    assert line.count(b"\n") == 1
+    assert json.loads(line) == {**parents, "data": data}
+    assert list(json.loads(line)) == [k for k in PARENT_KEYS if k in parents] + ["data"]
+    batch = encode_lines([Record("tasks", parents, data), Record("blocks", parents, data)])
+    assert batch == b"tasks\t" + line + b"blocks\t" + line
