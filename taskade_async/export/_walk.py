@@ -267,6 +267,15 @@ async def discover(
         seen.add(pid)
         if selection.project(pid):
             units.append(Unit(key(), "project", pid, unfiled))
+    listed_folders = {fid for folders in folder_lists for fid, _ in folders}
+    missing = (
+        ("workspace", selection.workspaces - {wid for wid, _ in workspaces}, "workspacesGet"),
+        ("folder", selection.folders - listed_folders, "workspaceFoldersGet"),
+        ("project", selection.projects - seen, "folderProjectsGet"),
+    )
+    for what, ids, operation in missing:
+        for mid in sorted(ids):
+            error(ItemError(what, mid, {}, operation, f"no such {what} among those listed"))
     await emit(records)
     return units
 

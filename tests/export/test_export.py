@@ -265,3 +265,16 @@ async def test_fatal_failure_keeps_the_checkpoint(
     server.faults.clear()
     manifest = await export(session, tmp_path, resume=True)
     assert manifest.ok
+
+
+async def test_filter_ids_that_match_nothing_are_errors(
+    server: Server, session: Session, tmp_path: Path
+) -> None:
+    """A --workspace/--folder/--project id that nothing lists is reported, not ignored."""
+    manifest = await export(
+        session, tmp_path, workspaces=["ws0", "nope"], folders=["ws0-f0", "gone"]
+    )
+    assert [(e.what, e.id) for e in manifest.errors] == [("workspace", "nope"), ("folder", "gone")]
+    manifest = await export(session, tmp_path / "p", projects=["p001", "missing"])
+    assert [(e.what, e.id) for e in manifest.errors] == [("project", "missing")]
+    assert [p["data"]["id"] for p in read_lines(tmp_path / "p", "projects")] == ["p001"]
