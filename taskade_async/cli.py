@@ -120,16 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextlib.asynccontextmanager
 async def _demo_server() -> AsyncIterator[tuple[str, str]]:
-    """Start the fake Taskade server with its demo data; yield (base URL, token)."""
+    """Start the fake Taskade server on loopback with its demo data; yield (base URL, token)."""
     try:
         # Imported on demand: only --demo needs the fake server.
         testing = importlib.import_module("taskade_async.testing")
     except ImportError as exc:
         raise ExportError(f"the demo server is not available: {exc}") from exc
-    fake = testing.FakeTaskade()
-    fake.load_demo()
-    async with fake.serve() as base_url:
-        yield str(base_url), fake.token
+    async with testing.FakeTaskade() as fake:
+        fake.load_demo()
+        yield str(fake.base_url), fake.token
 
 
 def _summary(manifest: Manifest, out_dir: Path, stream: TextIO) -> None:
