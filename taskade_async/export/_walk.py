@@ -155,8 +155,9 @@ async def discover(
 ) -> list[Unit]:
     """List workspaces, folders and projects; emit the workspace and folder records.
 
-    Returns the units to run, in walk order: each folder's unit, then its
-    projects, workspace by workspace, then the projects that only
+    Returns the units to run, in walk order, workspace by workspace: the
+    workspace's own space (its agents and medias), its projects, then each
+    folder's unit and its projects; last the projects that only
     ``me.list_projects`` shows. A project listed twice is exported once, under
     the first place it was seen. Raises TaskadeError when even the workspaces
     cannot be listed (nothing can be exported then).
@@ -197,13 +198,13 @@ async def discover(
                 out.append((fid, raw))
         return out
 
-    async def projects_of(wid: str, fid: str) -> list[Any]:
+    async def projects_of(wid: str, sid: str) -> list[Any]:
         pop = ENDPOINTS["folderProjectsGet"]
-        parents = {"workspaceId": wid, "folderId": fid}
+        parents = {"workspaceId": wid, "folderId": None if sid == wid else sid}
         try:
-            return await _raw_pages(SinglePager(session, pop, (fid,), {}, _identity))
+            return await _raw_pages(SinglePager(session, pop, (sid,), {}, _identity))
         except TaskadeError as exc:
-            error(_describe("projects", fid, parents, pop.operation_id, exc))
+            error(_describe("projects", sid, parents, pop.operation_id, exc))
             return []
 
     async def my_projects() -> list[Any]:
@@ -219,10 +220,15 @@ async def discover(
     mine_task = asyncio.ensure_future(my_projects())  # runs while the folders are walked
     try:
         folder_lists = await asyncio.gather(*(folders_of(wid) for wid, _ in workspaces))
+        # A workspace is a space too: it holds projects, agents and medias of its own.
+        space_lists: list[list[tuple[str, Any]]] = [
+            ([(wid, None)] if selection.folder(wid) else []) + folders
+            for (wid, _), folders in zip(workspaces, folder_lists, strict=True)
+        ]
         project_lists = await asyncio.gather(
             *(
-                asyncio.gather(*(projects_of(wid, fid) for fid, _ in folders))
-                for (wid, _), folders in zip(workspaces, folder_lists, strict=True)
+                asyncio.gather(*(projects_of(wid, sid) for sid, _ in spaces))
+                for (wid, _), spaces in zip(workspaces, space_lists, strict=True)
             )
         )
         mine = await mine_task
@@ -238,13 +244,15 @@ async def discover(
     def key() -> str:
         return f"u{len(units) + 1:06d}"
 
-    for (wid, wraw), folders, projects in zip(workspaces, folder_lists, project_lists, strict=True):
+    for (wid, wraw), spaces, projects in zip(workspaces, space_lists, project_lists, strict=True):
         folder_records: list[Record] = []
-        for (fid, fraw), listed in zip(folders, projects, strict=True):
-            parents = {"workspaceId": wid, "folderId": fid}
+        exported = False
+        for (sid, fraw), listed in zip(spaces, projects, strict=True):
+            # The workspace's own space (fraw None) has no folder: folderId is null.
+            parents = {"workspaceId": wid, "folderId": None if fraw is None else sid}
             here: list[tuple[Literal["folder", "project"], str]] = []
             if not selection.projects:
-                here.append(("folder", fid))
+                here.append(("folder", sid))
             for raw in listed:
                 pid = _item_id(raw)
                 if pid is None or pid in seen:
@@ -253,10 +261,12 @@ async def discover(
                 if selection.project(pid):
                     here.append(("project", pid))
             if here:
-                folder_records.append(Record("folders", {"workspaceId": wid}, fraw))
+                exported = True
+                if fraw is not None:
+                    folder_records.append(Record("folders", {"workspaceId": wid}, fraw))
                 for kind, uid in here:
                     units.append(Unit(key(), kind, uid, parents))
-        if folder_records or not (selection.folders or selection.projects):
+        if exported or not (selection.folders or selection.projects):
             records.append(Record("workspaces", {}, wraw))
             records.extend(folder_records)
     unfiled = {"workspaceId": None, "folderId": None}
@@ -268,6 +278,7 @@ async def discover(
         if selection.project(pid):
             units.append(Unit(key(), "project", pid, unfiled))
     listed_folders = {fid for folders in folder_lists for fid, _ in folders}
+    listed_folders.update(wid for wid, _ in workspaces)
     missing = (
         ("workspace", selection.workspaces - {wid for wid, _ in workspaces}, "workspacesGet"),
         ("folder", selection.folders - listed_folders, "workspaceFoldersGet"),
@@ -452,7 +463,9 @@ class Walker:
 
         async def downloads(medias: list[Any]) -> None:
             if self.media_root is not None:
-                await asyncio.gather(*(self._download(parents, raw, emit, error) for raw in medias))
+                await asyncio.gather(
+                    *(self._download(fid, parents, raw, emit, error) for raw in medias)
+                )
 
         async with asyncio.TaskGroup() as group:
             group.create_task(
@@ -477,14 +490,16 @@ class Walker:
                 )
             )
 
-    async def _download(self, parents: Parents, raw: Any, emit: Emit, error: OnError) -> None:
+    async def _download(
+        self, space: str, parents: Parents, raw: Any, emit: Emit, error: OnError
+    ) -> None:
         assert self.media_root is not None
         mid = _item_id(raw)
         op = ENDPOINTS["mediaDownload"]
         if mid is None:
             error(ItemError("media_files", None, parents, op.operation_id, "media without id"))
             return
-        folder = self.media_root / quote(parents["folderId"] or "_", safe="") / quote(mid, safe="")
+        folder = self.media_root / quote(space, safe="") / quote(mid, safe="")
         try:
             async with self.slots:
                 download = await self.session.request(op, (mid,), stream=True)

@@ -21,13 +21,18 @@ def read_files(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.glob("*.jsonl"))}
 
 
+def _spaces(acc: Account, wid: str) -> list[tuple[str, str | None]]:
+    """(space id, folder id) of a workspace: its own space (no folder), then its folders."""
+    return [(wid, None)] + [(f["id"], f["id"]) for f in acc.folders[wid]]
+
+
 def placement(acc: Account) -> dict[str, tuple[str | None, str | None]]:
     """Project id -> (workspace, folder) where the exporter must file it (first seen)."""
     where: dict[str, tuple[str | None, str | None]] = {}
     for ws in acc.workspaces:
-        for folder in acc.folders[ws["id"]]:
-            for project in acc.folder_projects[folder["id"]]:
-                where.setdefault(project["id"], (ws["id"], folder["id"]))
+        for sid, fid in _spaces(acc, ws["id"]):
+            for project in acc.folder_projects[sid]:
+                where.setdefault(project["id"], (ws["id"], fid))
     for project in acc.me_projects:
         where.setdefault(project["id"], (None, None))
     return where
@@ -49,11 +54,11 @@ def expected(acc: Account, *, details: bool = False) -> dict[str, list[Line]]:
     # Units follow the walk: each folder's unit, then its projects; unfiled ones last.
     order: list[tuple[str, str, dict[str, str | None]]] = []
     for ws in acc.workspaces:
-        for folder in acc.folders[ws["id"]]:
-            parents: dict[str, str | None] = {"workspaceId": ws["id"], "folderId": folder["id"]}
-            order.append(("folder", folder["id"], parents))
-            for project in acc.folder_projects[folder["id"]]:
-                if where[project["id"]] == (ws["id"], folder["id"]) and not any(
+        for sid, fid in _spaces(acc, ws["id"]):
+            parents: dict[str, str | None] = {"workspaceId": ws["id"], "folderId": fid}
+            order.append(("folder", sid, parents))
+            for project in acc.folder_projects[sid]:
+                if where[project["id"]] == (ws["id"], fid) and not any(
                     u[1] == project["id"] for u in order
                 ):
                     order.append(("project", project["id"], parents))

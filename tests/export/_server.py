@@ -45,13 +45,26 @@ class Account:
 def make_account(
     *, workspaces: int = 2, folders: int = 2, projects: int = 3, tasks: int = 30
 ) -> Account:
-    """A deterministic account; one project is listed in two places, one only under ``me``."""
+    """A deterministic account.
+
+    One project is listed in two folders, one lives in a workspace's own space,
+    two only ``me/projects`` shows.
+    """
     acc = Account()
     n = 0
     for w in range(workspaces):
         wid = f"ws{w}"
         acc.workspaces.append({"id": wid, "name": f"Workspace {w} ✓"})
         acc.folders[wid] = []
+        # The workspace's own space: an agent and a media, and in ws1 a project.
+        acc.folder_projects[wid] = []
+        acc.agents[wid] = [{"id": f"{wid}-a", "name": "Workspace agent", "space_id": wid}]
+        acc.medias[wid] = [{"id": f"{wid}-m", "space_id": wid, "kind": "file"}]
+        acc.files[f"{wid}-m"] = b"workspace file"
+        if w == 1:
+            _add_project(acc, "wsproj", 7)
+            acc.folder_projects[wid].append({"id": "wsproj", "name": "In the workspace"})
+            acc.me_projects.append({"id": "wsproj", "name": "In the workspace"})
         for f in range(folders):
             fid = f"{wid}-f{f}"
             acc.folders[wid].append({"id": fid, "name": f"Folder {f}"})

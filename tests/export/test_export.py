@@ -66,14 +66,16 @@ async def test_media_files_are_downloaded(server: Server, session: Session, tmp_
 async def test_duplicate_and_unfiled_projects(
     server: Server, session: Session, tmp_path: Path
 ) -> None:
-    """A project listed twice is exported once; me-only projects have null parents."""
+    """Listed twice: exported once; in a workspace's own space: null folder; me-only: null both."""
     await export(session, tmp_path / "out")
     projects = read_lines(tmp_path / "out", "projects")
     ids = [p["data"]["id"] for p in projects]
     assert len(ids) == len(set(ids)) == len(server.account.projects)
-    unfiled = [p for p in projects if p["folderId"] is None]
+    unfiled = [p for p in projects if p["workspaceId"] is None]
     assert [p["data"]["id"] for p in unfiled] == ["shared1", "shared2"]
-    assert all(p["workspaceId"] is None for p in unfiled)
+    assert all(p["folderId"] is None for p in unfiled)
+    [own] = [p for p in projects if p["workspaceId"] is not None and p["folderId"] is None]
+    assert (own["workspaceId"], own["data"]["id"]) == ("ws1", "wsproj")
 
 
 @pytest.mark.parametrize("status", [403, 404])

@@ -53,7 +53,7 @@ async def test_plain_log_lines_when_not_a_terminal(
         line = p.line()
     assert line.startswith("compaction: 9/9 files")
     messages = [r.getMessage() for r in caplog.records]
-    assert "export: started (18 units)" in messages
+    assert "export: started (21 units)" in messages
     assert any(m.startswith("export: ") and "records" in m and "req/s" in m for m in messages)
     assert sum(p.records.values()) > 0
 
@@ -80,7 +80,7 @@ async def test_bar_on_a_terminal_with_tqdm(
     descs = [bar.kwargs["desc"] for bar in _FakeBar.made]
     assert descs == ["discovery", "export", "compaction"]
     units = _FakeBar.made[1]
-    assert (units.kwargs["total"], units.updates) == (18, 18)
+    assert (units.kwargs["total"], units.updates) == (21, 21)
     assert "records" in units.postfix
     assert "req/s" in units.postfix
     assert all(bar.closed for bar in _FakeBar.made)
