@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     ex.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="output folder (empty or new)")
-    ex.add_argument("--token", help="personal access token (default: $TASKADE_TOKEN)")
+    ex.add_argument(
+        "--token", help="personal access token (default: $TASKADE_TOKEN, which keeps it out of ps)"
+    )
     ex.add_argument(
         "--base-url", default=str(DEFAULT_BASE_URL), help="API base URL (default: %(default)s)"
     )
