@@ -154,13 +154,23 @@ async def export(
             try:
                 units = await discover(session, selection, _emitter(writer, progress), writer.error)
                 writer.set_plan(
-                    {"format": FORMAT, "options": options, "units": [u.as_json() for u in units]}
+                    {
+                        "format": FORMAT,
+                        "baseUrl": str(session.base_url),
+                        "options": options,
+                        "units": [u.as_json() for u in units],
+                    }
                 )
                 await _commit(writer)
             except BaseException:
                 writer.discard()
                 raise
         else:
+            if plan.get("baseUrl") != str(session.base_url):
+                raise ExportError(
+                    f"{out}: the interrupted export read {plan.get('baseUrl')}, "
+                    f"not {session.base_url}; resume it against the same server"
+                )
             if plan.get("options") != options:
                 raise ExportError(
                     f"{out}: the interrupted export used other options "

@@ -186,7 +186,7 @@ async def test_resume_after_cancel_gives_identical_files(
 
 
 async def test_resume_refuses_other_options(session: Session, tmp_path: Path) -> None:
-    """Resuming with options other than the interrupted export's is refused."""
+    """Resuming with other options, or against another server, is refused."""
     progress = _StopAfter(30)
     task = asyncio.ensure_future(export(session, tmp_path, progress=progress))
     progress.task = task
@@ -194,6 +194,9 @@ async def test_resume_refuses_other_options(session: Session, tmp_path: Path) ->
         await task
     with pytest.raises(ExportError, match="other options"):
         await export(session, tmp_path, details=True, resume=True)
+    async with Session("tskdp_x", base_url="http://127.0.0.1:9/api/v1") as elsewhere:
+        with pytest.raises(ExportError, match="same server"):
+            await export(elsewhere, tmp_path, resume=True)
 
 
 async def test_out_dir_must_be_empty_without_resume(session: Session, tmp_path: Path) -> None:
