@@ -147,7 +147,7 @@ async def export(
     try:
         mark = time.monotonic()
         if progress is not None:
-            progress.start("discovery")
+            progress.start("discovery", 1, "steps")
         plan = state.plan(_DISCOVERY)
         if plan is None:
             writer = state.writer(_DISCOVERY)
@@ -178,6 +178,8 @@ async def export(
                 )
             units = [Unit.from_json(raw) for raw in plan["units"]]
         phases["discovery"] = round(time.monotonic() - mark, 3)
+        if progress is not None:
+            progress.advance()
 
         mark = time.monotonic()
         pending = [unit for unit in units if not state.done(unit.key)]

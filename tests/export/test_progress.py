@@ -53,6 +53,7 @@ async def test_plain_log_lines_when_not_a_terminal(
         line = p.line()
     assert line.startswith("compaction: 9/9 files")
     messages = [r.getMessage() for r in caplog.records]
+    assert "discovery: started (1 steps)" in messages
     assert "export: started (21 units)" in messages
     assert any(m.startswith("export: ") and "records" in m and "req/s" in m for m in messages)
     assert sum(p.records.values()) > 0

@@ -181,3 +181,36 @@ def test_encode_line_round_trips_any_json(parents: dict[str, str | None], data: 
     assert list(json.loads(line)) == [k for k in PARENT_KEYS if k in parents] + ["data"]
     batch = encode_lines([Record("tasks", parents, data), Record("blocks", parents, data)])
     assert batch == b"tasks\t" + line + b"blocks\t" + line
+
+
+def test_compaction_interrupted_part_way_is_redone_identically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash between two files' renames leaves the units intact; compacting again matches."""
+    state = ExportState(tmp_path)
+    state.create()
+    for key in ("u1", "u2"):
+        writer = state.writer(key)
+        writer.write_many([_rec("tasks", int(key[1])), _rec("blocks", int(key[1]))])
+        writer.commit()
+    state.compact(["tasks", "blocks"], ["u1", "u2"])
+    want = {p.name: p.read_bytes() for p in tmp_path.glob("*.jsonl")}
+    for p in tmp_path.glob("*.jsonl"):
+        p.unlink()
+    real_replace = Path.replace
+    calls: list[Path] = []
+
+    def dying_replace(self: Path, target: str | Path) -> Path:
+        calls.append(self)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process stops between the two renames
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        state.compact(["tasks", "blocks"], ["u1", "u2"])
+    monkeypatch.undo()
+    assert state.done("u1")
+    assert state.done("u2")
+    state.compact(["tasks", "blocks"], ["u1", "u2"])
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.jsonl")} == want
