@@ -112,6 +112,15 @@ async def export(
     uninterrupted one. Items that fail (a project answering 403/404, a task
     note that cannot be read) are listed in ``Manifest.errors``; the export goes
     on. ``out_dir`` must be empty or absent unless ``resume`` is set.
+
+    ``concurrency`` bounds the units in progress and the per-task requests in
+    flight; a unit also reads its lists side by side. For a hard cap on all
+    requests in flight, size the session's pool, ``Session(max_connections=N)``,
+    as the command line does.
+
+    Raises :class:`ExportError` for an unusable ``out_dir`` or a resume that
+    does not match, and the TaskadeError or OSError that stopped the export
+    (the checkpoint is kept: resume later).
     """
     _check_concurrency(concurrency)
     out = Path(out_dir)

@@ -25,7 +25,7 @@ from ._records import ItemError, Record
 if TYPE_CHECKING:
     from taskade_async._session import Session
 
-__all__ = ["Selection", "Unit", "Walker", "discover", "run_units"]
+__all__ = ["Selection", "Unit", "Walker", "discover", "first_error", "run_units"]
 
 #: Receives records in batches (a page, or one object); order within a batch is kept.
 Emit = Callable[[list[Record]], Awaitable[None]]
@@ -529,6 +529,18 @@ async def run_units(
         for unit in queue:
             await run(unit)
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(max(1, min(workers, len(units)))):
-            group.create_task(worker())
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(workers, len(units)))):
+                group.create_task(worker())
+    except BaseExceptionGroup as failed:
+        # Callers see the failure itself (e.g. OSError), not task-group wrapping.
+        raise first_error(failed) from failed
+
+
+def first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first leaf exception of a (nested) exception group."""
+    first = group.exceptions[0]
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
