@@ -206,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.demo and (args.token or args.base_url != str(DEFAULT_BASE_URL)):
+        parser.error("--demo runs its own server: drop --token and --base-url")
     _setup_logging(args)
     try:
         manifest = asyncio.run(_run_export(args))

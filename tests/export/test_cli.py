@@ -82,13 +82,16 @@ async def test_cli_exit_1_when_items_failed(server: Server, tmp_path: Path) -> N
 
 
 async def test_cli_usage_and_fatal_errors_exit_2(server: Server, tmp_path: Path) -> None:
-    """No token, a bad option, a bad token or a non-empty folder exit with status 2."""
+    """No token, bad options, a bad token or a non-empty folder exit with status 2."""
     no_token = await _run("export", str(tmp_path / "a"), "--base-url", server.base_url)
     assert no_token.code == 2
     assert "no token" in no_token.stderr
     bad = await _run("export", str(tmp_path / "b"), "--concurrency", "0", "--token", "x")
     assert bad.code == 2
     assert "--concurrency" in bad.stderr
+    mixed = await _run("export", str(tmp_path / "b"), "--demo", "--token", "x")
+    assert mixed.code == 2
+    assert "--demo runs its own server" in mixed.stderr
     wrong = await _run(
         "export", str(tmp_path / "c"), "--base-url", server.base_url, "--token", "tskdp_wrong"
     )
