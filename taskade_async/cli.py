@@ -188,6 +188,8 @@ async def _run_export(args: argparse.Namespace) -> Manifest:
             concurrency=args.concurrency,
             resume=args.resume,
             progress=progress,
+            # The demo server's port changes from run to run; its data does not.
+            source="demo" if args.demo else None,
         )
     raise AssertionError("unreachable")  # pragma: no cover - the stack never swallows
 

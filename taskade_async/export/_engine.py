@@ -102,6 +102,7 @@ async def export(
     concurrency: int = DEFAULT_CONCURRENCY,
     resume: bool = False,
     progress: Progress | None = None,
+    source: str | None = None,
 ) -> Manifest:
     """Export the account (or the selected part) into ``out_dir``; return the manifest.
 
@@ -118,12 +119,16 @@ async def export(
     requests in flight, size the session's pool, ``Session(max_connections=N)``,
     as the command line does.
 
+    ``source`` names the account in the checkpoint (default: the session's base
+    URL); a resume must name the same one.
+
     Raises :class:`ExportError` for an unusable ``out_dir`` or a resume that
     does not match, and the TaskadeError or OSError that stopped the export
     (the checkpoint is kept: resume later).
     """
     _check_concurrency(concurrency)
     out = Path(out_dir)
+    origin = source if source is not None else str(session.base_url)
     selection = Selection.of(workspaces, folders, projects)
     options: dict[str, Any] = {
         "details": details,
@@ -165,7 +170,7 @@ async def export(
                 writer.set_plan(
                     {
                         "format": FORMAT,
-                        "baseUrl": str(session.base_url),
+                        "source": origin,
                         "options": options,
                         "units": [u.as_json() for u in units],
                     }
@@ -175,10 +180,10 @@ async def export(
                 writer.discard()
                 raise
         else:
-            if plan.get("baseUrl") != str(session.base_url):
+            if plan.get("source") != origin:
                 raise ExportError(
-                    f"{out}: the interrupted export read {plan.get('baseUrl')}, "
-                    f"not {session.base_url}; resume it against the same server"
+                    f"{out}: the interrupted export read {plan.get('source')}, "
+                    f"not {origin}; resume it against the same server"
                 )
             if plan.get("options") != options:
                 raise ExportError(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from taskade_async import Session
+from taskade_async import RetryPolicy, Session
 from taskade_async.export import (
     ExportError,
     ItemError,
@@ -20,7 +20,7 @@ from taskade_async.export import (
 )
 from taskade_async.export._store import STATE_DIR
 from tests.export._expect import expected, read_files, read_lines
-from tests.export._server import Server
+from tests.export._server import TOKEN, Server
 
 
 async def test_full_export_matches_the_account_record_by_record(
@@ -283,3 +283,22 @@ async def test_filter_ids_that_match_nothing_are_errors(
     manifest = await export(session, tmp_path / "p", projects=["p001", "missing"])
     assert [(e.what, e.id) for e in manifest.errors] == [("project", "missing")]
     assert [p["data"]["id"] for p in read_lines(tmp_path / "p", "projects")] == ["p001"]
+
+
+async def test_source_names_the_account_across_servers(server: Server, tmp_path: Path) -> None:
+    """With the same ``source``, an export resumes from another URL serving the same data."""
+    retry = RetryPolicy(max_attempts=3, base_backoff=0.01)
+    async with Session(TOKEN, base_url=server.base_url, retry=retry) as first:
+        progress = _StopAfter(40)
+        task = asyncio.ensure_future(export(first, tmp_path, source="acct", progress=progress))
+        progress.task = task
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with (
+        Server(server.account) as twin,
+        Session(TOKEN, base_url=twin.base_url, retry=retry) as second,
+    ):
+        manifest = await export(second, tmp_path, source="acct", resume=True)
+    assert manifest.ok
+    for kind, records in expected(server.account).items():
+        assert read_lines(tmp_path, kind) == records, kind
