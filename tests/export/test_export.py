@@ -302,3 +302,13 @@ async def test_source_names_the_account_across_servers(server: Server, tmp_path:
     assert manifest.ok
     for kind, records in expected(server.account).items():
         assert read_lines(tmp_path, kind) == records, kind
+
+
+async def test_iter_records_raises_a_fatal_failure(server: Server, session: Session) -> None:
+    """When the workspaces cannot be listed, the consumer of iter_records gets the error."""
+    from taskade_async import ForbiddenError
+
+    server.faults["/workspaces"] = 403
+    with pytest.raises(ForbiddenError):
+        async for _ in iter_records(session):
+            pass
