@@ -15,17 +15,20 @@ from typing import TYPE_CHECKING, Any, Final
 import aiohttp
 
 from taskade_async._version import __version__
+from taskade_async.export._discover import discover
 from taskade_async.export._manifest import FORMAT, Manifest
 from taskade_async.export._progress import Progress
 from taskade_async.export._records import (
     DETAIL_TYPES,
     MEDIA_TYPES,
     RECORD_TYPES,
+    Emit,
     ItemError,
     Record,
 )
 from taskade_async.export._store import ExportState, UnitWriter
-from taskade_async.export._walk import Emit, Selection, Unit, Walker, discover, run_units
+from taskade_async.export._units import Selection, Unit, run_units
+from taskade_async.export._walk import Walker
 
 if TYPE_CHECKING:
     from taskade_async._session import Session

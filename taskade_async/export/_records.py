@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 import attrs
 
-__all__ = ["RECORD_TYPES", "ItemError", "Record", "encode_line"]
+from taskade_async._errors import APIError, TaskadeError
+
+__all__ = [
+    "RECORD_TYPES",
+    "Emit",
+    "ItemError",
+    "OnError",
+    "Parents",
+    "Record",
+    "as_received",
+    "encode_line",
+    "encode_lines",
+    "item_id",
+]
 
 #: Every record type, in the order the export files are listed; each is written
 #: to ``<type>.jsonl``.
@@ -82,6 +95,27 @@ class ItemError:
         }
 
     @classmethod
+    def from_exception(
+        cls, what: str, id: str | None, parents: Parents, operation: str, exc: TaskadeError
+    ) -> ItemError:
+        """The error for ``exc`` (an API error keeps its status and code)."""
+        status = code = None
+        message = str(exc)
+        if isinstance(exc, APIError):
+            status, code = exc.status, exc.code
+            message = exc.message or message
+        return cls(
+            what=what,
+            id=id,
+            parents=dict(parents),
+            operation=operation,
+            message=message,
+            status=status,
+            code=code,
+            resume_from=exc.resume_from,
+        )
+
+    @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> ItemError:
         """The error written by :meth:`as_json`."""
         return cls(
@@ -94,6 +128,27 @@ class ItemError:
             code=raw.get("code"),
             resume_from=raw.get("resumeFrom"),
         )
+
+
+Parents = Mapping[str, str | None]
+#: Receives records in batches (a page, or one object); order within a batch is kept.
+Emit = Callable[[list[Record]], Awaitable[None]]
+#: Receives the items that could not be exported.
+OnError = Callable[[ItemError], None]
+
+
+def as_received(raw: Any) -> Any:
+    """The pagers' decode step for the exporter: keep the server's JSON as it is."""
+    return raw
+
+
+def item_id(raw: Any) -> str | None:
+    """The usable ``id`` of a listed object, or None (not an object, no id, a dot id)."""
+    if isinstance(raw, dict):
+        value = raw.get("id")
+        if isinstance(value, str) and value not in ("", ".", ".."):
+            return value
+    return None
 
 
 def encode_line(record: Record) -> bytes:

@@ -1,4 +1,4 @@
-"""The walk's helpers: running units, selections and unit round trips."""
+"""Units of work: running them, selections and the plan's round trip."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from taskade_async.export._walk import Selection, Unit, run_units
+from taskade_async.export._units import Selection, Unit, run_units
 
 
 def _unit(n: int) -> Unit:
