@@ -198,3 +198,23 @@ async def test_cli_rate_paces_requests(server: Server, tmp_path: Path) -> None:
     times = server.arrivals
     assert len(times) > 10
     assert times[-1] - times[0] >= (len(times) - 1) / 40 * 0.9
+
+
+async def test_cli_verbose_logs_requests_but_never_the_token(
+    server: Server, tmp_path: Path
+) -> None:
+    """--verbose logs every request; the token appears nowhere in the output."""
+    result = await _run(
+        "export",
+        str(tmp_path),
+        "--base-url",
+        server.base_url,
+        "--project",
+        "shared1",
+        "--verbose",
+        TASKADE_TOKEN=TOKEN,
+    )
+    assert result.code == 0, result.stderr
+    assert "GET /api/v1/projects/shared1/tasks -> 200" in result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+    assert "tskdp_" not in result.stdout + result.stderr
