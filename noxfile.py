@@ -40,3 +40,11 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and this file."""
     session.install("-e", ".[test,cli]", "mypy>=1.13", "nox>=2024.10.9")
     session.run("mypy", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against raw aiohttp, side by side; prints medians and ratios."""
+    session.install("-e", ".[test]")
+    for script in ("bench_import.py", "bench_client.py", "bench_export.py"):
+        session.run("python", f"benchmarks/{script}", *session.posargs)

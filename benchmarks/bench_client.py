@@ -1,0 +1,198 @@
+"""Client cost against raw aiohttp + json, side by side in one run.
+
+* CPU per simple GET (process CPU time of the client only: the server runs in
+  its own process): raw aiohttp + ``json.loads`` vs ``tasks.get``.
+* Streaming 100,000 tasks: raw aiohttp cursor loop yielding dicts vs
+  ``projects.list_tasks`` yielding models; items/s and peak traced memory.
+
+Rounds alternate raw and ours so that noise on a shared machine hits both;
+medians and their ratio are printed. Run: ``nox -s bench`` or
+``python benchmarks/bench_client.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from taskade_async.api import projects, tasks
+
+import taskade_async as tk
+
+PROJECT = "p000000000000001"
+TOKEN = "tskdp_benchmark"
+
+
+class Server:
+    """The canned server of ``_server.py`` in a child process."""
+
+    def __init__(self, n_tasks: int, latency: float = 0.0) -> None:
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("_server.py")),
+                "--tasks",
+                str(n_tasks),
+                "--latency",
+                str(latency),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        port = int(self._proc.stdout.readline())
+        self.base = f"http://127.0.0.1:{port}/api/v1"
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(timeout=10)
+
+
+async def _gets_raw(base: str, n: int, concurrency: int) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as http:
+
+        async def one(i: int) -> None:
+            async with http.get(f"{base}/projects/{PROJECT}/tasks/t{i:015d}", headers=headers) as r:
+                body = json.loads(await r.read())
+                if r.status != 200 or not body["ok"]:
+                    raise RuntimeError(body)
+
+        await _bounded(one, n, concurrency)
+
+
+async def _gets_ours(base: str, n: int, concurrency: int) -> None:
+    async with tk.Session(TOKEN, base_url=base) as s:
+
+        async def one(i: int) -> None:
+            await tasks.get(s, PROJECT, f"t{i:015d}")
+
+        await _bounded(one, n, concurrency)
+
+
+async def _bounded(fn: Callable[[int], Awaitable[None]], n: int, concurrency: int) -> None:
+    it = iter(range(n))
+
+    async def worker() -> None:
+        for i in it:
+            await fn(i)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def _stream_raw(base: str) -> AsyncIterator[dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as http:
+        after = None
+        while True:
+            params = {"limit": "1000"}
+            if after:
+                params["after"] = after
+            async with http.get(
+                f"{base}/projects/{PROJECT}/tasks", params=params, headers=headers
+            ) as r:
+                items = json.loads(await r.read())["items"]
+            for item in items:
+                yield item
+            if len(items) < 1000:
+                return
+            after = items[-1]["id"]
+
+
+async def _stream_ours(base: str) -> AsyncIterator[Any]:
+    async with tk.Session(TOKEN, base_url=base) as s:
+        async for task in projects.list_tasks(s, PROJECT, limit=1000):
+            yield task
+
+
+async def _consume(stream: AsyncIterator[Any]) -> int:
+    n = 0
+    async for _ in stream:
+        n += 1
+    return n
+
+
+def _cpu(coro_fn: Callable[[], Awaitable[None]]) -> float:
+    start = time.process_time()
+    asyncio.run(coro_fn())  # type: ignore[arg-type]
+    return time.process_time() - start
+
+
+def _wall_items(stream_fn: Callable[[], AsyncIterator[Any]]) -> tuple[float, int]:
+    start = time.perf_counter()
+    n = asyncio.run(_consume(stream_fn()))
+    return time.perf_counter() - start, n
+
+
+def _peak(stream_fn: Callable[[], AsyncIterator[Any]]) -> int:
+    tracemalloc.start()
+    asyncio.run(_consume(stream_fn()))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--gets", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    args = parser.parse_args()
+
+    server = Server(args.tasks)
+    try:
+        base = server.base
+        raw_cpu: list[float] = []
+        our_cpu: list[float] = []
+        for _ in range(args.rounds):
+            raw_cpu.append(_cpu(lambda: _gets_raw(base, args.gets, args.concurrency)))
+            our_cpu.append(_cpu(lambda: _gets_ours(base, args.gets, args.concurrency)))
+        raw_us = statistics.median(raw_cpu) / args.gets * 1e6
+        our_us = statistics.median(our_cpu) / args.gets * 1e6
+        print(
+            f"GET, client CPU per call (median of {args.rounds} x {args.gets}, "
+            f"concurrency {args.concurrency}):"
+        )
+        print(f"  raw aiohttp+json  {raw_us:8.1f} us")
+        print(
+            f"  taskade_async     {our_us:8.1f} us   ratio {our_us / raw_us:.3f}  (target <= 1.15)"
+        )
+
+        raw_rate: list[float] = []
+        our_rate: list[float] = []
+        for _ in range(max(3, args.rounds // 2)):
+            t, n = _wall_items(lambda: _stream_raw(base))
+            assert n == args.tasks, n
+            raw_rate.append(n / t)
+            t, n = _wall_items(lambda: _stream_ours(base))
+            assert n == args.tasks, n
+            our_rate.append(n / t)
+        raw_r = statistics.median(raw_rate)
+        our_r = statistics.median(our_rate)
+        print(f"Streaming {args.tasks} tasks, items/s (median of {len(raw_rate)}):")
+        print(f"  raw aiohttp dicts {raw_r:10.0f}")
+        print(f"  taskade_async     {our_r:10.0f}   ratio {our_r / raw_r:.3f}  (target >= 0.8)")
+        raw_peak = _peak(lambda: _stream_raw(base))
+        our_peak = _peak(lambda: _stream_ours(base))
+        print("Streaming, peak traced memory:")
+        print(f"  raw aiohttp dicts {raw_peak / 1e6:8.2f} MB")
+        print(f"  taskade_async     {our_peak / 1e6:8.2f} MB   ratio {our_peak / raw_peak:.2f}")
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()

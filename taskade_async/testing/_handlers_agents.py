@@ -1,0 +1,215 @@
+"""Agents: creating (from data, a template or a prompt), public pages, knowledge, convos."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._call import Call, Reply, handles
+from ._paging import page_slice
+from ._problems import ApiProblem, not_found
+from ._state import Agent, Space, State
+
+__all__ = ["new_agent"]
+
+
+def new_agent(state: State, space: Space, name: str, data: dict[str, Any]) -> Agent:
+    """Create an agent in ``space``."""
+    agent = Agent(state.ids.new(), name, space.id, data)
+    state.agents[agent.id] = agent
+    return agent
+
+
+def _words(text: str, count: int) -> str:
+    return " ".join(re.findall(r"[\w'-]+", text)[:count])
+
+
+@handles("folderCreateAgent")
+def folder_create_agent(call: Call) -> Reply:
+    space = call.state.space(call.args["folderId"])
+    spec = call.body["data"]
+    if spec["type"] == "data":
+        data = spec["data"]
+    else:
+        template = spec["template"]
+        kind = template["type"]
+        data = {
+            "commands": [
+                {
+                    "id": call.state.ids.new(),
+                    "name": f"Ask the {kind}",
+                    "prompt": f"Act as a {kind} and help with the current project.",
+                    "mode": "default",
+                }
+            ],
+            "description": f"An agent made from the {kind} template.",
+        }
+        if "avatar" in template:
+            data["avatar"] = template["avatar"]
+    agent = new_agent(call.state, space, call.body["name"], data)
+    return {"ok": True, "item": agent.to_json()}
+
+
+@handles("folderAgentGenerate")
+def folder_agent_generate(call: Call) -> Reply:
+    space = call.state.space(call.args["folderId"])
+    text: str = call.body["text"]
+    if not text.strip():
+        raise ApiProblem(400, "body.text must describe the agent")
+    name = _words(text, 4).title() or "Agent"
+    data = {
+        "commands": [
+            {
+                "id": call.state.ids.new(),
+                "name": _words(text, 3).capitalize() or "Run",
+                "prompt": text[:2000],
+                "mode": "default",
+            }
+        ],
+        "description": text[:500],
+        "tone": "friendly",
+        "knowledgeEnabled": False,
+        "language": "en",
+    }
+    return {"ok": True, "item": new_agent(call.state, space, name, data).to_json()}
+
+
+@handles("folderAgentGet")
+def folder_agents_get(call: Call) -> Reply:
+    space = call.state.space(call.args["folderId"])
+    agents = [a for a in call.state.agents.values() if a.space_id == space.id]
+    return {"ok": True, "items": [a.to_json() for a in page_slice(agents, call.query)]}
+
+
+@handles("agentGet")
+def agent_get(call: Call) -> Reply:
+    return {"ok": True, "item": call.state.agent(call.args["agentId"]).to_json()}
+
+
+@handles("agentUpdate")
+def agent_update(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    if "name" in call.body:
+        agent.name = call.body["name"]
+    if "data" in call.body:
+        agent.data = call.body["data"]
+    return {"ok": True, "item": agent.to_json()}
+
+
+@handles("deleteAgent")
+def agent_delete(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    del call.state.agents[agent.id]
+    return {"ok": True}
+
+
+# -- public access ---------------------------------------------------------------
+
+
+def _public_url(call: Call, agent: Agent) -> str:
+    assert agent.public_id is not None
+    return str(call.root_url / "a" / agent.public_id)
+
+
+def _public(call: Call) -> Agent:
+    agent = call.state.agent(call.args["agentId"])
+    if agent.public_id is None:
+        raise ApiProblem(404, f"Agent {agent.id!r} has no public access")
+    return agent
+
+
+@handles("agentPublicAccessEnable")
+def agent_public_access_enable(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    if agent.public_id is None:
+        agent.public_id = call.state.ids.new()
+        agent.preferences.setdefault("mode", "chatbot")
+    return {"ok": True, "publicUrl": _public_url(call, agent)}
+
+
+@handles("agentPublicGet")
+def agent_public_get(call: Call) -> Reply:
+    agent = _public(call)
+    return {"ok": True, "item": agent.public_json(), "publicUrl": _public_url(call, agent)}
+
+
+@handles("agentPublicUpdate")
+def agent_public_update(call: Call) -> Reply:
+    agent = _public(call)
+    changes: dict[str, Any] = call.body["preferences"]
+    preferences = agent.preferences
+    for key, value in changes.items():
+        if key == "meta" and isinstance(preferences.get("meta"), dict):
+            preferences["meta"] = {**preferences["meta"], **value}
+        else:
+            preferences[key] = value
+    return {"ok": True, "item": agent.public_json()}
+
+
+@handles("publicAgentGet")
+def public_agent_get(call: Call) -> Reply:
+    public_id = call.args["publicAgentId"]
+    for agent in call.state.agents.values():
+        if agent.public_id == public_id:
+            return {"ok": True, "item": agent.public_json(), "publicUrl": _public_url(call, agent)}
+    raise not_found("Public agent", public_id)
+
+
+# -- knowledge -------------------------------------------------------------------
+
+
+@handles("agentKnowledgeProjectCreate")
+def agent_knowledge_project_create(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    project = call.state.project(call.body["projectId"])
+    if project.id not in agent.knowledge_projects:
+        agent.knowledge_projects.append(project.id)
+    return {"ok": True, "item": agent.to_json()}
+
+
+@handles("agentKnowledgeMediaCreate")
+def agent_knowledge_media_create(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    media = call.state.media(call.body["mediaId"])
+    if media.id not in agent.knowledge_medias:
+        agent.knowledge_medias.append(media.id)
+    return {"ok": True, "item": agent.to_json()}
+
+
+@handles("agentKnowledgeProjectRemove")
+def agent_knowledge_project_remove(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    project_id = call.args["projectId"]
+    if project_id not in agent.knowledge_projects:
+        raise ApiProblem(404, f"Project {project_id!r} is not knowledge of agent {agent.id!r}")
+    agent.knowledge_projects.remove(project_id)
+    return {"ok": True}
+
+
+@handles("agentKnowledgeMediaRemove")
+def agent_knowledge_media_remove(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    media_id = call.args["mediaId"]
+    if media_id not in agent.knowledge_medias:
+        raise ApiProblem(404, f"Media {media_id!r} is not knowledge of agent {agent.id!r}")
+    agent.knowledge_medias.remove(media_id)
+    return {"ok": True}
+
+
+# -- conversations -----------------------------------------------------------------
+
+
+@handles("agentConvosGet")
+def agent_convos_get(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    return {"ok": True, "items": [c.to_json() for c in page_slice(agent.convos, call.query)]}
+
+
+@handles("agentConvoGet")
+def agent_convo_get(call: Call) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    convo_id = call.args["convoId"]
+    for convo in agent.convos:
+        if convo.id == convo_id:
+            return {"ok": True, "item": convo.to_json()}
+    raise not_found("Convo", convo_id)

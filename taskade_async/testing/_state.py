@@ -1,0 +1,330 @@
+"""The in-memory account behind a FakeTaskade: spaces, projects, agents, medias.
+
+Plain records with no HTTP in them; handlers and builders both work on a
+:class:`State`. Lookups raise :class:`ApiProblem` 404 for unknown ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import attrs
+
+from ._ids import IdFactory
+from ._problems import not_found
+from ._tree import Task, TaskTree
+
+__all__ = [
+    "Agent",
+    "Convo",
+    "Field",
+    "Media",
+    "Member",
+    "Project",
+    "Space",
+    "State",
+    "TaskSpec",
+    "Template",
+]
+
+#: A task for the builders: its text, or (text, children).
+TaskSpec: TypeAlias = "str | tuple[str, Sequence[TaskSpec]]"
+
+
+@attrs.define(eq=False)
+class Space:
+    """A workspace (``workspace_id`` is None) or a folder inside one."""
+
+    id: str
+    name: str
+    workspace_id: str | None = None
+
+    @property
+    def is_workspace(self) -> bool:
+        """True for a workspace, False for a folder."""
+        return self.workspace_id is None
+
+    @property
+    def root_id(self) -> str:
+        """The id of the workspace this space belongs to (its own for a workspace)."""
+        return self.workspace_id or self.id
+
+
+@attrs.define(eq=False)
+class Member:
+    """A user as the API shows one: a handle and a display name."""
+
+    handle: str
+    display_name: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's ``User`` shape."""
+        return {"handle": self.handle, "displayName": self.display_name}
+
+
+@attrs.define(eq=False)
+class Field:
+    """A custom field of a project: an id and its definition (the ``data`` object)."""
+
+    id: str
+    data: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        """The field's type name, e.g. ``number`` or ``Select``."""
+        return str(self.data["type"])
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's ``Field`` shape."""
+        return {"id": self.id, "data": self.data}
+
+
+@attrs.define(eq=False)
+class Project:
+    """A project: its task tree and what hangs on it."""
+
+    id: str
+    name: str
+    space_id: str
+    tree: TaskTree = attrs.Factory(TaskTree)
+    completed: bool = False
+    fields: list[Field] = attrs.Factory(list)
+    members: list[Member] = attrs.Factory(list)
+    share: dict[str, str] | None = None
+    viewed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's ``Project`` shape."""
+        return {"id": self.id, "name": self.name}
+
+    def field(self, field_id: str) -> Field:
+        """The field with this id, or a 404."""
+        for field in self.fields:
+            if field.id == field_id:
+                return field
+        raise not_found("Field", field_id)
+
+    def task(self, task_id: str) -> Task:
+        """The task with this id, or a 404."""
+        task = self.tree.by_id.get(task_id)
+        if task is None:
+            raise not_found("Task", task_id)
+        return task
+
+
+@attrs.define(eq=False)
+class Template:
+    """A project template in a folder: a name and a task outline."""
+
+    id: str
+    name: str
+    space_id: str
+    tasks: list[TaskSpec] = attrs.Factory(list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's ``ProjectTemplate`` shape."""
+        return {"id": self.id, "name": self.name}
+
+
+@attrs.define(eq=False)
+class Convo:
+    """A conversation with an agent."""
+
+    id: str
+    agent_id: str
+    status: str
+    title: str
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's ``Convo`` shape."""
+        return {
+            "id": self.id,
+            "space_agent_id": self.agent_id,
+            "status": self.status,
+            "title": self.title,
+            "data": self.data,
+        }
+
+
+@attrs.define(eq=False)
+class Agent:
+    """An AI agent of a space, with its knowledge, conversations and public page."""
+
+    id: str
+    name: str
+    space_id: str
+    data: dict[str, Any]
+    public_id: str | None = None
+    preferences: dict[str, Any] = attrs.Factory(dict)
+    conversation_starters: list[dict[str, str]] = attrs.Factory(list)
+    knowledge_projects: list[str] = attrs.Factory(list)
+    knowledge_medias: list[str] = attrs.Factory(list)
+    convos: list[Convo] = attrs.Factory(list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's ``SpaceAgent`` shape."""
+        return {"id": self.id, "name": self.name, "space_id": self.space_id, "data": self.data}
+
+    def public_json(self) -> dict[str, Any]:
+        """The public agent page's ``item``."""
+        data: dict[str, Any] = {}
+        avatar = self.data.get("avatar")
+        if avatar is not None:
+            data["avatar"] = avatar
+        if self.conversation_starters:
+            data["conversationStarters"] = self.conversation_starters
+        return {"id": self.id, "name": self.name, "data": data, "preferences": self.preferences}
+
+
+@attrs.define(eq=False)
+class Media:
+    """An uploaded file of a space."""
+
+    id: str
+    space_id: str
+    filename: str
+    content_type: str
+    content: bytes
+    file_id: str
+
+    @property
+    def kind(self) -> str:
+        """image, video, audio, document or file, from the content type."""
+        major = self.content_type.partition("/")[0]
+        if major in ("image", "video", "audio"):
+            return major
+        if major == "text" or self.content_type in _DOCUMENT_TYPES:
+            return "document"
+        return "file"
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's ``Media`` shape."""
+        return {"id": self.id, "space_id": self.space_id, "kind": self.kind}
+
+
+_DOCUMENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/msword",
+        "application/json",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+)
+
+
+class State:
+    """Everything the fake account holds, keyed by id, in creation order."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.ids = IdFactory(seed)
+        self.spaces: dict[str, Space] = {}
+        self.projects: dict[str, Project] = {}
+        self.templates: dict[str, Template] = {}
+        self.agents: dict[str, Agent] = {}
+        self.medias: dict[str, Media] = {}
+        self.members: dict[str, list[Member]] = {}  # workspace id -> its people
+        self._views = itertools.count(1)
+
+    # -- lookups -----------------------------------------------------------
+
+    def space(self, space_id: str) -> Space:
+        """The workspace or folder with this id, or a 404."""
+        space = self.spaces.get(space_id)
+        if space is None:
+            raise not_found("Space", space_id)
+        return space
+
+    def workspace(self, workspace_id: str) -> Space:
+        """The workspace with this id (not a folder), or a 404."""
+        space = self.spaces.get(workspace_id)
+        if space is None or not space.is_workspace:
+            raise not_found("Workspace", workspace_id)
+        return space
+
+    def project(self, project_id: str) -> Project:
+        """The project with this id, or a 404."""
+        project = self.projects.get(project_id)
+        if project is None:
+            raise not_found("Project", project_id)
+        return project
+
+    def agent(self, agent_id: str) -> Agent:
+        """The agent with this id, or a 404."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise not_found("Agent", agent_id)
+        return agent
+
+    def media(self, media_id: str) -> Media:
+        """The media with this id, or a 404."""
+        media = self.medias.get(media_id)
+        if media is None:
+            raise not_found("Media", media_id)
+        return media
+
+    def template(self, template_id: str) -> Template:
+        """The template with this id, or a 404."""
+        template = self.templates.get(template_id)
+        if template is None:
+            raise not_found("Template", template_id)
+        return template
+
+    def workspace_members(self, space: Space) -> list[Member]:
+        """The people of the workspace ``space`` belongs to."""
+        return self.members.setdefault(space.root_id, [])
+
+    def mark_viewed(self, project: Project) -> None:
+        """Note that ``project`` was just opened (for ``me/projects`` sorting)."""
+        project.viewed = next(self._views)
+
+    def _id(self, given: str | None) -> str:
+        if given is None:
+            return self.ids.new()
+        self.ids.reserve(given)
+        return given
+
+    # -- builders ----------------------------------------------------------
+
+    def add_space(self, name: str, workspace_id: str | None, space_id: str | None) -> Space:
+        """Create a workspace (``workspace_id`` None) or a folder of one."""
+        if workspace_id is not None:
+            self.workspace(workspace_id)
+        space = Space(self._id(space_id), name, workspace_id)
+        self.spaces[space.id] = space
+        if workspace_id is None:
+            self.members.setdefault(space.id, [])
+        return space
+
+    def add_project(self, space: Space, name: str, project_id: str | None = None) -> Project:
+        """Create an empty project in ``space``; its members are the workspace's people."""
+        project = Project(self._id(project_id), name, space.id)
+        project.members.extend(self.workspace_members(space))
+        self.projects[project.id] = project
+        return project
+
+    def new_task(self, text: str, task_id: str | None = None) -> Task:
+        """A task record with a fresh id, not yet in any tree."""
+        return Task(self._id(task_id), text)
+
+    def add_outline(self, project: Project, outline: Sequence[TaskSpec]) -> list[Task]:
+        """Append a nested outline of tasks at the end of ``project``; return them in order."""
+        made: list[Task] = []
+        tree = project.tree
+        # Iterative, parents before children, each level in the given order.
+        work: list[tuple[Task | None, TaskSpec]] = [(None, spec) for spec in reversed(outline)]
+        while work:
+            parent, spec = work.pop()
+            children: Sequence[TaskSpec]
+            if isinstance(spec, str):
+                text, children = spec, ()
+            else:
+                text, children = spec
+            task = self.new_task(text)
+            tree.append_bulk(task, parent)
+            made.append(task)
+            work.extend((task, child) for child in children[::-1])
+        return made
