@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
 import sys
@@ -123,12 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
 @contextlib.asynccontextmanager
 async def _demo_server() -> AsyncIterator[tuple[str, str]]:
     """Start the fake Taskade server on loopback with its demo data; yield (base URL, token)."""
-    try:
-        # Imported on demand: only --demo needs the fake server.
-        testing = importlib.import_module("taskade_async.testing")
-    except ImportError as exc:
-        raise ExportError(f"the demo server is not available: {exc}") from exc
-    async with testing.FakeTaskade() as fake:
+    # Imported here: only --demo needs the fake server (and its aiohttp.web).
+    from taskade_async.testing import FakeTaskade
+
+    async with FakeTaskade(record=False) as fake:
         fake.load_demo()
         yield str(fake.base_url), fake.token
 
