@@ -72,8 +72,12 @@ async def test_demo_export_matches_the_fakes_state(fake: FakeTaskade, tmp_path: 
     assert manifest.counts["tasks"] == sum(len(fake.tasks(p)) for p in fake.projects)
 
 
-async def test_details_and_media_match_the_fakes_state(fake: FakeTaskade, tmp_path: Path) -> None:
-    """Notes, dates, assignees, field values and media bytes equal the fake's."""
+@pytest.mark.parametrize("redirect", [False, True])
+async def test_details_and_media_match_the_fakes_state(
+    fake: FakeTaskade, tmp_path: Path, redirect: bool
+) -> None:
+    """Task details and media bytes equal the fake's, downloads redirected to storage or not."""
+    fake.redirect_downloads = redirect
     ws = fake.add_workspace("Acme")
     folder = fake.add_folder(ws, "Team")
     fake.add_member(ws, "ada", "Ada")
