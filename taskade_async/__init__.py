@@ -27,6 +27,7 @@ from ._errors import (
     UnauthorizedError,
     ValidationError,
 )
+from ._pagination import CursorPager, Page, PagePager, Pager, SinglePager
 from ._request import Operation
 from ._retry import RetryPolicy
 from ._session import DEFAULT_BASE_URL, Session, exchange_code
@@ -40,11 +41,15 @@ __all__ = [
     "BadRequestError",
     "BearerToken",
     "ConflictError",
+    "CursorPager",
     "Download",
     "ForbiddenError",
     "NotFoundError",
     "OAuth2",
     "Operation",
+    "Page",
+    "PagePager",
+    "Pager",
     "PaginationError",
     "PaymentRequiredError",
     "ProtocolError",
@@ -54,6 +59,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Session",
+    "SinglePager",
     "TaskadeError",
     "TokenSet",
     "TransportError",

@@ -54,7 +54,8 @@ class Auth(Protocol):
 
 
 def _mask(token: str) -> str:
-    return f"{token[:6]}…" if len(token) > 12 else "…"
+    """Show only the well-known prefix of a personal access token, never secret bytes."""
+    return "tskdp_…" if token.startswith("tskdp_") else "…"
 
 
 @attrs.define(slots=True, repr=False)
@@ -96,6 +97,17 @@ class TokenSet:
         return f"TokenSet(access={_mask(self.access_token)}, expires_at={self.expires_at})"
 
 
+def _seconds(value: Any) -> float | None:
+    """``expires_in`` as a number of seconds (some servers send it as a string)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds == seconds and seconds >= 0 else None  # not NaN or negative
+
+
 def parse_token_response(status: int, body: bytes, *, now: float | None = None) -> TokenSet:
     """Decode the token endpoint's answer, or raise AuthenticationError."""
     try:
@@ -108,10 +120,10 @@ def parse_token_response(status: int, body: bytes, *, now: float | None = None) 
             reason = str(data.get("error_description") or data.get("error") or "")
         suffix = f": {reason}" if reason else ""
         raise AuthenticationError(f"token endpoint answered {status}{suffix}")
-    expires_in = data.get("expires_in")
     expires_at = None
-    if isinstance(expires_in, int | float) and not isinstance(expires_in, bool):
-        expires_at = (time.time() if now is None else now) + float(expires_in)
+    seconds = _seconds(data.get("expires_in"))
+    if seconds is not None:
+        expires_at = (time.time() if now is None else now) + seconds
     refresh = data.get("refresh_token")
     scope = data.get("scope")
     return TokenSet(
@@ -143,7 +155,8 @@ class OAuth2:
     refresh_margin: float = 60.0
     #: How many refreshes this object made (for monitoring and tests).
     refresh_count: int = attrs.field(default=0, init=False)
-    _lock: asyncio.Lock = attrs.field(factory=asyncio.Lock, init=False)
+    #: The refresh under way, shared by every request that needs it.
+    _inflight: asyncio.Future[None] | None = attrs.field(default=None, init=False)
     _failed_for: str | None = attrs.field(default=None, init=False)
     _failure: AuthenticationError | None = attrs.field(default=None, init=False)
 
@@ -155,6 +168,10 @@ class OAuth2:
 
     async def authorization(self, post_form: FormPoster) -> str:
         """``Bearer <access token>``, refreshed first when about to expire."""
+        inflight = self._inflight
+        if inflight is not None and not inflight.done():
+            # A refresh is under way: wait for its tokens rather than send the old ones.
+            await _join(inflight)
         if self._due() and self.refresh_token is not None:
             await self._refresh(post_form, stale=self.access_token)
         return f"Bearer {self.access_token}"
@@ -167,35 +184,65 @@ class OAuth2:
         return True
 
     async def _refresh(self, post_form: FormPoster, *, stale: str) -> None:
-        async with self._lock:
+        """Renew ``stale``, or join the renewal already under way (single flight).
+
+        The renewal runs in its own task, shielded from the callers: a caller
+        cancelled by its deadline cannot abort it half-way and lose the rotated
+        refresh token.
+        """
+        task = self._inflight
+        if task is None or task.done():
             if self.access_token != stale:
-                return  # another request refreshed while we waited
+                return  # already renewed since that request was sent
             if self._failed_for == stale and self._failure is not None:
-                raise self._failure
+                # The refresh for this token already failed: do not try again (no loop).
+                raise AuthenticationError(str(self._failure))
             if self.refresh_token is None:
                 raise AuthenticationError("the access token expired and there is no refresh token")
-            form = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
-            if self.client_id is not None:
-                form["client_id"] = self.client_id
-            if self.client_secret is not None:
-                form["client_secret"] = self.client_secret
-            self.refresh_count += 1
-            try:
-                status, body = await post_form(self.token_url, form)
-                tokens = parse_token_response(status, body)
-            except AuthenticationError as exc:
-                failure = AuthenticationError(f"refreshing the OAuth2 token failed: {exc}")
-                self._failed_for, self._failure = stale, failure
-                raise failure from None
-            if tokens.refresh_token is None:
-                tokens = attrs.evolve(tokens, refresh_token=self.refresh_token)
-            # The old refresh token is dead now: keep the new ones even if saving fails.
-            # No request uses them before the lock is released, after the callback.
+            task = asyncio.ensure_future(self._renew(post_form, stale, self.refresh_token))
+            task.add_done_callback(self._settled)
+            self._inflight = task
+        await _join(task)
+
+    def _settled(self, task: asyncio.Future[None]) -> None:
+        if self._inflight is task:
+            self._inflight = None
+        if not task.cancelled():
+            task.exception()  # retrieved here; every waiter raises its own copy
+
+    async def _renew(self, post_form: FormPoster, stale: str, refresh_token: str) -> None:
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        if self.client_id is not None:
+            form["client_id"] = self.client_id
+        if self.client_secret is not None:
+            form["client_secret"] = self.client_secret
+        self.refresh_count += 1
+        try:
+            status, body = await post_form(self.token_url, form)
+            tokens = parse_token_response(status, body)
+        except AuthenticationError as exc:
+            failure = AuthenticationError(f"refreshing the OAuth2 token failed: {exc}")
+            self._failed_for, self._failure = stale, failure
+            raise failure from None
+        if tokens.refresh_token is None:
+            tokens = attrs.evolve(tokens, refresh_token=refresh_token)
+        # The callback sees the tokens before any request uses them. The old
+        # refresh token is dead now, so the new ones are kept even if it fails.
+        try:
+            if self.on_tokens is not None:
+                await self.on_tokens(tokens)
+        finally:
             self.access_token = tokens.access_token
             self.refresh_token = tokens.refresh_token
             self.expires_at = tokens.expires_at
-            if self.on_tokens is not None:
-                await self.on_tokens(tokens)
+
+
+async def _join(task: asyncio.Future[None]) -> None:
+    """Wait for a shared refresh without letting this caller's cancellation abort it."""
+    try:
+        await asyncio.shield(task)
+    except AuthenticationError as exc:
+        raise AuthenticationError(str(exc)) from None
 
 
 @attrs.frozen(slots=True, repr=False)

@@ -7,6 +7,7 @@ only once, so a request carrying one is never retried after it started.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
@@ -18,19 +19,29 @@ from ._errors import ValidationError
 
 __all__ = ["BodySource", "RawBody"]
 
+_CHUNK = 64 * 1024
+
 #: What ``data=`` accepts.
 RawBody: TypeAlias = (
-    bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes]
+    bytes
+    | bytearray
+    | memoryview
+    | os.PathLike[str]
+    | IO[bytes]
+    | io.RawIOBase
+    | io.BufferedIOBase
+    | AsyncIterable[bytes]
 )
 
 
 class BodySource:
     """One raw body, prepared once per call, opened once per attempt."""
 
-    __slots__ = ("_data", "_start", "_used", "replayable", "size")
+    __slots__ = ("_data", "_start", "consumed", "replayable", "size")
 
     def __init__(self, data: Any) -> None:
-        self._used = False
+        #: Whether any of a one-shot body was read (it can then never be sent again).
+        self.consumed = False
         self._start = 0
         self.size: int | None = None
         if isinstance(data, bytes | bytearray | memoryview):
@@ -70,9 +81,8 @@ class BodySource:
     @contextmanager
     def open(self) -> Iterator[Any]:
         """The payload for one attempt (a file opened here is closed after it)."""
-        if self._used and not self.replayable:
+        if self.consumed and not self.replayable:
             raise RuntimeError("a one-shot body cannot be sent twice")
-        self._used = True
         data = self._data
         if isinstance(data, Path):
             with data.open("rb") as handle:
@@ -80,11 +90,27 @@ class BodySource:
         elif hasattr(data, "read"):
             if self.replayable:
                 data.seek(self._start)
-            yield data
+            # Never hand aiohttp the caller's file: it would close it after sending.
+            yield self._track(_file_chunks(data))
         elif isinstance(data, bytes):
             yield data
         else:
-            yield _checked_chunks(data)
+            yield self._track(_checked_chunks(data))
+
+    async def _track(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        """Pass ``chunks`` through, noting once the source has been read from."""
+        self.consumed = True
+        async for chunk in chunks:
+            yield chunk
+
+
+async def _file_chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
+    """Read a binary file in chunks off the event loop, leaving it open."""
+    loop = asyncio.get_running_loop()
+    while chunk := await loop.run_in_executor(None, handle.read, _CHUNK):
+        if not isinstance(chunk, bytes | bytearray | memoryview):
+            raise ValidationError(f"data: the file returned {type(chunk).__name__}, not bytes")
+        yield bytes(chunk)
 
 
 async def _checked_chunks(source: AsyncIterable[Any]) -> AsyncIterator[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -10,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from ._errors import TransportError
+from ._errors import RequestTimeoutError, TransportError
 
 if TYPE_CHECKING:
     import aiohttp
@@ -53,11 +54,11 @@ class Download:
         self.filename: str | None = filename_from_disposition(
             response.headers.get("Content-Disposition")
         )
-        #: Where the bytes came from (after redirects; any query stripped of nothing).
+        #: Where the bytes came from, after redirects (a storage URL may hold a signature).
         self.url = response.url
 
     def __repr__(self) -> str:
-        return f"<Download {self.content_type} {self.filename or ''}>"
+        return f"<Download {self.content_type} {self.filename or ''}>"  # no URL: may be signed
 
     async def __aenter__(self) -> Download:
         return self
@@ -90,8 +91,10 @@ class Download:
         except Exception as exc:
             if isinstance(exc, TransportError):
                 raise
-            raise TransportError(
-                f"download from {self.url.host} failed part-way: {exc!r}",
+            # The URL may be signed storage: its query is a credential, leave it out.
+            cls = RequestTimeoutError if isinstance(exc, TimeoutError) else TransportError
+            raise cls(
+                f"download from {self.url.host} failed part-way: {type(exc).__name__}: {exc}",
                 method="GET",
                 url=str(self.url.with_query(None)),
             ) from exc
@@ -110,14 +113,20 @@ class Download:
         """
         target = Path(path)
         tmp = target.with_name(f".{target.name}.part")
+        loop = asyncio.get_running_loop()
         written = 0
         try:
-            with tmp.open("wb") as out:
+            # Disk writes run off the event loop, one chunk at a time.
+            out = await loop.run_in_executor(None, tmp.open, "wb")
+            try:
                 async for chunk in self.iter_chunks():
-                    out.write(chunk)
+                    await loop.run_in_executor(None, out.write, chunk)
                     written += len(chunk)
-            tmp.replace(target)
+            finally:
+                await loop.run_in_executor(None, out.close)
+            await loop.run_in_executor(None, tmp.replace, target)
         except BaseException:
+            await self.close()
             tmp.unlink(missing_ok=True)
             raise
         return written

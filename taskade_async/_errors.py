@@ -85,6 +85,9 @@ class APIError(TaskadeError):
     not on ``message``.
     """
 
+    #: The start of the body, when it was not the documented JSON error.
+    body_excerpt: str = ""
+
     def __init__(
         self,
         *,
@@ -96,6 +99,12 @@ class APIError(TaskadeError):
         url: str,
         body: Any = None,
     ) -> None:
+        detail = f"{method} {url} -> {status}"
+        if code:
+            detail += f" {code}"
+        if message:
+            detail += f": {message}"
+        super().__init__(detail)  # first: a ProtocolError base would reset the fields below
         self.status = status
         self.code = code
         self.message = message
@@ -103,12 +112,6 @@ class APIError(TaskadeError):
         self.method = method
         self.url = url
         self.body = body
-        detail = f"{method} {url} -> {status}"
-        if code:
-            detail += f" {code}"
-        if message:
-            detail += f": {message}"
-        super().__init__(detail)
 
 
 class BadRequestError(APIError):
@@ -158,9 +161,24 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
-def error_class(status: int) -> type[APIError]:
-    """The APIError subclass for an HTTP status."""
+_MALFORMED: dict[type[APIError], type[APIError]] = {}
+
+
+def error_class(status: int, *, malformed: bool = False) -> type[APIError]:
+    """The APIError subclass for an HTTP status.
+
+    With ``malformed`` (the body was not the documented JSON error, e.g. a
+    proxy's HTML page), the class is also a :class:`ProtocolError`, so both
+    ``except NotFoundError`` and ``except ProtocolError`` catch it.
+    """
     cls = _BY_STATUS.get(status)
-    if cls is not None:
+    if cls is None:
+        cls = ServerError if status >= 500 else APIError
+    if not malformed:
         return cls
-    return ServerError if status >= 500 else APIError
+    variant = _MALFORMED.get(cls)
+    if variant is None:
+        doc = f"{cls.__doc__} The body was not the documented JSON error."
+        made = type(cls.__name__, (cls, ProtocolError), {"__doc__": doc, "__slots__": ()})
+        variant = _MALFORMED[cls] = made
+    return variant

@@ -157,10 +157,13 @@ class Pager(Generic[T]):
                 self.resume_from = nxt
                 yield page
         finally:
-            if pending is not None and not pending.done():
+            if pending is not None:
+                # Leaving early: stop the read-ahead, wait until it let go of its
+                # connection, and take its outcome so nothing is left unretrieved.
                 pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
+                await asyncio.wait((pending,))
+                if not pending.cancelled():
+                    pending.exception()
 
     async def _items(self) -> AsyncGenerator[T, None]:
         pages = self.pages()
@@ -177,8 +180,9 @@ class Pager(Generic[T]):
     async def collect(self) -> list[T]:
         """Every item of every page, in a list."""
         out: list[T] = []
-        async for page in self.pages():
-            out.extend(page.items)
+        async with contextlib.aclosing(self.pages()) as pages:
+            async for page in pages:
+                out.extend(page.items)
         return out
 
 

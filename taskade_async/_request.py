@@ -7,6 +7,7 @@ pre-split pieces and one ``quote`` per id.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 #: Methods that may be repeated without changing the outcome (RFC 9110 9.2.2).
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _BODY_EXCERPT: Final = 200
+#: Ids made only of these characters are sent as they are (no dots: see encode_segment).
+_PLAIN: Final = re.compile(r"[A-Za-z0-9_\-]+").fullmatch
 
 
 def encode_segment(value: str, name: str) -> str:
@@ -41,12 +44,19 @@ def encode_segment(value: str, name: str) -> str:
     """
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be a str, not {type(value).__name__}")
+    if _PLAIN(value) is not None:
+        return value  # the usual id: nothing to encode
     if value in ("", ".", ".."):
         raise ValidationError(f"{name} must be a non-empty id other than '.' and '..'")
-    return quote(value, safe="")
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{name} is not valid Unicode text (lone surrogate)") from None
 
 
 def _query_value(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -171,9 +181,11 @@ def decode_error(
         return value if isinstance(value, str) else None
 
     message = text("message")
-    if message is None and not fields and body:
-        message = f"non-JSON error body ({content_type or 'no type'}): {_excerpt(body)!r}"
-    cls = error_class(status)
+    malformed = not isinstance(payload, dict)
+    if malformed:
+        what = "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
+        message = f"not the documented JSON error ({what}): {_excerpt(body)!r}"
+    cls = error_class(status, malformed=malformed)
     kwargs: dict[str, Any] = {
         "status": status,
         "code": text("code"),
@@ -183,7 +195,12 @@ def decode_error(
         "url": url,
         "body": payload,
     }
-    if cls is RateLimitError:
+    error: APIError
+    if issubclass(cls, RateLimitError):
         retry_after = parse_retry_after(headers.get("Retry-After") if headers else None)
-        return RateLimitError(retry_after=retry_after, **kwargs)
-    return cls(**kwargs)
+        error = cls(retry_after=retry_after, **kwargs)
+    else:
+        error = cls(**kwargs)
+    if malformed:
+        error.body_excerpt = _excerpt(body)
+    return error

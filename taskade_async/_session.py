@@ -25,10 +25,11 @@ from ._auth import Auth, BearerToken, TokenSet, parse_token_response
 from ._body import BodySource, RawBody
 from ._download import Download
 from ._errors import (
-    APIError,
     AuthenticationError,
     ProtocolError,
+    RateLimitError,
     RequestTimeoutError,
+    TaskadeError,
     TransportError,
     ValidationError,
 )
@@ -46,6 +47,9 @@ _MAX_REDIRECTS: Final = 5
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
+_NO_AUTO_TYPE: Final = frozenset({"Content-Type"})
+#: Methods for which aiohttp adds a Content-Type even without a body.
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 #: Failures that happen before the request reached the server.
 _NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
@@ -61,14 +65,14 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def _check_base_url(base_url: URL | str) -> URL:
+def _check_base_url(base_url: URL | str, what: str = "base_url") -> URL:
     url = URL(str(base_url))
     if not url.is_absolute() or url.scheme not in ("http", "https"):
-        raise ValidationError(f"base_url must be an absolute http(s) URL, not {base_url!s}")
+        raise ValidationError(f"{what} must be an absolute http(s) URL, not {base_url!s}")
     if url.scheme != "https" and not _is_loopback(url.host):
-        raise ValidationError("base_url must use https (plain http is allowed for loopback only)")
+        raise ValidationError(f"{what} must use https (plain http is allowed for loopback only)")
     if url.query_string or url.fragment:
-        raise ValidationError("base_url must not have a query or fragment")
+        raise ValidationError(f"{what} must not have a query or fragment")
     return url.with_path(url.path.rstrip("/"))
 
 
@@ -113,16 +117,32 @@ class Session:
                     "no credentials: pass token= or auth=, or set TASKADE_TOKEN"
                 )
             auth = BearerToken(token)
+        token_url = getattr(auth, "token_url", None)
+        if isinstance(token_url, URL):
+            # The refresh token goes there: https unless loopback, as for the API.
+            _check_base_url(token_url, "token_url")
         if deadline <= 0:
             raise ValidationError("deadline must be positive")
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise ValidationError("max_connections must be an int")
+        if max_connections < 1:
+            raise ValidationError("max_connections must be at least 1")
         self._auth = auth
         self.base_url = _check_base_url(base_url)
         self._base = str(self.base_url)
         self._http = http
         self._owns_http = http is None
         self._deadline = deadline
-        self._timeout = aiohttp.ClientTimeout(
+        # JSON calls: the call's deadline bounds everything after connecting, so no
+        # per-read timer is armed (it costs CPU on every chunk). A streamed body is
+        # read after the call returned: there, read_timeout of silence fails it.
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
+        self._stream_timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=connect_timeout, sock_read=read_timeout
+        )
+        #: The token endpoint: the shared refresh runs on even if its callers give up.
+        self._form_timeout = aiohttp.ClientTimeout(
+            total=connect_timeout + read_timeout, sock_connect=connect_timeout
         )
         self._max_connections = max_connections
         self.retry = retry if retry is not None else RetryPolicy()
@@ -239,16 +259,22 @@ class Session:
         elif data is not None:
             body = BodySource(data)
             headers["Content-Type"] = content_type or "application/octet-stream"
+            if body.size is not None:
+                headers["Content-Length"] = str(body.size)  # else sent chunked
+        budget = self._deadline if deadline is None else deadline
+        if budget <= 0:
+            raise ValidationError("deadline must be positive")
+        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(deadline or self._deadline):
-                return await self._send(op, url, headers, body, stream)
+            async with asyncio.timeout(budget):
+                return await self._send(op, url, headers, body, stream, loop.time() + budget)
         except TimeoutError as exc:
             if isinstance(exc, TransportError):
                 raise
             raise RequestTimeoutError(
-                f"{op.method} {url.path}: no answer within the call's deadline",
+                f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
                 method=op.method,
-                url=url.path,
+                url=str(url),
             ) from None
 
     async def _send(
@@ -258,12 +284,14 @@ class Session:
         headers: dict[str, str],
         body: bytes | BodySource | None,
         stream: bool,
+        deadline_at: float,
     ) -> dict[str, Any] | Download:
         http = self._client()
         method = op.method
         retry = self.retry
         debug = _log.isEnabledFor(logging.DEBUG)
-        one_shot = isinstance(body, BodySource) and not body.replayable
+        source = body if isinstance(body, BodySource) and not body.replayable else None
+        one_shot = source is not None
         attempt = 0
         renewed = False
         while True:
@@ -274,17 +302,30 @@ class Session:
             started = time.monotonic()
             self.stats["requests"] += 1
             try:
-                response = await self._exchange(http, method, url, headers, body)
+                response = await self._exchange(http, method, url, headers, body, stream)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 sent = not isinstance(exc, _NOT_SENT)
                 if debug:
-                    _log.debug("%s %s failed: %r (attempt %d)", method, url.path, exc, attempt)
-                may_retry = not (one_shot and sent) and retry.should_retry_transport(
+                    # str(), not repr(): some aiohttp errors' repr shows the request headers.
+                    _log.debug(
+                        "%s %s failed: %s: %s (attempt %d, %.1f ms)",
+                        method,
+                        url.path,
+                        type(exc).__name__,
+                        exc,
+                        attempt,
+                        (time.monotonic() - started) * 1000,
+                    )
+                # A one-shot body may go again only if none of it was read (connect failed).
+                may_retry = not (
+                    source is not None and source.consumed
+                ) and retry.should_retry_transport(
                     idempotent=op.idempotent, sent=sent, attempt=attempt
                 )
+                error: TaskadeError = _transport_error(exc, method, url)
                 if not may_retry:
-                    raise _transport_error(exc, method, url) from exc
-                await self._backoff(attempt, None)
+                    raise error from exc
+                await self._backoff(attempt, error, None, deadline_at)
                 continue
             status = response.status
             if debug:
@@ -303,39 +344,48 @@ class Session:
                 try:
                     raw = await response.read()
                 except (aiohttp.ClientError, TimeoutError) as exc:
-                    response.release()
-                    if retry.should_retry_transport(
+                    error = _transport_error(exc, method, url)
+                    if one_shot or not retry.should_retry_transport(
                         idempotent=op.idempotent, sent=True, attempt=attempt
                     ):
-                        await self._backoff(attempt, None)
-                        continue
-                    raise _transport_error(exc, method, url) from exc
+                        raise error from exc
+                    response.release()
+                    await self._backoff(attempt, error, None, deadline_at)
+                    continue
                 finally:
                     response.release()
+                try:
+                    payload = json.loads(raw)
+                except ValueError:
+                    payload = None
+                if type(payload) is dict and payload.get("ok") is True:
+                    return payload
+                # Not the documented shape: decode_json says how, as a ProtocolError.
                 return decode_json(
                     raw,
                     status=status,
                     content_type=response.content_type,
                     method=method,
-                    url=url.path,
+                    url=str(url),
                 )
             # An error: read a bounded excerpt, release the connection, decide.
             try:
-                raw = await response.content.read(_MAX_ERROR_BODY)
+                raw = await _read_bounded(response, _MAX_ERROR_BODY)
             except (aiohttp.ClientError, TimeoutError):
-                raw = b""
+                raw = b""  # the status alone still says what happened
             finally:
                 response.release()
             if status == 401 and not renewed:
                 renewed = True
-                if await self._auth.unauthorized(self._post_form, authorization):
+                # Renew even for a one-shot body (the next call needs it), but never re-send it.
+                if await self._auth.unauthorized(self._post_form, authorization) and not one_shot:
                     continue
-            error = decode_error(
+            api_error = decode_error(
                 status,
                 raw,
                 response.content_type,
                 method=method,
-                url=url.path,
+                url=str(url),
                 headers=response.headers,
             )
             if status == 429:
@@ -343,8 +393,10 @@ class Session:
             if one_shot or not retry.should_retry_status(
                 status, idempotent=op.idempotent, attempt=attempt
             ):
-                raise error
-            await self._backoff(attempt, error, response.headers.get("Retry-After"))
+                raise api_error
+            await self._backoff(
+                attempt, api_error, response.headers.get("Retry-After"), deadline_at
+            )
 
     async def _exchange(
         self,
@@ -353,57 +405,106 @@ class Session:
         url: URL,
         headers: dict[str, str],
         body: bytes | BodySource | None,
+        stream: bool,
     ) -> aiohttp.ClientResponse:
         """One attempt: send, and follow redirects by hand.
 
         The bearer token is dropped as soon as a redirect leaves the base
         URL's origin (e.g. a download redirected to file storage).
         """
+        timeout = self._stream_timeout if stream else self._timeout
         if isinstance(body, BodySource):
             with body.open() as payload:
                 response = await http.request(
-                    method, url, data=payload, headers=headers, allow_redirects=False
+                    method,
+                    url,
+                    data=payload,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=timeout,
                 )
         else:
             response = await http.request(
-                method, url, data=body, headers=headers, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=timeout,
+                # aiohttp would label an empty POST application/octet-stream: send no type.
+                skip_auto_headers=_NO_AUTO_TYPE
+                if body is None and method in _BODY_METHODS
+                else None,
             )
         hops = 0
         while response.status in _REDIRECTS and method == "GET":
             location = response.headers.get("Location")
             response.release()
-            if not location or hops >= _MAX_REDIRECTS:
+            target = _redirect_target(response.url, location)
+            if target is None or target.scheme not in ("http", "https") or hops >= _MAX_REDIRECTS:
                 raise ProtocolError(
-                    f"GET {url.path}: too many redirects or no Location",
+                    f"GET {url}: a redirect without a usable Location, or too many redirects",
                     method=method,
-                    url=url.path,
+                    url=str(url),
                     status=response.status,
                 )
             hops += 1
-            target = response.url.join(URL(location))
             if not _same_origin(target, self.base_url):
+                # Never send the token to another host (e.g. file storage).
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
-            response = await http.get(target, headers=headers, allow_redirects=False)
+            response = await http.get(
+                target, headers=headers, allow_redirects=False, timeout=timeout
+            )
         return response
 
     async def _backoff(
-        self, attempt: int, error: APIError | None, retry_after_header: str | None = None
+        self,
+        attempt: int,
+        error: TaskadeError,
+        retry_after_header: str | None,
+        deadline_at: float,
     ) -> None:
+        """Wait before the next attempt, or raise ``error`` when waiting cannot help.
+
+        The error is raised instead of sleeping when ``Retry-After`` exceeds the
+        policy's limit, or when the wait would end past the call's deadline.
+        """
         retry_after = parse_retry_after(retry_after_header)
-        if retry_after is not None and error is not None:
-            if retry_after > self.retry.max_retry_after:
-                raise error
-            if error.status == 429:
-                self.throttle.pause(retry_after)
+        if retry_after is not None and retry_after > self.retry.max_retry_after:
+            raise error
         wait = self.retry.backoff(attempt, retry_after)
+        if asyncio.get_running_loop().time() + wait >= deadline_at:
+            raise error
+        if isinstance(error, RateLimitError):
+            self.throttle.pause(wait)  # every request of the session waits, not only this one
         self.stats["retries"] += 1
         if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("retrying in %.2f s (attempt %d failed)", wait, attempt)
+            _log.debug("retrying in %.3f s (attempt %d failed: %s)", wait, attempt, error)
         await asyncio.sleep(wait)
 
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
-        return await _post_form(self._client(), url, form)
+        return await _post_form(self._client(), url, form, self._form_timeout)
+
+
+def _redirect_target(base: URL, location: str | None) -> URL | None:
+    """Where a redirect points, or None if its Location is missing or unusable."""
+    if not location:
+        return None
+    try:
+        return base.join(URL(location))
+    except ValueError:
+        return None
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the body (a single read may return only the first chunk)."""
+    parts: list[bytes] = []
+    left = limit
+    while left > 0 and (chunk := await response.content.read(left)):
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
 
 
 def _dumps(value: Any) -> bytes:
@@ -414,16 +515,29 @@ def _transport_error(exc: BaseException, method: str, url: URL) -> TransportErro
     what = type(exc).__name__
     if isinstance(exc, TimeoutError):
         return RequestTimeoutError(
-            f"{method} {url.path}: timed out ({what})", method=method, url=url.path
+            f"{method} {url}: timed out ({what})", method=method, url=str(url)
         )
-    return TransportError(f"{method} {url.path}: {what}: {exc}", method=method, url=url.path)
+    return TransportError(f"{method} {url}: {what}: {exc}", method=method, url=str(url))
+
+
+_FORM_TIMEOUT: Final = aiohttp.ClientTimeout(total=70.0, sock_connect=10.0)
 
 
 async def _post_form(
-    http: aiohttp.ClientSession, url: URL, form: dict[str, str]
+    http: aiohttp.ClientSession,
+    url: URL,
+    form: dict[str, str],
+    limits: aiohttp.ClientTimeout = _FORM_TIMEOUT,
 ) -> tuple[int, bytes]:
+    """POST a form to a token endpoint; never follows a redirect (it would carry secrets)."""
     try:
-        async with http.post(url, data=form, headers={"Accept": "application/json"}) as resp:
+        async with http.post(
+            url,
+            data=form,
+            headers={"Accept": "application/json"},
+            allow_redirects=False,
+            timeout=limits,
+        ) as resp:
             return resp.status, await resp.read()
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise AuthenticationError(
@@ -451,7 +565,7 @@ async def exchange_code(
     }
     if client_secret is not None:
         form["client_secret"] = client_secret
-    url = URL(str(token_url))
+    url = _check_base_url(token_url, "token_url")  # the code and secrets go there
     if http is not None:
         status, body = await _post_form(http, url, form)
     else:

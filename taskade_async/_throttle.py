@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from ._errors import ValidationError
+
 __all__ = ["Throttle"]
 
 
@@ -22,9 +24,9 @@ class Throttle:
 
     def __init__(self, rate: float | None = None, *, burst: int = 1) -> None:
         if rate is not None and rate <= 0:
-            raise ValueError("rate must be positive (requests per second) or None")
+            raise ValidationError("rate must be positive (requests per second) or None")
         if burst < 1:
-            raise ValueError("burst must be at least 1")
+            raise ValidationError("burst must be at least 1")
         self._max_rate = rate
         self._rate = rate
         self._burst = burst

@@ -1,0 +1,69 @@
+"""Fixtures for the foundation's tests: loopback servers and sessions bound to them."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+import taskade_async as tk
+
+from .server import Server
+
+TOKEN = "tskdp_SECRET-token-0123456789"
+#: Retries without real waiting: tests measure behaviour, not the default backoff.
+FAST = tk.RetryPolicy(max_attempts=4, base_backoff=0.001, max_backoff=0.005)
+
+SessionFactory = Callable[..., tk.Session]
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    """A started loopback server, stopped after the test."""
+    srv = Server()
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+async def other_server() -> AsyncIterator[Server]:
+    """A second loopback server (another origin: another port)."""
+    srv = Server()
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    """A loopback URL whose port is bound but not listening: connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+def make_session(server: Server) -> SessionFactory:
+    """Build a Session against ``server`` with a test token and fast retries."""
+
+    def make(**kwargs: Any) -> tk.Session:
+        kwargs.setdefault("base_url", server.base_url)
+        if "auth" not in kwargs:
+            kwargs.setdefault("token", TOKEN)
+        kwargs.setdefault("retry", FAST)
+        return tk.Session(**kwargs)
+
+    return make
+
+
+def acquired(session: tk.Session) -> int:
+    """How many connections the session's connector has handed out and not got back."""
+    http = session._http
+    assert http is not None
+    connector = http.connector
+    assert isinstance(connector, aiohttp.BaseConnector)
+    return len(connector._acquired)

@@ -1,0 +1,67 @@
+"""Client-side pacing: the token bucket, measured at the server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+
+import taskade_async as tk
+from taskade_async._throttle import Throttle
+
+from .conftest import SessionFactory
+from .server import Server, reply
+
+GET = tk.Operation("projectGet", "GET", "/projects/{projectId}")
+
+
+async def test_rate_limit_paces_requests(server: Server, make_session: SessionFactory) -> None:
+    """At 20 requests/s, 10 concurrent calls reach the server about 50 ms apart."""
+    server.route("GET", "/projects/p", reply())
+    async with make_session(rate_limit=20) as s:
+        await asyncio.gather(*(s.request(GET, ("p",)) for _ in range(10)))
+    arrivals = sorted(r.at for r in server.requests())
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert arrivals[-1] - arrivals[0] >= 9 * 0.05 - 0.01
+    assert arrivals[-1] - arrivals[0] < 9 * 0.05 + 0.25
+    assert min(gaps) >= 0.05 - 0.02  # scheduling jitter only
+
+
+async def test_burst_lets_the_first_requests_through(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """With burst=4 the first four calls go at once, the rest at the rate."""
+    server.route("GET", "/projects/p", reply())
+    async with make_session(rate_limit=10, rate_burst=4) as s:
+        await asyncio.gather(*(s.request(GET, ("p",)) for _ in range(6)))
+    arrivals = sorted(r.at for r in server.requests())
+    assert arrivals[3] - arrivals[0] < 0.05
+    assert arrivals[5] - arrivals[0] >= 2 * 0.1 - 0.01
+
+
+async def test_pause_holds_every_acquire() -> None:
+    """After pause(0.2), acquire waits until the pause has passed."""
+    throttle = Throttle()
+    throttle.pause(0.2)
+    started = time.monotonic()
+    await asyncio.gather(throttle.acquire(), throttle.acquire())
+    assert time.monotonic() - started >= 0.2
+
+
+def test_pause_halves_the_rate_and_success_wins_it_back() -> None:
+    """A 429 halves the configured rate; successes restore it additively."""
+    throttle = Throttle(10.0)
+    throttle.pause(0)
+    assert throttle.rate == 5.0
+    for _ in range(100):
+        throttle.success()
+    assert throttle.rate == 10.0
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (-1, 1), (1, 0)])
+def test_bad_settings_are_refused(rate: float, burst: int) -> None:
+    """A non-positive rate or burst is refused by the Session, before anything is sent."""
+    with pytest.raises(tk.ValidationError, match="must be"):
+        tk.Session("tskdp_x", rate_limit=rate, rate_burst=burst)
