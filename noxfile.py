@@ -48,3 +48,10 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     for script in ("bench_import.py", "bench_client.py", "bench_export.py"):
         session.run("python", f"benchmarks/{script}", *session.posargs)
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate taskade_async/models and api from the spec (``-- --check`` only diffs)."""
+    session.install("ruff>=0.8")
+    session.run("python", "-m", "codegen", "--spec", _spec(), *session.posargs)

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from taskade_async.api import projects, tasks
 
 import taskade_async as tk
+from taskade_async.api import projects, tasks
 
 PROJECT = "p000000000000001"
 TOKEN = "tskdp_benchmark"

@@ -8,10 +8,7 @@ token endpoint, so the refresh request never goes through the auth layer
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import json
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol
@@ -67,9 +64,9 @@ class BearerToken:
     @token.validator
     def _check(self, _: attrs.Attribute[str], value: str) -> None:
         if not isinstance(value, str) or not value.strip():
-            raise AuthenticationError("the token is empty")
-        if any(c in value for c in "\r\n"):
-            raise AuthenticationError("the token contains a line break")
+            raise AuthenticationError("the token must be a non-empty str")
+        if value != value.strip() or any(c in value for c in "\r\n"):
+            raise AuthenticationError("the token has surrounding spaces or a line break")
 
     def __repr__(self) -> str:
         return f"BearerToken({_mask(self.token)})"
@@ -267,6 +264,11 @@ def authorization_request(
     authorize_url: URL | str = DEFAULT_AUTHORIZE_URL,
 ) -> AuthorizationRequest:
     """Build the authorize URL for the authorization-code flow with PKCE (S256)."""
+    # Rare path: imported here to keep `import taskade_async` fast.
+    import base64
+    import hashlib
+    import secrets
+
     verifier = secrets.token_urlsafe(64)
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest())

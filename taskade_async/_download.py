@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
-from email.message import Message
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -26,6 +25,8 @@ def filename_from_disposition(value: str | None) -> str | None:
     """The file name of a ``Content-Disposition`` header (RFC 6266, ``filename*`` first)."""
     if not value:
         return None
+    from email.message import Message  # rare path: keeps the import fast
+
     msg = Message()
     msg["content-disposition"] = value
     name = msg.get_filename()

@@ -6,6 +6,10 @@ pager`` walks every page; ``pager.pages()`` yields :class:`Page` objects;
 current one is consumed. A cursor or page that does not advance raises
 :class:`PaginationError` instead of looping, and an error part-way carries
 ``resume_from``: pass it back (``after=`` or ``page=``) to continue.
+
+Leaving an ``async for`` early, or cancelling the task iterating, stops the
+read-ahead and releases its connection (wrap ``pager.pages()`` in
+``contextlib.aclosing`` to have that happen at a point you choose).
 """
 
 from __future__ import annotations

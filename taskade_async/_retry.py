@@ -5,7 +5,6 @@ Pure code: the session asks the policy, the policy never does I/O.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from typing import Final
@@ -29,6 +28,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         seconds = float(value)
     except ValueError:
         try:
+            import email.utils  # rare path: keeps the import fast
+
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None

@@ -7,11 +7,10 @@ decoding, error mapping and retry decisions are pure functions elsewhere.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import os
-import platform
+import sys
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -60,6 +59,8 @@ def _is_loopback(host: str | None) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
+        import ipaddress  # rare path: keeps `import taskade_async` fast
+
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
@@ -85,11 +86,21 @@ class Session:
 
     Credentials: ``token`` (a personal access token), or ``auth`` (e.g.
     :class:`OAuth2`), or else the ``TASKADE_TOKEN`` environment variable.
+    ``base_url`` must be https (plain http only for loopback, for tests).
 
-    ``deadline`` bounds each call, every attempt, backoff and refresh included.
-    ``rate_limit`` (requests per second) paces the whole session; a 429 pauses
-    the whole session until ``Retry-After`` has passed. Pass ``http`` to reuse
-    your own ``aiohttp.ClientSession`` (it is not closed by us).
+    Settings:
+
+    - ``deadline``: seconds each call may take in all, every attempt, retry
+      wait and token refresh included (``request(deadline=...)`` per call).
+    - ``connect_timeout``: seconds to open a connection (then retried when safe).
+    - ``read_timeout``: seconds of silence after which a streamed download fails.
+    - ``max_connections``: concurrent connections (with a session we create).
+    - ``retry``: a :class:`RetryPolicy`.
+    - ``rate_limit`` / ``rate_burst``: client-side pacing in requests per second;
+      independently, a 429 pauses the whole session until ``Retry-After``.
+    - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
+    - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
+      limits apply) and not closed by us.
     """
 
     def __init__(
@@ -149,7 +160,7 @@ class Session:
         self.throttle = Throttle(rate_limit, burst=rate_burst)
         ua = user_agent or (
             f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} "
-            f"python/{platform.python_version()}"
+            "python/{}.{}.{}".format(*sys.version_info[:3])
         )
         self._headers: Final = {"User-Agent": ua, "Accept": "application/json"}
         #: Counters for monitoring: requests sent, retries, 429s seen.
@@ -264,10 +275,10 @@ class Session:
         budget = self._deadline if deadline is None else deadline
         if budget <= 0:
             raise ValidationError("deadline must be positive")
-        loop = asyncio.get_running_loop()
+        deadline_at = time.monotonic() + budget  # the throttle's clock too
         try:
             async with asyncio.timeout(budget):
-                return await self._send(op, url, headers, body, stream, loop.time() + budget)
+                return await self._send(op, url, headers, body, stream, deadline_at)
         except TimeoutError as exc:
             if isinstance(exc, TransportError):
                 raise
@@ -296,6 +307,13 @@ class Session:
         renewed = False
         while True:
             attempt += 1
+            if self.throttle.paused_until >= deadline_at:
+                raise RequestTimeoutError(
+                    f"{method} {url}: the session is paused after a 429 until past "
+                    "this call's deadline",
+                    method=method,
+                    url=str(url),
+                )
             await self.throttle.acquire()
             authorization = await self._auth.authorization(self._post_form)
             headers["Authorization"] = authorization
@@ -388,8 +406,11 @@ class Session:
                 url=str(url),
                 headers=response.headers,
             )
-            if status == 429:
+            if isinstance(api_error, RateLimitError):
                 self.stats["rate_limited"] += 1
+                if api_error.retry_after is not None:
+                    # Every call of the session holds off, retried or not (bounded by policy).
+                    self.throttle.pause(min(api_error.retry_after, retry.max_retry_after))
             if one_shot or not retry.should_retry_status(
                 status, idempotent=op.idempotent, attempt=attempt
             ):
@@ -421,6 +442,7 @@ class Session:
                     data=payload,
                     headers=headers,
                     allow_redirects=False,
+                    raise_for_status=False,  # we map statuses, whatever the ClientSession says
                     timeout=timeout,
                 )
         else:
@@ -430,6 +452,7 @@ class Session:
                 data=body,
                 headers=headers,
                 allow_redirects=False,
+                raise_for_status=False,  # we map statuses, whatever the ClientSession says
                 timeout=timeout,
                 # aiohttp would label an empty POST application/octet-stream: send no type.
                 skip_auto_headers=_NO_AUTO_TYPE
@@ -453,7 +476,11 @@ class Session:
                 # Never send the token to another host (e.g. file storage).
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
             response = await http.get(
-                target, headers=headers, allow_redirects=False, timeout=timeout
+                target,
+                headers=headers,
+                allow_redirects=False,
+                raise_for_status=False,
+                timeout=timeout,
             )
         return response
 
@@ -473,7 +500,7 @@ class Session:
         if retry_after is not None and retry_after > self.retry.max_retry_after:
             raise error
         wait = self.retry.backoff(attempt, retry_after)
-        if asyncio.get_running_loop().time() + wait >= deadline_at:
+        if time.monotonic() + wait >= deadline_at:
             raise error
         if isinstance(error, RateLimitError):
             self.throttle.pause(wait)  # every request of the session waits, not only this one
@@ -536,6 +563,7 @@ async def _post_form(
             data=form,
             headers={"Accept": "application/json"},
             allow_redirects=False,
+            raise_for_status=False,  # we map statuses, whatever the ClientSession says
             timeout=limits,
         ) as resp:
             return resp.status, await resp.read()

@@ -241,3 +241,25 @@ async def test_unusable_redirect_is_a_protocol_error(
         with pytest.raises(tk.ProtocolError, match="redirect"):
             await s.request(DOWNLOAD, ("m",), stream=True)
         assert acquired(s) == 0
+
+
+async def test_storage_error_after_redirect_hides_the_signature(
+    server: Server, other_server: Server, make_session: SessionFactory
+) -> None:
+    """A refusal from storage raises a typed error that names the API URL, not the signed one."""
+    storage = other_server.url.with_path("/bucket/x").with_query(sig="SIGNATURE")
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(storage)
+
+    server.route("GET", "/medias/m/download", redirect)
+    other_server.route_abs(
+        "GET", "/bucket/x", raw(403, b"<Error>AccessDenied</Error>", "application/xml")
+    )
+    async with make_session() as s:
+        with pytest.raises(tk.ForbiddenError) as info:
+            await s.request(DOWNLOAD, ("m",), stream=True)
+        assert acquired(s) == 0
+    assert "SIGNATURE" not in str(info.value)
+    assert "SIGNATURE" not in info.value.url
+    assert info.value.url.endswith("/api/v1/medias/m/download")

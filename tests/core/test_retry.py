@@ -298,3 +298,37 @@ def test_policy_decisions() -> None:
     assert p.should_retry_transport(idempotent=False, sent=False, attempt=1)
     assert not p.should_retry_transport(idempotent=False, sent=True, attempt=1)
     assert tk.RetryPolicy.never().max_attempts == 1
+
+
+async def test_unretried_429_still_pauses_the_session(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A 429 raised at once (no retries) still holds the session's next calls for Retry-After."""
+    server.route(
+        "GET", "/t/a", error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "0.3"})
+    )
+    server.route("GET", "/t/b", OK)
+    async with make_session(retry=tk.RetryPolicy.never()) as s:
+        with pytest.raises(tk.RateLimitError):
+            await s.request(GET, ("a",))
+        await s.request(GET, ("b",))
+    limited, later = server.requests()
+    assert later.at - limited.at >= 0.3
+
+
+async def test_call_that_cannot_outlast_a_pause_fails_at_once(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """While the session is paused past a call's deadline, the call fails at once, unsent."""
+    server.route(
+        "GET", "/t/a", error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "5"})
+    )
+    server.route("GET", "/t/b", OK)
+    async with make_session(retry=tk.RetryPolicy.never()) as s:
+        with pytest.raises(tk.RateLimitError):
+            await s.request(GET, ("a",))
+        started = time.monotonic()
+        with pytest.raises(tk.RequestTimeoutError, match="paused"):
+            await s.request(GET, ("b",), deadline=1.0)
+        assert time.monotonic() - started < 0.2
+    assert len(server.requests("/t/b")) == 0

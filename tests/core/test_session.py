@@ -12,7 +12,7 @@ import pytest
 import taskade_async as tk
 
 from .conftest import TOKEN, SessionFactory, acquired
-from .server import Server, reply
+from .server import Server, error, reply
 
 GET = tk.Operation("projectGet", "GET", "/projects/{projectId}")
 COMPLETE = tk.Operation("projectComplete", "POST", "/projects/{projectId}/complete")
@@ -286,3 +286,55 @@ async def test_per_call_deadline_must_be_positive(make_session: SessionFactory) 
     async with make_session() as s:
         with pytest.raises(tk.ValidationError, match="deadline"):
             await s.request(GET, ("p",), deadline=0)
+
+
+async def test_caller_session_raise_for_status_does_not_change_errors(server: Server) -> None:
+    """A ClientSession with raise_for_status=True still yields our typed, unretried errors."""
+    server.route("GET", "/projects/p", error(404, "NOT_FOUND", "gone"))
+    async with (
+        aiohttp.ClientSession(raise_for_status=True) as http,
+        tk.Session(TOKEN, base_url=server.base_url, http=http) as s,
+    ):
+        with pytest.raises(tk.NotFoundError):
+            await s.request(GET, ("p",))
+    assert len(server.requests()) == 1
+
+
+@pytest.mark.parametrize("token", [" ", "tskdp_a\r\nX-Evil: 1", " tskdp_a", 42])
+def test_malformed_tokens_are_refused(token: object) -> None:
+    """Blank tokens, tokens with line breaks or spaces around, and non-strings are refused."""
+    with pytest.raises(tk.AuthenticationError, match="token"):
+        tk.Session(token)  # type: ignore[arg-type]  # wrong types on purpose
+
+
+async def test_cancelling_mid_body_releases_its_connection(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A call cancelled after the headers arrived, while the body stalls, frees its connection."""
+
+    async def stall(request: aiohttp.web.Request) -> aiohttp.web.StreamResponse:
+        response = aiohttp.web.StreamResponse(
+            headers={"Content-Type": "application/json", "Content-Length": "100"}
+        )
+        await response.prepare(request)
+        await response.write(b'{"ok": true, ')
+        return await server.hang(request)
+
+    server.route("GET", "/slow/1", stall)
+    headers_in = asyncio.Event()
+
+    async def on_headers(*_: object) -> None:
+        headers_in.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_headers)  # fires once the response headers arrived
+    async with (
+        aiohttp.ClientSession(trace_configs=[trace]) as http,
+        make_session(http=http) as s,
+    ):
+        task = asyncio.create_task(s.request(SLOW, ("1",)))
+        await headers_in.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert acquired(s) == 0

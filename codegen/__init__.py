@@ -1,0 +1,1 @@
+"""Generates ``taskade_async.models`` and ``taskade_async.api``: ``python -m codegen``."""

@@ -1,0 +1,173 @@
+"""``python -m codegen --spec PATH_OR_URL [--out DIR] [--check]``."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import filecmp
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+from . import overrides
+from .emit import Emitter
+from .errors import SpecError
+from .schema import Reader
+from .table import MODULES
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC = ROOT.parent / "shared" / "taskade" / "openapi-v1.json"
+GENERATED = ("taskade_async/models", "taskade_async/api")
+README = "README.rst"
+BEGIN, END = ".. begin-api-list", ".. end-api-list"
+
+
+def default_spec() -> str:
+    return os.environ.get("TASKADE_OPENAPI", str(DEFAULT_SPEC))
+
+
+def read_spec(source: str) -> bytes:
+    if source.startswith(("http://", "https://")):
+        with urllib.request.urlopen(source, timeout=60) as response:
+            data: bytes = response.read()
+            return data
+    return Path(source).read_bytes()
+
+
+def render(raw: bytes) -> dict[str, str]:
+    """Every generated file (path relative to the repo root -> text), README block included."""
+    doc = overrides.patch(json.loads(raw))
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    reader = Reader(doc)
+    ops = reader.operations()
+    emitter = Emitter(reader, ops, digest)
+    files: dict[str, str] = {}
+    modules = {}
+    for module in MODULES:
+        modules[module] = emitter.module_source(module)[0]
+    files["taskade_async/models/__init__.py"] = emitter.models_init()
+    files["taskade_async/models/_models.py"] = emitter.models_source()
+    for module, text in modules.items():
+        files[f"taskade_async/api/{module}.py"] = text
+    files["taskade_async/api/__init__.py"] = emitter.api_init()
+    files[README] = emitter.readme_block()
+    return files
+
+
+def _format(root: Path) -> None:
+    """ruff's import sort and formatter, isolated from any config so output is byte-stable."""
+    paths = [str(root / p) for p in GENERATED]
+    base = ["ruff", "--isolated"]
+    opts = [
+        "--line-length=100",
+        "--target-version=py311",
+        "--config=lint.isort.known-first-party=['taskade_async']",
+    ]
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        raise SystemExit("codegen: ruff is needed to format the output (pip install ruff)")
+    subprocess.run(
+        [ruff, "check", *base[1:], *opts, "--select", "I", "--fix", "--quiet", *paths],
+        check=True,
+        cwd=root,
+    )
+    subprocess.run([ruff, "format", *base[1:], *opts, "--quiet", *paths], check=True, cwd=root)
+
+
+def _splice(readme: str, block: str) -> str:
+    try:
+        head, rest = readme.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+    except ValueError:
+        raise SystemExit(f"codegen: {README} lacks the {BEGIN} / {END} markers") from None
+    return f"{head}{BEGIN}\n\n{block}\n{END}{tail}"
+
+
+def write(files: dict[str, str], out: Path, readme_source: Path) -> None:
+    for folder in GENERATED:
+        shutil.rmtree(out / folder, ignore_errors=True)
+        (out / folder).mkdir(parents=True)
+    for rel, text in files.items():
+        if rel == README:
+            continue
+        (out / rel).write_text(text, encoding="utf-8")
+    _format(out)
+    if not readme_source.is_file():
+        print(f"codegen: no {readme_source}; the README list was not written", file=sys.stderr)
+        return
+    readme = readme_source.read_text(encoding="utf-8")
+    (out / README).write_text(_splice(readme, files[README]), encoding="utf-8")
+
+
+def _tree(root: Path) -> dict[str, Path]:
+    found = {}
+    for folder in GENERATED:
+        for path in sorted((root / folder).rglob("*.py")):
+            found[str(path.relative_to(root))] = path
+    found[README] = root / README
+    return found
+
+
+def check(files: dict[str, str], out: Path) -> list[str]:
+    """The files under ``out`` that differ from a fresh generation."""
+    with tempfile.TemporaryDirectory(prefix="codegen-") as tmp:
+        fresh = Path(tmp)
+        write(files, fresh, out / README)
+        want, have = _tree(fresh), _tree(out)
+        differ = []
+        for rel in sorted(set(want) | set(have)):
+            if rel not in want or rel not in have:
+                differ.append(rel)
+            elif not filecmp.cmp(want[rel], have[rel], shallow=False):
+                differ.append(rel)
+                diff = difflib.unified_diff(
+                    have[rel].read_text().splitlines(),
+                    want[rel].read_text().splitlines(),
+                    f"committed/{rel}",
+                    f"generated/{rel}",
+                    lineterm="",
+                    n=1,
+                )
+                sys.stderr.write("\n".join(list(diff)[:40]) + "\n")
+        return differ
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
+    parser.add_argument("--spec", default=default_spec(), help="path or URL of openapi-v1.json")
+    parser.add_argument("--out", type=Path, default=ROOT, help="repository root to write into")
+    parser.add_argument("--check", action="store_true", help="diff instead of writing")
+    args = parser.parse_args(argv)
+    try:
+        raw = read_spec(args.spec)
+    except (OSError, ValueError) as exc:  # urllib's URLError is an OSError
+        print(f"codegen: cannot read the spec {args.spec}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        files = render(raw)
+    except json.JSONDecodeError as exc:
+        print(f"codegen: {args.spec} is not JSON: {exc}", file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print(f"codegen: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        differ = check(files, args.out)
+        if differ:
+            print("codegen: out of date:\n  " + "\n  ".join(differ), file=sys.stderr)
+            return 1
+        print("codegen: generated code is up to date")
+        return 0
+    write(files, args.out, args.out / README)
+    print(f"codegen: wrote {len(files)} files under {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

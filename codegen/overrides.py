@@ -1,0 +1,176 @@
+"""Every correction the generator makes to openapi-v1.json, in one place.
+
+Each fix names the erratum it answers (see the project's ERRATA list). When a
+new spec arrives, read this file top to bottom: it is the whole list of places
+where we do not take the document at its word.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .errors import SpecError
+
+#: Raw request bodies the spec does not declare (erratum 5): operationId -> max size.
+RAW_BODY: dict[str, int | None] = {
+    "mediaUpload": None,
+    "bundleImportZip": 50 * 1024 * 1024,
+}
+
+#: The Content-Type sent with a raw body when the caller gives none.
+RAW_CONTENT_TYPE: dict[str, str] = {
+    "mediaUpload": "application/octet-stream",
+    "bundleImportZip": "application/zip",
+}
+
+#: Binary successes the spec does not declare (erratum 6).
+BINARY: frozenset[str] = frozenset({"mediaDownload", "mediaDownloadAll", "bundleExportZip"})
+
+#: Query parameters the spec types ``number`` that are counts (erratum 7).
+INTEGER_QUERY: frozenset[str] = frozenset({"limit", "page"})
+
+#: "Fetch one" operations whose ``item`` the spec marks nullable: a 200 without the
+#: thing asked for is a protocol error, not a ``None`` the caller must check.
+ITEM_REQUIRED: frozenset[str] = frozenset({"projectGet", "taskGet", "mediaGet", "agentGet"})
+
+#: The hand-written helper re-exported by a generated module: module -> import line.
+EXTRA_IMPORTS: dict[str, str] = {
+    "tasks": "from taskade_async.bulk import create_tasks as create_many",
+}
+#: Extra module constants: the taskCreate checks, reused by ``bulk.create_tasks``.
+EXTRA_CONSTANTS: dict[str, str] = {
+    "tasks": "#: The checks of a taskCreate body (``bulk.create_tasks`` checks every item first).\n"
+    "TASK_CREATE_RULES: Final = _TASK_CREATE_BODY",
+}
+EXTRA_EXPORTS: dict[str, tuple[str, ...]] = {"tasks": ("create_many",)}
+EXTRA_README: dict[str, tuple[str, ...]] = {
+    "tasks": (
+        "``tasks.create_many(s, project_id, items, *, batch_size=20)``: any number of tasks, "
+        "sent 20 per call in order (``taskade_async.bulk``).",
+    ),
+}
+
+#: Class names for inline objects, keyed by the name the generator would derive.
+CLASS_NAMES: dict[str, str] = {
+    "WorkspacesGetItem": "Workspace",
+    "WorkspaceFoldersGetItem": "Folder",
+    "TaskGetDateItem": "TaskDate",
+    "MediaUploadItem": "UploadedMedia",
+    "BundleExportItem": "Bundle",
+    "BundleItemsEntry": "BundleEntry",
+    "AgentPublicAccessEnableResult": "PublicAccess",
+    "AgentPublicGetResult": "PublicAgentResult",
+    "PublicAgentResultItem": "PublicAgent",
+    "PublicAgentDataConversationStarter": "ConversationStarter",
+    "PublicAgentPreferencesMeta": "PublicAgentMeta",
+    "PublicAgentMetaImage": "FileInfo",
+    "AgentPublicUpdatePreferences": "PublicAgentPreferencesUpdate",
+    "PublicAgentPreferencesUpdateMeta": "PublicAgentMetaUpdate",
+    "SpaceAgentDataCommand": "AgentCommand",
+    "SpaceAgentDataAvatar": "EmojiAvatar",
+    "TaskMoveTarget": "MoveTarget",
+    "TaskCreateTask": "NewTask",
+}
+
+#: The meant shape of one ``taskCreate`` item (erratum 4): the spec's ``allOf`` of a
+#: required pair and an ``anyOf`` whose branches forbid each other's fields.
+TASK_CREATE_ITEM: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "contentType": {"type": "string", "enum": ["text/markdown", "text/plain"]},
+        "content": {"type": "string", "maxLength": 2000},
+        "placement": {
+            "type": "string",
+            "enum": ["beforebegin", "afterbegin", "beforeend", "afterend"],
+        },
+        # Absent or null: relative to the project root (then only afterbegin/beforeend).
+        "taskId": {"type": "string", "nullable": True},
+    },
+    "required": ["contentType", "content", "placement"],
+    "additionalProperties": False,
+}
+TASK_CREATE_MAX_ITEMS = 20
+
+
+def _op(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    for item in spec["paths"].values():
+        for method, op in item.items():
+            if method != "parameters" and op.get("operationId") == operation_id:
+                return op  # type: ignore[no-any-return]
+    raise SpecError(f"override target {operation_id!r} is not in the spec")
+
+
+def _json_schema(op: dict[str, Any], where: str) -> dict[str, Any]:
+    try:
+        return op["requestBody"]["content"]["application/json"]["schema"]  # type: ignore[no-any-return]
+    except KeyError:
+        raise SpecError(f"{where}: expected a JSON request body to correct") from None
+
+
+def patch(spec: dict[str, Any]) -> dict[str, Any]:
+    """A corrected copy of the spec; raises SpecError when a fix no longer applies."""
+    spec = copy.deepcopy(spec)
+
+    # Erratum 4: taskCreate's items, as meant; at most 20 per call.
+    body = _json_schema(_op(spec, "taskCreate"), "taskCreate")
+    tasks = body["properties"]["tasks"]
+    if tasks.get("maxItems") != TASK_CREATE_MAX_ITEMS or "allOf" not in tasks.get("items", {}):
+        raise SpecError("taskCreate: tasks[] changed shape; review TASK_CREATE_ITEM")
+    tasks["items"] = copy.deepcopy(TASK_CREATE_ITEM)
+
+    # Erratum 3: ``nullable`` without ``type`` means "may also be null". The schema
+    # reader treats ``nullable`` as "or null" on any schema, typed or not; the one
+    # place left after the fix above must still be there, or this list is stale.
+    prefs = _json_schema(_op(spec, "agentPublicUpdate"), "agentPublicUpdate")
+    launcher = prefs["properties"]["preferences"]["properties"]["launcherIcon"]
+    if launcher.get("nullable") is not True or "type" in launcher:
+        raise SpecError("agentPublicUpdate: launcherIcon no longer untyped-nullable")
+
+    # Erratum 5 and 6: raw bodies and binary successes are handled by name.
+    for operation_id in (*RAW_BODY, *BINARY):
+        op = _op(spec, operation_id)
+        if operation_id in RAW_BODY and "requestBody" in op:
+            raise SpecError(f"{operation_id}: now declares a request body; review RAW_BODY")
+        if operation_id in BINARY and "200" in op.get("responses", {}):
+            raise SpecError(f"{operation_id}: now declares a 200; review BINARY")
+
+    # Erratum 7: page and limit are counts.
+    for item in spec["paths"].values():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            for param in op.get("parameters", []):
+                if param.get("in") == "query" and param["name"] in INTEGER_QUERY:
+                    param["schema"]["type"] = "integer"
+
+    # Erratum 12: the Date schema's pattern wins over the taskGetDate example. The
+    # generator never reads examples; validation follows the schema's pattern.
+    date = spec["components"]["schemas"]["Date"]["properties"]["date"]
+    if date.get("pattern") != r"^\d{4}-\d{2}-\d{2}$":
+        raise SpecError("Date.date lost its YYYY-MM-DD pattern; review erratum 12")
+    return spec
+
+
+def resolve_ref(doc: dict[str, Any], root: dict[str, Any], ref: str) -> Any:
+    """The schema a ``$ref`` points to (erratum 2).
+
+    ``#/components/...`` is read from the document, including pointers deep
+    inside a component; any other ``#/...`` is read from the root of the schema
+    that contains it (a component, or a request/response body). A reference that
+    resolves to nothing is an error, never a silent ``Any``.
+    """
+    if not ref.startswith("#/"):
+        raise SpecError(f"unsupported $ref {ref!r} (only local references are handled)")
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in ref[2:].split("/")]
+    node: Any = doc if parts[0] == "components" else root
+    for part in parts:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise SpecError(f"$ref {ref!r} cannot be resolved (stopped at {part!r})")
+    if not isinstance(node, dict):
+        raise SpecError(f"$ref {ref!r} does not point to a schema")
+    return node
