@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from taskade_async._errors import TaskadeError
 from taskade_async._pagination import PagePager, Pager, SinglePager
-from taskade_async.export._endpoints import ENDPOINTS
+from taskade_async.api import ENDPOINTS
 from taskade_async.export._records import Emit, ItemError, OnError, Record, as_received, item_id
 from taskade_async.export._units import Selection, Unit
 

@@ -17,7 +17,7 @@ import attrs
 
 from taskade_async._errors import NotFoundError, TaskadeError
 from taskade_async._pagination import CursorPager, PagePager, Pager, SinglePager
-from taskade_async.export._endpoints import ENDPOINTS
+from taskade_async.api import ENDPOINTS
 from taskade_async.export._records import (
     Emit,
     ItemError,
