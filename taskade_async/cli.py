@@ -212,8 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         manifest = asyncio.run(_run_export(args))
     except KeyboardInterrupt:
         print(
-            f"Interrupted; the checkpoint is saved. Continue with: "
-            f"taskade-async export --resume {args.out_dir}",
+            "Interrupted; the checkpoint is saved. To continue, run the same command "
+            "again with --resume.",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
@@ -221,8 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"taskade-async export: error: {exc}", file=sys.stderr)
         if not args.resume and (args.out_dir / STATE_DIR).is_dir():
             print(
-                f"The checkpoint is kept. Continue with: "
-                f"taskade-async export --resume {args.out_dir}",
+                "The checkpoint is kept. To continue, run the same command again with --resume.",
                 file=sys.stderr,
             )
         return EXIT_FATAL
