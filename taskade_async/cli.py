@@ -1,0 +1,230 @@
+"""The ``taskade-async`` command: ``taskade-async export OUT_DIR [options]``.
+
+A thin layer over :func:`taskade_async.export.export`. Exit status: 0 when
+everything was exported, 1 when some items failed (listed in
+``manifest.json``), 2 on a usage or fatal error, 130 on Ctrl-C (the
+checkpoint is saved: run again with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Final, TextIO
+
+from taskade_async._errors import TaskadeError
+from taskade_async._session import DEFAULT_BASE_URL, Session
+from taskade_async._version import __version__
+from taskade_async.export import ExportError, Manifest, Progress, export
+from taskade_async.export._engine import DEFAULT_CONCURRENCY
+from taskade_async.export._store import STATE_DIR
+
+__all__ = ["main"]
+
+EXIT_OK: Final = 0
+EXIT_FAILED_ITEMS: Final = 1
+EXIT_FATAL: Final = 2
+EXIT_INTERRUPTED: Final = 130
+_SHOWN_ERRORS: Final = 10
+_log = logging.getLogger("taskade_async.cli")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line parser."""
+    parser = argparse.ArgumentParser(
+        prog="taskade-async", description="Tools for the Taskade REST API v1."
+    )
+    parser.add_argument("--version", action="version", version=f"taskade-async {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ex = commands.add_parser(
+        "export",
+        help="export an account to JSON Lines files",
+        description=(
+            "Export workspaces, folders, projects, tasks and more into OUT_DIR: one "
+            "<type>.jsonl per record type and manifest.json. Interrupted exports "
+            "continue with --resume. Exit status: 0 all exported, 1 some items failed "
+            "(see manifest.json), 2 usage or fatal error, 130 interrupted."
+        ),
+    )
+    ex.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="output folder (empty or new)")
+    ex.add_argument(
+        "--token", help="personal access token (default: $TASKADE_TOKEN, which keeps it out of ps)"
+    )
+    ex.add_argument(
+        "--base-url", default=str(DEFAULT_BASE_URL), help="API base URL (default: %(default)s)"
+    )
+    ex.add_argument(
+        "--details",
+        action="store_true",
+        help="also export each task's note, date, assignees and field values",
+    )
+    ex.add_argument("--media", action="store_true", help="also download media files")
+    for name, what in (("workspace", "workspaces"), ("folder", "folders"), ("project", "projects")):
+        ex.add_argument(
+            f"--{name}",
+            dest=what,
+            action="append",
+            default=[],
+            metavar="ID",
+            help=f"export only these {what} (repeatable)",
+        )
+    ex.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help="at most N requests in flight (default: %(default)s)",
+    )
+    ex.add_argument(
+        "--rate",
+        type=_positive_float,
+        metavar="R",
+        help="at most R requests per second (halved after a 429, then regained)",
+    )
+    ex.add_argument("--resume", action="store_true", help="continue an interrupted export")
+    ex.add_argument(
+        "--demo",
+        action="store_true",
+        help="export the built-in demo data from a fake Taskade server on loopback",
+    )
+    noise = ex.add_mutually_exclusive_group()
+    noise.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
+    return parser
+
+
+@contextlib.asynccontextmanager
+async def _demo_server() -> AsyncIterator[tuple[str, str]]:
+    """Start the fake Taskade server on loopback with its demo data; yield (base URL, token)."""
+    # Imported here: only --demo needs the fake server (and its aiohttp.web).
+    from taskade_async.testing import FakeTaskade
+
+    async with FakeTaskade(record=False) as fake:
+        fake.load_demo()
+        yield str(fake.base_url), fake.token
+
+
+def _summary(manifest: Manifest, out_dir: Path, stream: TextIO) -> None:
+    total = sum(manifest.counts.values())
+    print(
+        f"Exported {total} records into {out_dir} in {manifest.duration_seconds:.1f} s "
+        f"({manifest.requests} requests, {manifest.retries} retries, "
+        f"{manifest.rate_limited} rate-limited, {manifest.runs} run(s)).",
+        file=stream,
+    )
+    counts = ", ".join(f"{kind} {n}" for kind, n in manifest.counts.items())
+    print(f"  {counts}", file=stream)
+    if manifest.errors:
+        print(
+            f"{len(manifest.errors)} item(s) could not be exported "
+            f"(all listed in {out_dir / 'manifest.json'}):",
+            file=stream,
+        )
+        for error in manifest.errors[:_SHOWN_ERRORS]:
+            status = f" {error.status}" if error.status is not None else ""
+            print(f"  {error.what} {error.id}:{status} {error.message}", file=stream)
+        if len(manifest.errors) > _SHOWN_ERRORS:
+            print(f"  ... and {len(manifest.errors) - _SHOWN_ERRORS} more", file=stream)
+
+
+async def _run_export(args: argparse.Namespace) -> Manifest:
+    async with contextlib.AsyncExitStack() as stack:
+        token: str | None
+        if args.demo:
+            base_url, token = await stack.enter_async_context(_demo_server())
+        else:
+            base_url = args.base_url
+            token = args.token or os.environ.get("TASKADE_TOKEN")
+        if not token:
+            raise ExportError("no token: pass --token or set TASKADE_TOKEN")
+        session = await stack.enter_async_context(
+            Session(
+                token,
+                base_url=base_url,
+                max_connections=args.concurrency,
+                rate_limit=args.rate,
+            )
+        )
+        progress = None
+        if not args.quiet:
+            progress = await stack.enter_async_context(Progress(lambda: session.stats["requests"]))
+        return await export(
+            session,
+            args.out_dir,
+            details=args.details,
+            media=args.media,
+            workspaces=args.workspaces,
+            folders=args.folders,
+            projects=args.projects,
+            concurrency=args.concurrency,
+            resume=args.resume,
+            progress=progress,
+            # The demo server's port changes from run to run; its data does not.
+            source="demo" if args.demo else None,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover - the stack never swallows
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger("taskade_async")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.demo and (args.token or args.base_url != str(DEFAULT_BASE_URL)):
+        parser.error("--demo runs its own server: drop --token and --base-url")
+    _setup_logging(args)
+    try:
+        manifest = asyncio.run(_run_export(args))
+    except KeyboardInterrupt:
+        print(
+            "Interrupted; the checkpoint is saved. To continue, run the same command "
+            "again with --resume.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except (ExportError, TaskadeError, OSError, ValueError) as exc:
+        print(f"taskade-async export: error: {exc}", file=sys.stderr)
+        if not args.resume and (args.out_dir / STATE_DIR).is_dir():
+            print(
+                "The checkpoint is kept. To continue, run the same command again with --resume.",
+                file=sys.stderr,
+            )
+        return EXIT_FATAL
+    if not args.quiet:
+        _summary(manifest, args.out_dir, sys.stdout)
+    return EXIT_FAILED_ITEMS if manifest.errors else EXIT_OK

@@ -1,0 +1,172 @@
+"""Discovery: list workspaces, folders and projects, and plan the units of work."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any, Literal
+
+from taskade_async._errors import TaskadeError
+from taskade_async._pagination import PagePager, Pager, SinglePager
+from taskade_async.api import ENDPOINTS
+from taskade_async.export._records import Emit, ItemError, OnError, Record, as_received, item_id
+from taskade_async.export._units import Selection, Unit
+
+if TYPE_CHECKING:
+    from taskade_async._session import Session
+
+__all__ = ["discover"]
+
+PAGE = 100
+
+
+async def _raw_pages(pager: Pager[Any]) -> list[Any]:
+    out: list[Any] = []
+    async for page in pager.pages():
+        out.extend(page.raw)
+    return out
+
+
+async def discover(
+    session: Session, selection: Selection, emit: Emit, error: OnError
+) -> list[Unit]:
+    """List workspaces, folders and projects; emit the workspace and folder records.
+
+    Returns the units to run, in walk order, workspace by workspace: the
+    workspace's own space (its agents and medias), its projects, then each
+    folder's unit and its projects; last the projects that only
+    ``me.list_projects`` shows. A project listed twice is exported once, under
+    the first place it was seen. Raises TaskadeError when even the workspaces
+    cannot be listed (nothing can be exported then).
+    """
+    op = ENDPOINTS["workspacesGet"]
+    spaces = [
+        raw
+        for raw in await _raw_pages(SinglePager(session, op, (), {}, as_received))
+        if raw is not None
+    ]
+    workspaces: list[tuple[str, Any]] = []
+    for raw in spaces:
+        wid = item_id(raw)
+        if wid is None:
+            error(ItemError("workspaces", None, {}, op.operation_id, "an item has no usable id"))
+        elif selection.workspace(wid):
+            workspaces.append((wid, raw))
+
+    async def folders_of(wid: str) -> list[tuple[str, Any]]:
+        fop = ENDPOINTS["workspaceFoldersGet"]
+        try:
+            items = await _raw_pages(SinglePager(session, fop, (wid,), {}, as_received))
+        except TaskadeError as exc:
+            error(
+                ItemError.from_exception(
+                    "folders", wid, {"workspaceId": wid}, fop.operation_id, exc
+                )
+            )
+            return []
+        out = []
+        for raw in items:
+            fid = item_id(raw)
+            if raw is None:
+                continue
+            if fid is None:
+                error(
+                    ItemError(
+                        "folders", None, {"workspaceId": wid}, fop.operation_id, "no usable id"
+                    )
+                )
+            elif selection.folder(fid):
+                out.append((fid, raw))
+        return out
+
+    async def projects_of(wid: str, sid: str) -> list[Any]:
+        pop = ENDPOINTS["folderProjectsGet"]
+        parents = {"workspaceId": wid, "folderId": None if sid == wid else sid}
+        try:
+            return await _raw_pages(SinglePager(session, pop, (sid,), {}, as_received))
+        except TaskadeError as exc:
+            error(ItemError.from_exception("projects", sid, parents, pop.operation_id, exc))
+            return []
+
+    async def my_projects() -> list[Any]:
+        mop = ENDPOINTS["meProjectsGet"]
+        if selection.narrowed:
+            return []
+        try:
+            return await _raw_pages(PagePager(session, mop, (), {}, as_received, limit=PAGE))
+        except TaskadeError as exc:
+            error(ItemError.from_exception("projects", None, {}, mop.operation_id, exc))
+            return []
+
+    mine_task = asyncio.ensure_future(my_projects())  # runs while the folders are walked
+    try:
+        folder_lists = await asyncio.gather(*(folders_of(wid) for wid, _ in workspaces))
+        # A workspace is a space too: it holds projects, agents and medias of its own.
+        space_lists: list[list[tuple[str, Any]]] = [
+            ([(wid, None)] if selection.folder(wid) else []) + folders
+            for (wid, _), folders in zip(workspaces, folder_lists, strict=True)
+        ]
+        project_lists = await asyncio.gather(
+            *(
+                asyncio.gather(*(projects_of(wid, sid) for sid, _ in spaces))
+                for (wid, _), spaces in zip(workspaces, space_lists, strict=True)
+            )
+        )
+        mine = await mine_task
+    finally:
+        if not mine_task.done():
+            mine_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mine_task
+    units: list[Unit] = []
+    seen: set[str] = set()
+    records: list[Record] = []
+
+    def key() -> str:
+        return f"u{len(units) + 1:06d}"
+
+    for (wid, wraw), spaces, projects in zip(workspaces, space_lists, project_lists, strict=True):
+        folder_records: list[Record] = []
+        exported = False
+        for (sid, fraw), listed in zip(spaces, projects, strict=True):
+            # The workspace's own space (fraw None) has no folder: folderId is null.
+            parents = {"workspaceId": wid, "folderId": None if fraw is None else sid}
+            here: list[tuple[Literal["folder", "project"], str]] = []
+            if not selection.projects:
+                here.append(("folder", sid))
+            for raw in listed:
+                pid = item_id(raw)
+                if pid is None or pid in seen:
+                    continue
+                seen.add(pid)
+                if selection.project(pid):
+                    here.append(("project", pid))
+            if here:
+                exported = True
+                if fraw is not None:
+                    folder_records.append(Record("folders", {"workspaceId": wid}, fraw))
+                for kind, uid in here:
+                    units.append(Unit(key(), kind, uid, parents))
+        if exported or not (selection.folders or selection.projects):
+            records.append(Record("workspaces", {}, wraw))
+            records.extend(folder_records)
+    unfiled = {"workspaceId": None, "folderId": None}
+    for raw in mine:
+        pid = item_id(raw)
+        if pid is None or pid in seen:
+            continue
+        seen.add(pid)
+        if selection.project(pid):
+            units.append(Unit(key(), "project", pid, unfiled))
+    listed_folders = {fid for folders in folder_lists for fid, _ in folders}
+    listed_folders.update(wid for wid, _ in workspaces)
+    missing = (
+        ("workspace", selection.workspaces - {wid for wid, _ in workspaces}, "workspacesGet"),
+        ("folder", selection.folders - listed_folders, "workspaceFoldersGet"),
+        ("project", selection.projects - seen, "folderProjectsGet"),
+    )
+    for what, ids, operation in missing:
+        for mid in sorted(ids):
+            error(ItemError(what, mid, {}, operation, f"no such {what} among those listed"))
+    await emit(records)
+    return units

@@ -1,0 +1,315 @@
+"""``export()`` (files, checkpoint, manifest) and ``iter_records()`` (a stream of records)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import platform
+import time
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+
+from taskade_async._version import __version__
+from taskade_async.export._discover import discover
+from taskade_async.export._manifest import FORMAT, Manifest
+from taskade_async.export._progress import Progress
+from taskade_async.export._records import (
+    DETAIL_TYPES,
+    MEDIA_TYPES,
+    RECORD_TYPES,
+    Emit,
+    ItemError,
+    Record,
+)
+from taskade_async.export._store import ExportState, UnitWriter
+from taskade_async.export._units import Selection, Unit, run_units
+from taskade_async.export._walk import Walker
+
+if TYPE_CHECKING:
+    from taskade_async._session import Session
+
+__all__ = ["ExportError", "export", "iter_records"]
+
+_DISCOVERY: Final = "discovery"
+DEFAULT_CONCURRENCY: Final = 8
+
+
+class ExportError(Exception):
+    """The export cannot start or go on (bad output folder, options that do not match)."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _check_concurrency(concurrency: int) -> None:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive int, not {concurrency!r}")
+
+
+def _emitter(writer: UnitWriter, progress: Progress | None) -> Emit:
+    if progress is None:
+
+        async def emit(records: list[Record]) -> None:
+            writer.write_many(records)
+
+    else:
+
+        async def emit(records: list[Record]) -> None:
+            writer.write_many(records)
+            for record in records:
+                progress.record(record.type)
+
+    return emit
+
+
+def _prepare(state: ExportState, resume: bool) -> Manifest | None:
+    """Check and create the output folder; the manifest if a resumed export had finished."""
+    out = state.out_dir
+    if resume:
+        if not state.exists():
+            if (out / "manifest.json").is_file():
+                return Manifest.load(out)  # finished already: nothing left to do
+            raise ExportError(f"{out}: no interrupted export to resume")
+    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportError(f"{out}: not an empty folder (pass resume to continue an export)")
+    out.mkdir(parents=True, exist_ok=True)
+    state.create()
+    return None
+
+
+async def _commit(writer: UnitWriter) -> None:
+    """Commit a unit in a worker thread; a cancel waits for it, so the unit lands whole."""
+    done = asyncio.ensure_future(asyncio.to_thread(writer.commit))
+    try:
+        await asyncio.shield(done)
+    except asyncio.CancelledError:
+        await asyncio.wait({done})
+        raise
+
+
+async def export(
+    session: Session,
+    out_dir: str | os.PathLike[str],
+    *,
+    details: bool = False,
+    media: bool = False,
+    workspaces: Iterable[str] = (),
+    folders: Iterable[str] = (),
+    projects: Iterable[str] = (),
+    concurrency: int = DEFAULT_CONCURRENCY,
+    resume: bool = False,
+    progress: Progress | None = None,
+    source: str | None = None,
+) -> Manifest:
+    """Export the account (or the selected part) into ``out_dir``; return the manifest.
+
+    Writes one ``<type>.jsonl`` per record type and ``manifest.json``. Units of
+    work (each folder, each project) run ``concurrency`` at a time and are
+    checkpointed as they finish, so an interrupted export (cancelled, killed)
+    continues with ``resume=True`` and ends with the same files as an
+    uninterrupted one. Items that fail (a project answering 403/404, a task
+    note that cannot be read) are listed in ``Manifest.errors``; the export goes
+    on. ``out_dir`` must be empty or absent unless ``resume`` is set.
+
+    ``concurrency`` bounds the units in progress and the per-task requests in
+    flight; a unit also reads its lists side by side. For a hard cap on all
+    requests in flight, size the session's pool, ``Session(max_connections=N)``,
+    as the command line does.
+
+    ``source`` names the account in the checkpoint (default: the session's base
+    URL); a resume must name the same one.
+
+    Raises :class:`ExportError` for an unusable ``out_dir`` or a resume that
+    does not match, and the TaskadeError or OSError that stopped the export
+    (the checkpoint is kept: resume later).
+    """
+    _check_concurrency(concurrency)
+    out = Path(out_dir)
+    origin = source if source is not None else str(session.base_url)
+    selection = Selection.of(workspaces, folders, projects)
+    options: dict[str, Any] = {
+        "details": details,
+        "media": media,
+        "selection": selection.as_json(),
+    }
+    state = ExportState(out)
+    finished_before = _prepare(state, resume)
+    if finished_before is not None:
+        return finished_before
+
+    started_at, started = _now(), time.monotonic()
+    before = dict(session.stats)
+    phases: dict[str, float] = {}
+    finished = False
+
+    def run_figures() -> dict[str, Any]:
+        return {
+            "startedAt": started_at,
+            "seconds": round(time.monotonic() - started, 3),
+            "complete": finished,
+            **{k: session.stats.get(k, 0) - before.get(k, 0) for k in before},
+        }
+
+    kinds = [
+        kind
+        for kind in RECORD_TYPES
+        if (details or kind not in DETAIL_TYPES) and (media or kind not in MEDIA_TYPES)
+    ]
+    try:
+        mark = time.monotonic()
+        if progress is not None:
+            progress.start("discovery", 1, "steps")
+        plan = state.plan(_DISCOVERY)
+        if plan is None:
+            writer = state.writer(_DISCOVERY)
+            try:
+                units = await discover(session, selection, _emitter(writer, progress), writer.error)
+                writer.set_plan(
+                    {
+                        "format": FORMAT,
+                        "source": origin,
+                        "options": options,
+                        "units": [u.as_json() for u in units],
+                    }
+                )
+                await _commit(writer)
+            except BaseException:
+                writer.discard()
+                raise
+        else:
+            if plan.get("source") != origin:
+                raise ExportError(
+                    f"{out}: the interrupted export read {plan.get('source')}, "
+                    f"not {origin}; resume it against the same server"
+                )
+            if plan.get("options") != options:
+                raise ExportError(
+                    f"{out}: the interrupted export used other options "
+                    f"({plan.get('options')}); resume it with the same ones"
+                )
+            units = [Unit.from_json(raw) for raw in plan["units"]]
+        phases["discovery"] = round(time.monotonic() - mark, 3)
+        if progress is not None:
+            progress.advance()
+
+        mark = time.monotonic()
+        pending = [unit for unit in units if not state.done(unit.key)]
+        if progress is not None:
+            progress.start("export", len(units))
+            progress.advance(len(units) - len(pending))
+        walker = Walker(
+            session,
+            details,
+            asyncio.Semaphore(concurrency),
+            media_root=out / "media" if media else None,
+        )
+
+        async def run(unit: Unit) -> None:
+            writer = state.writer(unit.key)
+            try:
+                await walker.run(unit, _emitter(writer, progress), writer.error)
+            except BaseException:
+                writer.discard()
+                raise
+            await _commit(writer)
+            if progress is not None:
+                progress.advance()
+
+        await run_units(pending, concurrency, run)
+        phases["units"] = round(time.monotonic() - mark, 3)
+
+        mark = time.monotonic()
+        if progress is not None:
+            progress.start("compaction", len(kinds), "files")
+        keys = [_DISCOVERY, *(unit.key for unit in units)]
+        files, errors = await asyncio.to_thread(state.compact, kinds, keys)
+        if progress is not None:
+            progress.advance(len(kinds))
+        phases["compaction"] = round(time.monotonic() - mark, 3)
+        finished = True
+    finally:
+        if state.exists():
+            state.append_run(run_figures())
+
+    runs = state.runs()
+    manifest = Manifest(
+        version=__version__,
+        python=platform.python_version(),
+        aiohttp=aiohttp.__version__,
+        base_url=str(session.base_url),
+        options=options,
+        started_at=runs[0]["startedAt"] if runs else started_at,
+        finished_at=_now(),
+        duration_seconds=round(sum(float(r.get("seconds", 0)) for r in runs), 3),
+        runs=len(runs),
+        phases=phases,
+        units=len(units),
+        files=files,
+        requests=sum(int(r.get("requests", 0)) for r in runs),
+        retries=sum(int(r.get("retries", 0)) for r in runs),
+        rate_limited=sum(int(r.get("rate_limited", 0)) for r in runs),
+        errors=errors,
+    )
+    manifest.save(out)
+    state.remove()
+    return manifest
+
+
+class _Done:
+    """End of the record stream."""
+
+
+async def iter_records(
+    session: Session,
+    *,
+    details: bool = False,
+    workspaces: Iterable[str] = (),
+    folders: Iterable[str] = (),
+    projects: Iterable[str] = (),
+    concurrency: int = DEFAULT_CONCURRENCY,
+    errors: list[ItemError] | None = None,
+) -> AsyncIterator[Record]:
+    """Yield every exported record as it arrives, for streaming into your own store.
+
+    Units run ``concurrency`` at a time, so records of different projects
+    interleave; within one list they keep the server's order. Items that could
+    not be exported are appended to ``errors`` (when given) instead of
+    stopping the stream. Leaving the ``async for`` early stops the walk.
+    """
+    _check_concurrency(concurrency)
+    selection = Selection.of(workspaces, folders, projects)
+    queue: asyncio.Queue[list[Record] | _Done] = asyncio.Queue(maxsize=64)
+    failed: list[BaseException] = []
+    on_error = errors.append if errors is not None else (lambda _error: None)
+
+    async def produce() -> None:
+        try:
+            units = await discover(session, selection, queue.put, on_error)
+            walker = Walker(session, details, asyncio.Semaphore(concurrency))
+
+            async def run(unit: Unit) -> None:
+                await walker.run(unit, queue.put, on_error)
+
+            await run_units(units, concurrency, run)
+        except Exception as exc:  # handed to the consumer, raised there
+            failed.append(exc)
+        await queue.put(_Done())
+
+    producer = asyncio.create_task(produce())
+    try:
+        while not isinstance(batch := await queue.get(), _Done):
+            for record in batch:
+                yield record
+        if failed:
+            raise failed[0]
+    finally:
+        if not producer.done():
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer
