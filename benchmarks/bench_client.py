@@ -111,16 +111,20 @@ async def _stream_raw(base: str) -> AsyncIterator[dict[str, Any]]:
             after = items[-1]["id"]
 
 
-async def _stream_ours(base: str) -> AsyncIterator[Any]:
-    async with tk.Session(TOKEN, base_url=base) as s:
-        async for task in projects.list_tasks(s, PROJECT, limit=1000):
-            yield task
-
-
-async def _consume(stream: AsyncIterator[Any]) -> int:
+async def _count_raw(base: str) -> int:
+    """What a user of raw aiohttp writes: a loop over the dicts of each page."""
     n = 0
-    async for _ in stream:
+    async for _ in _stream_raw(base):
         n += 1
+    return n
+
+
+async def _count_ours(base: str) -> int:
+    """What a user of taskade_async writes: a loop over the pager's models."""
+    n = 0
+    async with tk.Session(TOKEN, base_url=base) as s:
+        async for _ in projects.list_tasks(s, PROJECT, limit=1000):
+            n += 1
     return n
 
 
@@ -130,15 +134,15 @@ def _cpu(coro_fn: Callable[[], Awaitable[None]]) -> float:
     return time.process_time() - start
 
 
-def _wall_items(stream_fn: Callable[[], AsyncIterator[Any]]) -> tuple[float, int]:
+def _wall_items(count: Callable[[], Awaitable[int]]) -> tuple[float, int]:
     start = time.perf_counter()
-    n = asyncio.run(_consume(stream_fn()))
+    n = asyncio.run(count())  # type: ignore[arg-type]
     return time.perf_counter() - start, n
 
 
-def _peak(stream_fn: Callable[[], AsyncIterator[Any]]) -> int:
+def _peak(count: Callable[[], Awaitable[int]]) -> int:
     tracemalloc.start()
-    asyncio.run(_consume(stream_fn()))
+    asyncio.run(count())  # type: ignore[arg-type]
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak
@@ -174,10 +178,10 @@ def main() -> None:
         raw_rate: list[float] = []
         our_rate: list[float] = []
         for _ in range(max(3, args.rounds // 2)):
-            t, n = _wall_items(lambda: _stream_raw(base))
+            t, n = _wall_items(lambda: _count_raw(base))
             assert n == args.tasks, n
             raw_rate.append(n / t)
-            t, n = _wall_items(lambda: _stream_ours(base))
+            t, n = _wall_items(lambda: _count_ours(base))
             assert n == args.tasks, n
             our_rate.append(n / t)
         raw_r = statistics.median(raw_rate)
@@ -185,8 +189,8 @@ def main() -> None:
         print(f"Streaming {args.tasks} tasks, items/s (median of {len(raw_rate)}):")
         print(f"  raw aiohttp dicts {raw_r:10.0f}")
         print(f"  taskade_async     {our_r:10.0f}   ratio {our_r / raw_r:.3f}  (target >= 0.8)")
-        raw_peak = _peak(lambda: _stream_raw(base))
-        our_peak = _peak(lambda: _stream_ours(base))
+        raw_peak = _peak(lambda: _count_raw(base))
+        our_peak = _peak(lambda: _count_ours(base))
         print("Streaming, peak traced memory:")
         print(f"  raw aiohttp dicts {raw_peak / 1e6:8.2f} MB")
         print(f"  taskade_async     {our_peak / 1e6:8.2f} MB   ratio {our_peak / raw_peak:.2f}")
