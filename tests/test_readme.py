@@ -1,0 +1,49 @@
+"""README.rst: its set-up commands and its examples stay true."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import taskade_async as tk
+from taskade_async.api import projects
+from taskade_async.testing import FakeTaskade
+
+README = (Path(__file__).parent.parent / "README.rst").read_text(encoding="utf-8")
+
+
+async def test_lists_tasks(taskade_fake: FakeTaskade, taskade_session: tk.Session) -> None:
+    """Tasks come back in document order: parents before their children."""
+    ws = taskade_fake.add_workspace("Acme")
+    project = taskade_fake.add_project(ws, "Plan", tasks=[("Launch", ["Budget"]), "Ship"])
+    texts = [t.text async for t in projects.list_tasks(taskade_session, project.id)]
+    assert texts == ["Launch", "Budget", "Ship"]
+
+
+def _normalized(code: str) -> str:
+    code = re.sub(r"\(taskade_fake.*?\) -> None:", "(taskade_fake, taskade_session):", code)
+    return "\n".join(line.strip() for line in code.splitlines())
+
+
+def test_testing_example_is_the_one_tested_here() -> None:
+    """The fixture example of "Testing your code" is test_lists_tasks, verbatim but for types."""
+    body = inspect.getsource(test_lists_tasks)
+    assert _normalized(body) in _normalized(README)
+
+
+def test_readme_opens_with_the_two_set_up_commands() -> None:
+    """The first code block holds exactly two commands: the demo export, then the tests."""
+    block = README.split(".. code-block:: console", 1)[1].split("\n\n")[1]
+    commands = [line.strip() for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert "export --demo" in commands[0]
+    assert "nox -s tests" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run runs the README's test command."""
+    block = README.split(".. code-block:: console", 1)[1].split("\n\n")[1]
+    test_command = block.strip().splitlines()[1].split("&&")[-1].strip()
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci
