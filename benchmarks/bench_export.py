@@ -20,9 +20,8 @@ import sys
 import tempfile
 import time
 
-from taskade_async.export import export
-
 import taskade_async as tk
+from taskade_async.export import export
 
 TOKEN = "tskdp_benchmark_export"
 #: workspaces, folders, a folder's projects, a project's lists, its task page.
