@@ -69,6 +69,18 @@ def decode_items(raw: list[Any], decode: Decode[T], where: str) -> list[T]:
         ) from exc
 
 
+def _check_count(name: str, value: object, most: int | None = None) -> None:
+    """Refuse anything but a positive int (up to ``most``): counts are sent as integers."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < 1
+        or (most is not None and value > most)
+    ):
+        what = "an int, a positive one" if most is None else f"an int from 1 to {most}"
+        raise ValidationError(f"{name} must be {what}, not {value!r}")
+
+
 class Pager(Generic[T]):
     """Base of the pagers; subclasses say how to fetch one page and find the next."""
 
@@ -226,14 +238,7 @@ class CursorPager(Pager[T]):
         max_items: int | None = None,
         key: str = "items",
     ) -> None:
-        if (
-            isinstance(limit, bool)
-            or not isinstance(limit, int)
-            or not 1 <= limit <= MAX_CURSOR_LIMIT
-        ):
-            raise ValidationError(
-                f"limit must be an int from 1 to {MAX_CURSOR_LIMIT}, not {limit!r}"
-            )
+        _check_count("limit", limit, MAX_CURSOR_LIMIT)
         if after is not None and before is not None:
             raise ValidationError("pass after or before, not both")
         for name, value in (("after", after), ("before", before)):
@@ -282,10 +287,8 @@ class PagePager(Pager[T]):
         max_items: int | None = None,
         key: str = "items",
     ) -> None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValidationError(f"limit must be a positive int, not {limit!r}")
-        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-            raise ValidationError(f"page must be an int from 1, not {page!r}")
+        _check_count("limit", limit)
+        _check_count("page", page)
         super().__init__(session, op, args, query, decode, key=key, max_items=max_items)
         self._limit = limit
         self._page = page

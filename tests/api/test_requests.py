@@ -151,7 +151,7 @@ INVALID: list[tuple[str, Call, str]] = [
         lambda s: projects.list_tasks(s, "p", limit=1001).collect(),
         "1000",
     ),
-    ("page limit zero", lambda s: me.list_projects(s, limit=0).collect(), "positive int"),
+    ("page limit zero", lambda s: me.list_projects(s, limit=0).collect(), "a positive one"),
     (
         "float page",
         lambda s: me.list_projects(s, page=1.0).collect(),  # type: ignore[arg-type]  # a float is the point
