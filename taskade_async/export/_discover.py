@@ -40,6 +40,7 @@ async def discover(
     cannot be listed (nothing can be exported then).
     """
     op = ENDPOINTS["workspacesGet"]
+
     async def folders_of(wid: str) -> list[tuple[str, Any]]:
         fop = ENDPOINTS["workspaceFoldersGet"]
         try:
