@@ -16,7 +16,14 @@ concurrency cap C and latency L is ``(D + max(U, ceil(R_u / C))) * L``:
 
 (The earlier ``max(5, ceil(R / C))`` counted discovery's requests as if they
 filled slots and ignored that its rounds precede the units: too low by D - 1
-rounds.) Prints medians and the ratio.
+rounds.)
+
+The ideal assumes the server answers every request in exactly L. The fake
+serves requests one at a time after their latency, so C requests that wake
+together queue behind each other's CPU. To show what that costs, the same
+URLs (recorded from one untimed export) are replayed side by side with
+hand-written aiohttp + json, C workers on one queue, no files: the floor this
+server allows. Prints medians, the ratio to the ideal and to the replay.
 Run: ``python benchmarks/bench_export.py``.
 """
 
@@ -24,18 +31,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from typing import Any, Final
+
+import aiohttp
+from yarl import URL
 
 import taskade_async as tk
 from taskade_async.export import export
-from taskade_async.export._discover import discover
-from taskade_async.export._records import Record
-from taskade_async.export._units import Selection
 
 TOKEN = "tskdp_benchmark_export"
 #: Discovery's round trips: workspaces, a workspace's folders, a folder's projects.
@@ -70,13 +80,65 @@ def _serve(projects: int, tasks: int, latency: float) -> tuple[subprocess.Popen[
     raise RuntimeError("the fake server did not print its URL")
 
 
-async def _discovery_requests(base_url: str) -> int:
-    async def drop(records: list[Record]) -> None:
-        pass
+#: Discovery's requests, by round trip (the unfiled-project pages go in the first).
+_DISCOVERY_LEVELS: Final = (
+    re.compile(r"/workspaces$|/me/projects$"),
+    re.compile(r"/workspaces/[^/]+/folders$"),
+    re.compile(r"/folders/[^/]+/projects$"),
+)
 
-    async with tk.Session(TOKEN, base_url=base_url) as s:
-        await discover(s, Selection(), drop, lambda _error: None)
-        return s.stats["requests"]
+
+async def _record(base_url: str, concurrency: int) -> tuple[list[list[URL]], list[URL]]:
+    """The URLs an (untimed) export requests: discovery's by round trip, then the units'."""
+    seen: list[URL] = []
+
+    async def on_start(
+        _http: aiohttp.ClientSession, _ctx: Any, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        seen.append(params.url)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=0)
+    async with aiohttp.ClientSession(connector=connector, trace_configs=[trace]) as http:
+        with tempfile.TemporaryDirectory() as out:
+            async with tk.Session(TOKEN, base_url=base_url, http=http) as s:
+                await export(s, out, concurrency=concurrency)
+    levels: list[list[URL]] = [[] for _ in _DISCOVERY_LEVELS]
+    units: list[URL] = []
+    for url in seen:
+        level = next((i for i, p in enumerate(_DISCOVERY_LEVELS) if p.search(url.path)), None)
+        (units if level is None else levels[level]).append(url)
+    return levels, units
+
+
+async def _raw(levels: list[list[URL]], units: list[URL], concurrency: int) -> float:
+    """The same requests with hand-written aiohttp + json: the floor this server allows.
+
+    Discovery's rounds one after another (each all at once), then every unit
+    request from one queue by ``concurrency`` workers; bodies are only decoded.
+    """
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=0)
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as http:
+
+        async def get(url: URL) -> None:
+            async with http.get(url) as response:
+                if response.status != 200:
+                    raise RuntimeError(f"GET {url}: {response.status}")
+                json.loads(await response.read())
+
+        queue = iter(units)
+
+        async def worker() -> None:
+            for url in queue:
+                await get(url)
+
+        start = time.perf_counter()
+        for level in levels:
+            await asyncio.gather(*map(get, level))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - start
 
 
 async def _run(base_url: str, concurrency: int) -> tuple[float, int, int]:
@@ -98,18 +160,22 @@ def main() -> None:
     args = parser.parse_args()
     proc, base_url = _serve(args.projects, args.tasks, args.latency)
     try:
+        levels, unit_urls = asyncio.run(_record(base_url, args.concurrency))
         times: list[float] = []
+        raw_times: list[float] = []
         requests = records = 0
-        for _ in range(args.rounds):
+        for _ in range(args.rounds):  # alternating, so that noise hits both
+            raw_times.append(asyncio.run(_raw(levels, unit_urls, args.concurrency)))
             elapsed, requests, records = asyncio.run(_run(base_url, args.concurrency))
             times.append(elapsed)
-        discovery = asyncio.run(_discovery_requests(base_url))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    rounds = DISCOVERY_DEPTH + max(UNIT_DEPTH, math.ceil((requests - discovery) / args.concurrency))
+    discovery = sum(map(len, levels))
+    units = requests - discovery
+    rounds = DISCOVERY_DEPTH + max(UNIT_DEPTH, math.ceil(units / args.concurrency))
     ideal = rounds * args.latency
-    median = statistics.median(times)
+    median, raw = statistics.median(times), statistics.median(raw_times)
     print(
         f"Export of {args.projects} projects x {args.tasks} tasks, latency "
         f"{args.latency * 1000:.0f} ms, concurrency {args.concurrency} "
@@ -117,7 +183,14 @@ def main() -> None:
     )
     print(f"  records {records}, requests {requests} (discovery {discovery})")
     print(f"  ideal critical path {ideal:6.2f} s   ({rounds} round trips)")
-    print(f"  taskade_async       {median:6.2f} s   ratio {median / ideal:.3f}  (target <= 1.15)")
+    print(
+        f"  raw aiohttp replay  {raw:6.2f} s   ratio {raw / ideal:.3f}  "
+        "(same requests, no files: the server's own floor)"
+    )
+    print(
+        f"  taskade_async       {median:6.2f} s   ratio {median / ideal:.3f}  (target <= 1.15)"
+        f"; {median / raw:.3f}x the replay"
+    )
 
 
 if __name__ == "__main__":
