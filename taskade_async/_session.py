@@ -314,8 +314,14 @@ class Session:
                     method=method,
                     url=str(url),
                 )
-            await self.throttle.acquire()
-            authorization = await self._auth.authorization(self._post_form)
+            throttle = self.throttle
+            if not throttle.idle():
+                await throttle.acquire()
+            auth = self._auth
+            if type(auth) is BearerToken:  # static: no await (a subclass may do more)
+                authorization = auth.header()
+            else:
+                authorization = await auth.authorization(self._post_form)
             headers["Authorization"] = authorization
             started = time.monotonic()
             self.stats["requests"] += 1
