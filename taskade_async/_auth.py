@@ -71,9 +71,13 @@ class BearerToken:
     def __repr__(self) -> str:
         return f"BearerToken({_mask(self.token)})"
 
+    def header(self) -> str:
+        """``Bearer <token>`` (no I/O: the session calls this without awaiting)."""
+        return f"Bearer {self.token}"
+
     async def authorization(self, post_form: FormPoster) -> str:
         """``Bearer <token>``."""
-        return f"Bearer {self.token}"
+        return self.header()
 
     async def unauthorized(self, post_form: FormPoster, sent: str) -> bool:
         """A static token cannot be renewed: never retry."""

@@ -158,6 +158,7 @@ class Session:
         self._max_connections = max_connections
         self.retry = retry if retry is not None else RetryPolicy()
         self.throttle = Throttle(rate_limit, burst=rate_burst)
+        self._deadlines = _Deadlines()
         ua = user_agent or (
             f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} "
             "python/{}.{}.{}".format(*sys.version_info[:3])
@@ -277,8 +278,20 @@ class Session:
             raise ValidationError("deadline must be positive")
         deadline_at = time.monotonic() + budget  # the throttle's clock too
         try:
-            async with asyncio.timeout(budget):
+            if deadline is not None:
+                async with asyncio.timeout(budget):
+                    return await self._send(op, url, headers, body, stream, deadline_at)
+            # The session's own budget: one shared timer (see _Deadlines), not one per call.
+            call = self._deadlines.enter(budget)
+            try:
                 return await self._send(op, url, headers, body, stream, deadline_at)
+            except asyncio.CancelledError:
+                if self._deadlines.leave(call, cancelled=True):
+                    raise TimeoutError from None
+                raise
+            finally:
+                if not call.left:
+                    self._deadlines.leave(call, cancelled=False)
         except TimeoutError as exc:
             if isinstance(exc, TransportError):
                 raise
@@ -314,8 +327,14 @@ class Session:
                     method=method,
                     url=str(url),
                 )
-            await self.throttle.acquire()
-            authorization = await self._auth.authorization(self._post_form)
+            throttle = self.throttle
+            if not throttle.idle():
+                await throttle.acquire()
+            auth = self._auth
+            if type(auth) is BearerToken:  # static: no await (a subclass may do more)
+                authorization = auth.header()
+            else:
+                authorization = await auth.authorization(self._post_form)
             headers["Authorization"] = authorization
             started = time.monotonic()
             self.stats["requests"] += 1
@@ -512,6 +531,90 @@ class Session:
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
         return await _post_form(self._client(), url, form, self._form_timeout)
+
+
+class _Call:
+    """A call in flight under the session's default budget."""
+
+    __slots__ = ("cancelling", "expired", "left", "task", "when")
+
+    def __init__(self, task: asyncio.Task[Any], when: float) -> None:
+        self.task = task
+        self.when = when  # loop time
+        self.cancelling = task.cancelling()
+        self.expired = False
+        self.left = False
+
+
+class _Deadlines:
+    """The deadlines of the calls that use the session's default budget, on one timer.
+
+    What ``asyncio.timeout`` does, without arming and cancelling a loop timer
+    per call (measured at 8-12 us of CPU per call on this stack). All these
+    calls have the same budget, so they expire in the order they started: the
+    calls in flight sit in an insertion-ordered dict, and a single timer
+    waits for the oldest one's deadline; when it fires, every call past its
+    deadline is cancelled (and reports a timeout, as ``asyncio.timeout``
+    would), and the timer is armed again for the oldest call left.
+    """
+
+    __slots__ = ("_calls", "_loop", "_timer", "_timer_when")
+
+    def __init__(self) -> None:
+        self._calls: dict[_Call, None] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0
+
+    def enter(self, budget: float) -> _Call:
+        """Register the current task's call; it expires ``budget`` seconds from now."""
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("Session.request must run in an asyncio task")
+        loop = task.get_loop()
+        if loop is not self._loop:
+            # A new event loop (the old one is gone, with whatever ran on it).
+            if self._timer is not None:
+                self._timer.cancel()
+            self._calls.clear()
+            self._loop, self._timer = loop, None
+        call = _Call(task, loop.time() + budget)
+        self._calls[call] = None
+        if self._timer is None:
+            self._arm(loop, call.when)
+        return call
+
+    def leave(self, call: _Call, *, cancelled: bool) -> bool:
+        """Unregister ``call``; whether its cancellation is this deadline's (a timeout).
+
+        As in ``asyncio.timeout``: an expired call takes its own cancel request
+        back, and only reports a timeout if no other cancel request is pending.
+        """
+        call.left = True
+        self._calls.pop(call, None)
+        if not call.expired:
+            return False
+        return call.task.uncancel() <= call.cancelling and cancelled
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        self._timer_when = when
+        self._timer = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self._timer = None
+        loop = self._loop
+        assert loop is not None
+        # The timer may run a hair before its time (the loop's clock resolution).
+        now = max(loop.time(), self._timer_when)
+        calls = self._calls
+        while calls:
+            call = next(iter(calls))
+            if call.when > now:
+                self._arm(loop, call.when)
+                return
+            del calls[call]
+            call.expired = True
+            call.task.cancel()
 
 
 def _redirect_target(base: URL, location: str | None) -> URL | None:

@@ -44,6 +44,13 @@ class Throttle:
         """``time.monotonic()`` before which no request is sent."""
         return self._paused_until
 
+    def idle(self) -> bool:
+        """Whether a request may go now without waiting (no rate set, no pause running).
+
+        The request path checks this first and skips :meth:`acquire` (an await) if so.
+        """
+        return not self._interval and self._paused_until <= time.monotonic()
+
     async def acquire(self) -> None:
         """Wait until this request may be sent."""
         now = time.monotonic()

@@ -40,18 +40,6 @@ async def discover(
     cannot be listed (nothing can be exported then).
     """
     op = ENDPOINTS["workspacesGet"]
-    spaces = [
-        raw
-        for raw in await _raw_pages(SinglePager(session, op, (), {}, as_received))
-        if raw is not None
-    ]
-    workspaces: list[tuple[str, Any]] = []
-    for raw in spaces:
-        wid = item_id(raw)
-        if wid is None:
-            error(ItemError("workspaces", None, {}, op.operation_id, "an item has no usable id"))
-        elif selection.workspace(wid):
-            workspaces.append((wid, raw))
 
     async def folders_of(wid: str) -> list[tuple[str, Any]]:
         fop = ENDPOINTS["workspaceFoldersGet"]
@@ -98,8 +86,24 @@ async def discover(
             error(ItemError.from_exception("projects", None, {}, mop.operation_id, exc))
             return []
 
-    mine_task = asyncio.ensure_future(my_projects())  # runs while the folders are walked
+    # The unfiled projects need no workspace: list them while the workspaces and
+    # folders are walked, so discovery takes as long as its longer chain, not both.
+    mine_task = asyncio.ensure_future(my_projects())
     try:
+        listed = [
+            raw
+            for raw in await _raw_pages(SinglePager(session, op, (), {}, as_received))
+            if raw is not None
+        ]
+        workspaces: list[tuple[str, Any]] = []
+        for raw in listed:
+            wid = item_id(raw)
+            if wid is None:
+                error(
+                    ItemError("workspaces", None, {}, op.operation_id, "an item has no usable id")
+                )
+            elif selection.workspace(wid):
+                workspaces.append((wid, raw))
         folder_lists = await asyncio.gather(*(folders_of(wid) for wid, _ in workspaces))
         # A workspace is a space too: it holds projects, agents and medias of its own.
         space_lists: list[list[tuple[str, Any]]] = [

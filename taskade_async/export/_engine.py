@@ -7,7 +7,7 @@ import contextlib
 import os
 import platform
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -83,14 +83,23 @@ def _prepare(state: ExportState, resume: bool) -> Manifest | None:
     return None
 
 
-async def _commit(writer: UnitWriter) -> None:
-    """Commit a unit in a worker thread; a cancel waits for it, so the unit lands whole."""
-    done = asyncio.ensure_future(asyncio.to_thread(writer.commit))
+async def _whole(step: Callable[[], None]) -> None:
+    """Run a blocking file step in a worker thread, off the event loop.
+
+    A cancel waits for the step to end before it propagates, so the step is
+    never cut off half-way (a unit lands whole, the checkpoint goes whole).
+    """
+    done = asyncio.ensure_future(asyncio.to_thread(step))
     try:
         await asyncio.shield(done)
     except asyncio.CancelledError:
         await asyncio.wait({done})
         raise
+
+
+async def _commit(writer: UnitWriter) -> None:
+    """Commit a unit in a worker thread; a cancel waits for it, so the unit lands whole."""
+    await _whole(writer.commit)
 
 
 async def export(
@@ -256,8 +265,9 @@ async def export(
         rate_limited=sum(int(r.get("rate_limited", 0)) for r in runs),
         errors=errors,
     )
-    manifest.save(out)
-    state.remove()
+    # Blocking disk work (fsyncs, deleting the checkpoint's files) stays off the loop.
+    await _whole(lambda: manifest.save(out))
+    await _whole(state.remove)
     return manifest
 
 

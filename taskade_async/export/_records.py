@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import json.encoder
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
@@ -161,7 +162,7 @@ def encode_line(record: Record) -> bytes:
     values = tuple(parents.get(key, _ABSENT) for key in PARENT_KEYS)
     if len(parents) != len(values) - values.count(_ABSENT):
         raise ValueError(f"unknown parent keys in {sorted(parents)}")
-    text = _prefix(values, False) + _ENCODER.encode(record.data) + "}\n"
+    text = _prefix(values, False) + _encode(record.data) + "}\n"
     try:
         return text.encode()
     except UnicodeEncodeError:
@@ -172,30 +173,71 @@ def encode_line(record: Record) -> bytes:
 def encode_lines(records: list[Record]) -> bytes:
     """The staged form of ``records``: for each, its type, a tab, and :func:`encode_line`.
 
-    Records that share one ``parents`` mapping (a page) reuse its encoded prefix.
+    Records that share one ``parents`` mapping (a page) reuse its encoded prefix,
+    and the batch is encoded to UTF-8 at once.
     """
-    out: list[bytes] = []
+    out: list[str] = []
+    append = out.append
     parents: Any = None
-    prefix = ascii_prefix = ""
+    kind = prefix = head = ""
     for record in records:
         if record.parents is not parents:
             parents = record.parents
             values = tuple(parents.get(key, _ABSENT) for key in PARENT_KEYS)
             if len(parents) != len(values) - values.count(_ABSENT):
                 raise ValueError(f"unknown parent keys in {sorted(parents)}")
-            prefix, ascii_prefix = _prefix(values, False), _prefix(values, True)
-        text = prefix + _ENCODER.encode(record.data) + "}\n"
-        try:
-            line = text.encode()
-        except UnicodeEncodeError:
-            line = (ascii_prefix + _ASCII_ENCODER.encode(record.data) + "}\n").encode()
-        out.append(record.type.encode() + b"\t" + line)
-    return b"".join(out)
+            prefix = _prefix(values, False)
+            kind = record.type
+            head = kind + "\t" + prefix
+        elif record.type != kind:
+            kind = record.type
+            head = kind + "\t" + prefix
+        append(head)
+        append(_encode(record.data))
+        append("}\n")
+    try:
+        return "".join(out).encode()
+    except UnicodeEncodeError:
+        # A lone surrogate somewhere: encode line by line, escaping where needed.
+        return b"".join(record.type.encode() + b"\t" + encode_line(record) for record in records)
 
 
 _ABSENT: Final = object()
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ASCII_ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
+
+
+def _fast_encoder(template: json.JSONEncoder) -> Callable[[Any], str]:
+    """``template.encode`` without its per-call set-up (the C encoder, built once).
+
+    Same output: the same C code ``JSONEncoder.encode`` runs, with the
+    circular-reference check off (records come from ``json.loads``: no cycles).
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator (e.g. PyPy): the plain encoder
+        return template.encode
+    c_encode = make(
+        None,  # no circular-reference markers
+        template.default,
+        json.encoder.encode_basestring_ascii
+        if template.ensure_ascii
+        else json.encoder.encode_basestring,
+        None,  # no indent
+        template.key_separator,
+        template.item_separator,
+        template.sort_keys,
+        template.skipkeys,
+        template.allow_nan,
+    )
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(c_encode(value, 0))
+
+    return encode
+
+
+_encode: Final = _fast_encoder(_ENCODER)
 
 
 @functools.lru_cache(maxsize=256)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from taskade_async.export._records import (
@@ -214,3 +214,32 @@ def test_compaction_interrupted_part_way_is_redone_identically(
     assert state.done("u2")
     state.compact(["tasks", "blocks"], ["u1", "u2"])
     assert {p.name: p.read_bytes() for p in tmp_path.glob("*.jsonl")} == want
+
+
+def _reference_line(record: Record) -> bytes:
+    """The line as plain ``json.dumps`` writes it (escaped if UTF-8 cannot hold it)."""
+    obj = {**{k: record.parents[k] for k in PARENT_KEYS if k in record.parents}}
+    obj["data"] = record.data
+    try:
+        return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    except UnicodeEncodeError:
+        return (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+
+
+@example(
+    batch=[("tasks", 0, "é"), ("tasks", 0, {"x": "lone \ud800"}), ("blocks", 1, [1.5, None])],
+    parents=[{"projectId": "p\u00e9"}, {"taskId": None}, {}],
+)
+@given(
+    batch=st.lists(
+        st.tuples(st.sampled_from(["tasks", "blocks"]), st.integers(0, 2), _json), max_size=6
+    ),
+    parents=st.lists(_parents, min_size=3, max_size=3),
+)
+def test_staged_batches_match_plain_json_dumps(
+    batch: list[tuple[str, int, object]], parents: list[dict[str, str | None]]
+) -> None:
+    """The fast batch encoder writes exactly the bytes plain json.dumps would, surrogates too."""
+    records = [Record(kind, parents[which], data) for kind, which, data in batch]
+    want = b"".join(r.type.encode() + b"\t" + _reference_line(r) for r in records)
+    assert encode_lines(records) == want
