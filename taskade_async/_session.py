@@ -314,23 +314,29 @@ class Session:
                     method=method,
                     url=str(url),
                 )
-            await self.throttle.acquire()
-            authorization = await self._auth.authorization(self._post_form)
-            headers["Authorization"] = authorization
-            started = time.monotonic()
-            self.stats["requests"] += 1
+            throttle = self.throttle
+            await throttle.acquire()
+            failure: aiohttp.ClientError | TimeoutError | None = None
             try:
+                authorization = await self._auth.authorization(self._post_form)
+                headers["Authorization"] = authorization
+                started = time.monotonic()
+                self.stats["requests"] += 1
                 response = await self._exchange(http, method, url, headers, body, stream)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                sent = not isinstance(exc, _NOT_SENT)
+                failure = exc
+            finally:
+                throttle.release()  # answered or failed: no longer in flight
+            if failure is not None:
+                sent = not isinstance(failure, _NOT_SENT)
                 if debug:
                     # str(), not repr(): some aiohttp errors' repr shows the request headers.
                     _log.debug(
                         "%s %s failed: %s: %s (attempt %d, %.1f ms)",
                         method,
                         url.path,
-                        type(exc).__name__,
-                        exc,
+                        type(failure).__name__,
+                        failure,
                         attempt,
                         (time.monotonic() - started) * 1000,
                     )
@@ -340,9 +346,9 @@ class Session:
                 ) and retry.should_retry_transport(
                     idempotent=op.idempotent, sent=sent, attempt=attempt
                 )
-                error: TaskadeError = _transport_error(exc, method, url)
+                error: TaskadeError = _transport_error(failure, method, url)
                 if not may_retry:
-                    raise error from exc
+                    raise error from failure
                 await self._backoff(attempt, error, None, deadline_at)
                 continue
             status = response.status
