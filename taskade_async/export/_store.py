@@ -25,7 +25,13 @@ from typing import IO, Any, Final
 
 import attrs
 
-from taskade_async.export._records import ItemError, Record, encode_line, encode_lines
+from taskade_async.export._records import (
+    MEDIA_TYPES,
+    ItemError,
+    Record,
+    encode_line,
+    encode_lines,
+)
 
 __all__ = [
     "STATE_DIR",
@@ -221,9 +227,14 @@ class ExportState:
             for kind in types:
                 outs[kind] = tmp[kind].open("wb")
             for key in keys:
+                # Files are saved in the order their downloads finish: sort them per unit.
+                held: list[tuple[str, bytes]] = []
                 for tag, rest in _unit_lines(self._unit(key)):
                     found = tags.get(tag)
                     if found is not None:
+                        if found in MEDIA_TYPES:
+                            held.append((found, rest))
+                            continue
                         outs[found].write(rest)
                         digests[found].update(rest)
                         lines[found] += 1
@@ -232,6 +243,11 @@ class ExportState:
                         errors.append(ItemError.from_json(json.loads(rest)))
                     elif tag != _PLAN:
                         raise ValueError(f"unit {key}: a line of unknown type {tag!r}")
+                for found, rest in sorted(held):
+                    outs[found].write(rest)
+                    digests[found].update(rest)
+                    lines[found] += 1
+                    sizes[found] += len(rest)
             for out in outs.values():
                 out.flush()
                 os.fsync(out.fileno())
