@@ -412,6 +412,8 @@ class Session:
                 url=str(url),
                 headers=response.headers,
             )
+            if status < 500 and status != 429:
+                self.throttle.success()  # a refusal, but an answer: the server is not overloaded
             if isinstance(api_error, RateLimitError):
                 self.stats["rate_limited"] += 1
                 if api_error.retry_after is not None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
+
+import pytest
 
 import taskade_async as tk
 from taskade_async._throttle import Throttle
@@ -51,3 +54,26 @@ async def test_window_waiter_cancelled_after_its_wake_up_hands_the_turn_on() -> 
     await asyncio.wait_for(third, 1)  # the turn went on to `third`
     assert second.cancelled()
     throttle.release()
+
+
+async def test_answers_other_than_success_reopen_the_window(taskade_fake: FakeTaskade) -> None:
+    """After a 429, 404 answers restore concurrency too: later slow calls still overlap."""
+    space = taskade_fake.add_workspace("QA")
+    project = taskade_fake.add_project(space, "Limits")
+    async with tk.Session(
+        token=taskade_fake.token, base_url=taskade_fake.base_url, retry=QUICK
+    ) as s:
+        taskade_fake.fail_next(429, retry_after=0.01)
+        for _ in range(70):  # answered, though not found: the server is not overloaded
+            with pytest.raises(tk.NotFoundError):
+                await tasks.get(s, project.id, "missing")
+        taskade_fake.delay_next(0.3, times=8)
+        started = time.monotonic()
+        await asyncio.gather(
+            *(
+                asyncio.gather(tasks.get(s, project.id, "missing"), return_exceptions=True)
+                for _ in range(8)
+            )
+        )
+        # One at a time would take 8 x 0.3 s; side by side, about 0.3 s.
+        assert time.monotonic() - started < 1.2
