@@ -328,28 +328,35 @@ class Session:
                     url=str(url),
                 )
             throttle = self.throttle
-            if not throttle.idle():
-                await throttle.acquire()
-            auth = self._auth
-            if type(auth) is BearerToken:  # static: no await (a subclass may do more)
-                authorization = auth.header()
+            if throttle.idle():
+                throttle.enter()  # nothing to wait for: no await on the hot path
             else:
-                authorization = await auth.authorization(self._post_form)
-            headers["Authorization"] = authorization
-            started = time.monotonic()
-            self.stats["requests"] += 1
+                await throttle.acquire()
+            failure: aiohttp.ClientError | TimeoutError | None = None
             try:
+                auth = self._auth
+                if type(auth) is BearerToken:  # static: no await (a subclass may do more)
+                    authorization = auth.header()
+                else:
+                    authorization = await auth.authorization(self._post_form)
+                headers["Authorization"] = authorization
+                started = time.monotonic()
+                self.stats["requests"] += 1
                 response = await self._exchange(http, method, url, headers, body, stream)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                sent = not isinstance(exc, _NOT_SENT)
+                failure = exc
+            finally:
+                throttle.release()  # answered or failed: no longer in flight
+            if failure is not None:
+                sent = not isinstance(failure, _NOT_SENT)
                 if debug:
                     # str(), not repr(): some aiohttp errors' repr shows the request headers.
                     _log.debug(
                         "%s %s failed: %s: %s (attempt %d, %.1f ms)",
                         method,
                         url.path,
-                        type(exc).__name__,
-                        exc,
+                        type(failure).__name__,
+                        failure,
                         attempt,
                         (time.monotonic() - started) * 1000,
                     )
@@ -359,9 +366,9 @@ class Session:
                 ) and retry.should_retry_transport(
                     idempotent=op.idempotent, sent=sent, attempt=attempt
                 )
-                error: TaskadeError = _transport_error(exc, method, url)
+                error: TaskadeError = _transport_error(failure, method, url)
                 if not may_retry:
-                    raise error from exc
+                    raise error from failure
                 await self._backoff(attempt, error, None, deadline_at)
                 continue
             status = response.status
@@ -425,6 +432,8 @@ class Session:
                 url=str(url),
                 headers=response.headers,
             )
+            if status < 500 and status != 429:
+                self.throttle.success()  # a refusal, but an answer: the server is not overloaded
             if isinstance(api_error, RateLimitError):
                 self.stats["rate_limited"] += 1
                 if api_error.retry_after is not None:

@@ -26,7 +26,13 @@ from typing import IO, Any, Final
 
 import attrs
 
-from taskade_async.export._records import ItemError, Record, encode_line, encode_lines
+from taskade_async.export._records import (
+    MEDIA_TYPES,
+    ItemError,
+    Record,
+    encode_line,
+    encode_lines,
+)
 
 __all__ = [
     "STATE_DIR",
@@ -237,6 +243,9 @@ class ExportState:
                     elif tag != _PLAN:
                         raise ValueError(f"unit {key}: a line of unknown type {tag!r}")
                 for found, bucket in routed.items():
+                    if found in MEDIA_TYPES:
+                        # Saved in the order downloads finish: sort them, per unit.
+                        bucket.sort()
                     block = b"".join(bucket)
                     outs[found].write(block)
                     digests[found].update(block)

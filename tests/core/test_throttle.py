@@ -46,8 +46,13 @@ async def test_pause_holds_every_acquire() -> None:
     """After pause(0.2), acquire waits until the pause has passed."""
     throttle = Throttle()
     throttle.pause(0.2)
+
+    async def one_request() -> None:
+        await throttle.acquire()
+        throttle.release()  # every acquire is paired with a release
+
     started = time.monotonic()
-    await asyncio.gather(throttle.acquire(), throttle.acquire())
+    await asyncio.gather(one_request(), one_request())
     assert time.monotonic() - started >= 0.2
 
 
