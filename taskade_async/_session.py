@@ -7,6 +7,7 @@ decoding, error mapping and retry decisions are pure functions elsewhere.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -462,29 +463,19 @@ class Session:
         URL's origin (e.g. a download redirected to file storage).
         """
         timeout = self._stream_timeout if stream else self._timeout
-        if isinstance(body, BodySource):
-            with body.open() as payload:
-                response = await http.request(
-                    method,
-                    url,
-                    data=payload,
-                    headers=headers,
-                    allow_redirects=False,
-                    raise_for_status=False,  # we map statuses, whatever the ClientSession says
-                    timeout=timeout,
-                )
-        else:
+        opened = body.open() if isinstance(body, BodySource) else contextlib.nullcontext(body)
+        with opened as payload:
             response = await http.request(
                 method,
                 url,
-                data=body,
+                data=payload,
                 headers=headers,
                 allow_redirects=False,
                 raise_for_status=False,  # we map statuses, whatever the ClientSession says
                 timeout=timeout,
                 # aiohttp would label an empty POST application/octet-stream: send no type.
                 skip_auto_headers=_NO_AUTO_TYPE
-                if body is None and method in _BODY_METHODS
+                if payload is None and method in _BODY_METHODS
                 else None,
             )
         hops = 0
