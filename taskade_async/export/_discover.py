@@ -129,6 +129,14 @@ async def discover(
     def key() -> str:
         return f"u{len(units) + 1:06d}"
 
+    def claim(raw: Any) -> str | None:
+        """The project's id where it is first listed, if the selection takes it."""
+        pid = item_id(raw)
+        if pid is None or pid in seen:
+            return None
+        seen.add(pid)
+        return pid if selection.project(pid) else None
+
     for (wid, wraw), spaces, projects in zip(workspaces, space_lists, project_lists, strict=True):
         folder_records: list[Record] = []
         exported = False
@@ -139,11 +147,7 @@ async def discover(
             if not selection.projects:
                 here.append(("folder", sid))
             for raw in listed:
-                pid = item_id(raw)
-                if pid is None or pid in seen:
-                    continue
-                seen.add(pid)
-                if selection.project(pid):
+                if (pid := claim(raw)) is not None:
                     here.append(("project", pid))
             if here:
                 exported = True
@@ -156,11 +160,7 @@ async def discover(
             records.extend(folder_records)
     unfiled = {"workspaceId": None, "folderId": None}
     for raw in mine:
-        pid = item_id(raw)
-        if pid is None or pid in seen:
-            continue
-        seen.add(pid)
-        if selection.project(pid):
+        if (pid := claim(raw)) is not None:
             units.append(Unit(key(), "project", pid, unfiled))
     listed_folders = {fid for folders in folder_lists for fid, _ in folders}
     listed_folders.update(wid for wid, _ in workspaces)
