@@ -176,24 +176,24 @@ def agent_knowledge_media_create(call: Call) -> Reply:
     return {"ok": True, "item": agent.to_json()}
 
 
+def _remove_knowledge(call: Call, what: str, arg: str, field: str) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    known: list[str] = getattr(agent, field)
+    wanted = call.args[arg]
+    if wanted not in known:
+        raise ApiProblem(404, f"{what} {wanted!r} is not knowledge of agent {agent.id!r}")
+    known.remove(wanted)
+    return {"ok": True}
+
+
 @handles("agentKnowledgeProjectRemove")
 def agent_knowledge_project_remove(call: Call) -> Reply:
-    agent = call.state.agent(call.args["agentId"])
-    project_id = call.args["projectId"]
-    if project_id not in agent.knowledge_projects:
-        raise ApiProblem(404, f"Project {project_id!r} is not knowledge of agent {agent.id!r}")
-    agent.knowledge_projects.remove(project_id)
-    return {"ok": True}
+    return _remove_knowledge(call, "Project", "projectId", "knowledge_projects")
 
 
 @handles("agentKnowledgeMediaRemove")
 def agent_knowledge_media_remove(call: Call) -> Reply:
-    agent = call.state.agent(call.args["agentId"])
-    media_id = call.args["mediaId"]
-    if media_id not in agent.knowledge_medias:
-        raise ApiProblem(404, f"Media {media_id!r} is not knowledge of agent {agent.id!r}")
-    agent.knowledge_medias.remove(media_id)
-    return {"ok": True}
+    return _remove_knowledge(call, "Media", "mediaId", "knowledge_medias")
 
 
 # -- conversations -----------------------------------------------------------------
