@@ -111,7 +111,7 @@ async def trigger_automation(
     target = _check_url(url)
     body = _encode(payload)
     shown = redact_url(target)
-    secret = _secret_part(target)
+    secret = _secret_part(target).removeprefix("flow/").strip("/")  # the id, to scrub
     headers = {
         "Content-Type": "application/json",
         "User-Agent": session._headers["User-Agent"],

@@ -113,9 +113,9 @@ def handler(
     missing or bad signature (checked before anything is parsed), 400 for a
     body that is not a JSON object, 500 if ``callback`` raised (logged on the
     ``taskade_async`` logger with the event's name and the error, never the
-    body), else 204. With ``dedupe``, a delivery already handled gets 200 and
-    the callback is not called; one whose callback failed is forgotten, so a
-    redelivery is handled again.
+    body), else 204. With ``dedupe``, a delivery already handled (or being
+    handled) gets 200 and the callback is not called; one whose callback
+    failed is forgotten, so a redelivery is handled again.
     """
     keys = secrets_of(secret)  # checked now, not at the first delivery
     if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:

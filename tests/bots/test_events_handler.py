@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -251,3 +252,27 @@ def test_bad_deduplicator_settings_are_refused(options: dict[str, Any]) -> None:
     """A non-positive ttl or size bound raises ValidationError."""
     with pytest.raises(ValidationError):
         events.Deduplicator(**options)
+
+
+async def test_a_duplicate_during_the_first_delivery_is_not_run_twice() -> None:
+    """A repeat arriving while the first copy's callback still runs gets 200, not a second run."""
+    entered, gate = asyncio.Event(), asyncio.Event()
+    runs: list[events.Event] = []
+
+    async def slow(event: events.Event) -> None:
+        runs.append(event)
+        entered.set()
+        await gate.wait()
+
+    app = web.Application()
+    app.router.add_post(
+        "/taskade", events.handler(slow, secret=SECRET, dedupe=events.Deduplicator())
+    )
+    async with serve(app) as root:
+        bot = Bot(root / "taskade")
+        first = asyncio.create_task(bot.post(BODY))
+        await entered.wait()
+        assert (await bot.post(BODY))[0] == 200
+        gate.set()
+        assert (await first)[0] == 204
+    assert len(runs) == 1
