@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import types
 from typing import Any
 
 import pytest
@@ -176,3 +177,15 @@ def test_a_body_that_is_not_an_object_raises_payload_error(body: bytes) -> None:
 def test_parse_takes_text_too() -> None:
     """parse accepts the body as text as well as bytes or a dict."""
     assert isinstance(events.parse(json.dumps(PROJECT)), events.ProjectCreated)
+
+
+def test_events_all_is_its_public_surface() -> None:
+    """events.__all__ names exist, and every public name of the module is listed."""
+    for name in events.__all__:
+        assert hasattr(events, name), name
+    public = {
+        name
+        for name, value in vars(events).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(events.__all__)

@@ -300,3 +300,14 @@ async def test_a_redirect_is_not_followed(session: tk.Session) -> None:
             await tk.trigger_automation(session, url, {"a": "1"})
     assert seen == ["/webhooks/flow/abcdefghijklmnopqrstuvwxyz"]
     assert "abcdefghijklmnopqrstuvwxyz" not in str(info.value)
+
+
+@pytest.mark.parametrize("bearer", ["", "two words", "line\nbreak"])
+async def test_a_malformed_bearer_is_refused_before_sending(
+    taskade_fake: FakeTaskade, session: tk.Session, bearer: str
+) -> None:
+    """An empty bearer or one with whitespace raises ValidationError and sends nothing."""
+    url = taskade_fake.add_automation(bearer="flow-secret")
+    with pytest.raises(tk.ValidationError):
+        await tk.trigger_automation(session, url, {"a": "1"}, bearer=bearer)
+    assert _posts(taskade_fake, url) == []
