@@ -31,6 +31,7 @@ from ._pagination import CursorPager, Page, PagePager, Pager, SinglePager
 from ._request import Operation
 from ._retry import RetryPolicy
 from ._session import DEFAULT_BASE_URL, Session, exchange_code
+from ._trigger import trigger_automation
 from ._version import __version__
 
 __all__ = [
@@ -68,4 +69,5 @@ __all__ = [
     "__version__",
     "authorization_request",
     "exchange_code",
+    "trigger_automation",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
+from ._automations import Automations
 from ._builders import Builders
 from ._faults import Fault, FaultKind
 from ._oauth import OAuthClient, OAuthCounters
@@ -46,6 +47,8 @@ class FakeTaskade(Builders):
         self._server = Server(self._state, self.token, access_token_ttl)
         self._server.latency = latency
         self._server.record = record
+        self._automations = Automations()
+        self._automations.mount(self._server.app)
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
 
@@ -164,6 +167,19 @@ class FakeTaskade(Builders):
     def oauth_counters(self) -> OAuthCounters:
         """How many authorizations, code grants, refresh grants and rejections were served."""
         return self._server.oauth.counters
+
+    # -- automations -----------------------------------------------------------------
+
+    def add_automation(self, bearer: str | None = None) -> str:
+        """An automation with a webhook trigger; returns its URL (``.../webhooks/flow/<id>``).
+
+        With ``bearer``, a trigger without ``Authorization: Bearer <bearer>`` gets 401.
+        """
+        return self._automations.add(self.url, bearer)
+
+    def automation_runs(self, url: str | URL) -> list[dict[str, Any]]:
+        """The payloads the automation at ``url`` received and ran, oldest first."""
+        return self._automations.runs(url)
 
     # -- traffic control -------------------------------------------------------------
 

@@ -41,6 +41,7 @@ PUBLIC = {
     "__version__",
     "authorization_request",
     "exchange_code",
+    "trigger_automation",
 }
 
 

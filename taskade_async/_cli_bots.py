@@ -1,0 +1,204 @@
+"""``taskade-async webhooks listen`` and ``taskade-async trigger``: the bot's local loop.
+
+``webhooks listen`` is to Taskade's signed deliveries what ``stripe listen``
+is to Stripe's: it verifies each one and prints it as one JSON line
+``{"event": ..., "data": {...}}`` on stdout. ``trigger`` starts an
+automation through its inbound webhook URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from taskade_async._errors import APIError, TaskadeError
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from taskade_async.events import Event
+
+__all__ = ["add_listen_command", "add_trigger_command"]
+
+SECRET_ENV: Final = "TASKADE_WEBHOOK_SECRET"
+EXIT_OK: Final = 0
+EXIT_REFUSED: Final = 1
+EXIT_FATAL: Final = 2
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {value}")
+    return value
+
+
+def _route(text: str) -> str:
+    if not text.startswith("/"):
+        raise argparse.ArgumentTypeError(f"the path must start with '/': {text!r}")
+    return text
+
+
+def add_listen_command(webhooks: Any) -> None:
+    """Add ``listen`` to the ``webhooks`` command's subparsers."""
+    listen = webhooks.add_parser(
+        "listen",
+        help="receive signed deliveries locally and print each as a JSON line",
+        description=(
+            "Serve POST PATH on HOST:PORT, verify each delivery's X-Taskade-Signature "
+            f"with the secret in ${SECRET_ENV} (several, comma-separated, during a "
+            "rotation) and print each verified one as a JSON line "
+            '{"event": NAME, "data": PAYLOAD} on stdout. Badly signed or malformed '
+            "deliveries are refused (401, 400) and noted on stderr. Runs until "
+            "interrupted (SIGINT or SIGTERM), then exits 0."
+        ),
+    )
+    listen.add_argument(
+        "--port", type=_port, required=True, help="port to listen on (0: any free one)"
+    )
+    listen.add_argument("--path", type=_route, default="/taskade", help="default: %(default)s")
+    listen.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
+    listen.set_defaults(run=_listen)
+
+
+def add_trigger_command(commands: Any) -> None:
+    """Add ``trigger`` to the top-level subparsers."""
+    trigger = commands.add_parser(
+        "trigger",
+        help="start an automation through its inbound webhook URL",
+        description=(
+            "POST a JSON object to an automation's webhook trigger URL; each top-level "
+            "key becomes a variable of the flow. The URL is a credential: prefer "
+            "--url-env over the command line, which other local users can see. The "
+            "automation's own bearer secret, if it needs one, is only read from an "
+            "environment variable (--bearer-env). Exit status: 0 triggered, 1 refused "
+            "by Taskade, 2 usage or network error."
+        ),
+    )
+    where = trigger.add_mutually_exclusive_group(required=True)
+    where.add_argument("url", nargs="?", metavar="URL", help="the automation's webhook URL")
+    where.add_argument("--url-env", metavar="VAR", help="read the URL from this variable")
+    trigger.add_argument(
+        "--data", required=True, metavar="JSON", help='the payload, e.g. \'{"name": "Ann"}\''
+    )
+    trigger.add_argument(
+        "--bearer-env", metavar="VAR", help="send the bearer secret held in this variable"
+    )
+    trigger.set_defaults(run=_trigger)
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"taskade-async {command}: error: {message}", file=sys.stderr)
+    return EXIT_FATAL
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+# -- listen ------------------------------------------------------------------------
+
+
+def _listen(args: argparse.Namespace) -> int:
+    raw = _env(SECRET_ENV)
+    keys = [k.strip() for k in (raw or "").split(",") if k.strip()]
+    if not keys:
+        return _fail("webhooks listen", f"set {SECRET_ENV} to the webhook's signing secret")
+    try:
+        asyncio.run(_serve(args.host, args.port, args.path, keys))
+    except KeyboardInterrupt:  # before the handlers were set: still a clean stop
+        return EXIT_OK
+    except OSError as exc:
+        return _fail("webhooks listen", f"cannot listen on {args.host}:{args.port}: {exc}")
+    return EXIT_OK
+
+
+async def _print_event(event: Event) -> None:
+    line = json.dumps({"event": event.name, "data": event.raw}, ensure_ascii=False)
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+async def _serve(host: str, port: int, path: str, keys: list[str]) -> None:
+    from aiohttp import web
+
+    from taskade_async import events
+
+    @web.middleware
+    async def note_refusals(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status >= 400:
+            reason = response.text if isinstance(response, web.Response) else None
+            print(
+                f"refused {request.method} {request.path}: {response.status} {reason or ''}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return response
+
+    app = web.Application(middlewares=[note_refusals])
+    app.router.add_post(path, events.handler(_print_event, secret=keys))
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        bound_host, bound_port = runner.addresses[0][:2]
+        # Printed once the signals are handled: a caller may stop us as soon as it reads this.
+        print(f"listening on http://{bound_host}:{bound_port}{path}", file=sys.stderr, flush=True)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+# -- trigger -----------------------------------------------------------------------
+
+
+def _trigger(args: argparse.Namespace) -> int:
+    url = args.url if args.url_env is None else _env(args.url_env)
+    if not url:
+        return _fail("trigger", f"${args.url_env} is not set")
+    bearer = None
+    if args.bearer_env is not None:
+        bearer = _env(args.bearer_env)
+        if bearer is None:
+            return _fail("trigger", f"${args.bearer_env} is not set")
+    try:
+        payload = json.loads(args.data)
+    except ValueError as exc:
+        return _fail("trigger", f"--data is not JSON: {exc}")
+    try:
+        shown = asyncio.run(_post(url, payload, bearer))
+    except APIError as exc:
+        print(f"taskade-async trigger: refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except TaskadeError as exc:
+        return _fail("trigger", str(exc))
+    print(f"triggered {shown}", file=sys.stderr)
+    return EXIT_OK
+
+
+async def _post(url: str, payload: Any, bearer: str | None) -> str:
+    from taskade_async import Session, trigger_automation
+    from taskade_async._trigger import redact_url
+
+    # A trigger never sends the account token: the session needs none (a placeholder).
+    async with Session(token="unused-by-trigger") as session:
+        await trigger_automation(session, url, payload, bearer=bearer)
+    return redact_url(url)
