@@ -1,4 +1,4 @@
-"""The ``taskade-async`` command: ``taskade-async export OUT_DIR [options]``.
+"""The ``taskade-async`` command: ``export OUT_DIR [options]``, ``webhooks ...``.
 
 A thin layer over :func:`taskade_async.export.export`. Exit status: 0 when
 everything was exported, 1 when some items failed (listed in
@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
+from taskade_async._cli_webhooks import add_webhooks_parser
 from taskade_async._errors import TaskadeError
 from taskade_async._session import DEFAULT_BASE_URL, Session
 from taskade_async._version import __version__
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     noise = ex.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
+    add_webhooks_parser(commands)
     return parser
 
 
@@ -205,6 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is not None:  # another command than export (e.g. webhooks)
+        status: int = handler(args)
+        return status
     if args.demo and (args.token or args.base_url != str(DEFAULT_BASE_URL)):
         parser.error("--demo runs its own server: drop --token and --base-url")
     _setup_logging(args)
