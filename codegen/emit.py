@@ -81,6 +81,8 @@ class Emitter:
         ann = self._base(prop.type, request=request_only)
         nullable = prop.type.nullable and prop.type.kind != "any"
         meta = f'metadata={{"wire": {prop.wire!r}}}'
+        if prop.name in overrides.SECRET_FIELDS.get(model.name, ()):
+            meta = "repr=False, " + meta  # a credential: never in a repr
         if prop.required:
             if nullable:
                 ann += " | None"

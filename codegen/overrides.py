@@ -182,6 +182,9 @@ def resolve_ref(doc: dict[str, Any], root: dict[str, Any], ref: str) -> Any:
 #: v1's fields, with ``data.llm`` opened from v1's union of objects to one object.
 V2_SHARED_COMPONENTS: frozenset[str] = frozenset({"Convo"})
 
+#: Fields that hold a credential: left out of the model's repr (class -> field names).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {"CreatedWebhook": ("secret",)}
+
 #: URL arguments a server will call back: https unless loopback, at most 2,048
 #: characters encoded (FACTS; the excerpt says only ``format: uri``).
 TARGET_URLS: dict[str, tuple[str, ...]] = {"createWebhook": ("targetUrl",)}

@@ -682,7 +682,7 @@ class CreatedWebhook:
     """
 
     webhook: Webhook = attrs.field(metadata={"wire": "webhook"})
-    secret: str = attrs.field(metadata={"wire": "secret"})
+    secret: str = attrs.field(repr=False, metadata={"wire": "secret"})
     extra: Mapping[str, Any] = attrs.field(
         default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )

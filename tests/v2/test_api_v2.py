@@ -121,6 +121,8 @@ async def test_webhooks_create_list_get_delete(
     assert created.webhook.events == ["task.assigned", "project.created"]
     assert created.webhook.space_ids == [ws.id]
     assert created.secret == taskade_fake.webhooks[0].secret
+    assert created.secret not in repr(created)
+    assert created.secret not in repr(taskade_fake.webhooks)
     listed = await webhooks.list(session).collect()
     assert [w.id for w in listed] == [url]
     fetched = await webhooks.get(session, url)
