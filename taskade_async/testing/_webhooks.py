@@ -170,10 +170,13 @@ class Webhooks:
     def emit(self, event: str, space_ids: Sequence[str], payload: Mapping[str, Any]) -> int:
         """Send ``payload`` to every webhook subscribed to ``event`` in one of ``space_ids``.
 
-        Must run inside the event loop; returns how many webhooks it goes to.
+        Must run inside the event loop (when any webhook wants it); returns how many
+        webhooks it goes to.
         """
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         targets = [h for h in self.hooks.values() if h.wants(event, space_ids)]
+        if not targets:
+            return 0
         loop = asyncio.get_running_loop()
         for hook in targets:
             secret = hook.secret
@@ -211,7 +214,7 @@ class Webhooks:
         self.deliveries.append(delivery)
 
     async def idle(self) -> None:
-        """Wait until every delivery started so far (and any they lead to) is done."""
+        """Wait until every delivery started so far is done (a held one: once released)."""
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 

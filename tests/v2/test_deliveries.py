@@ -226,3 +226,24 @@ async def test_the_log_keeps_what_the_receiver_answered(
     assert log["http://127.0.0.1:9/nobody"].status is None
     assert log["http://127.0.0.1:9/nobody"].error is not None
     assert len(taskade_fake.deliveries) == 2
+
+
+def test_an_event_nobody_subscribed_to_needs_no_event_loop() -> None:
+    """A simulated event with no webhook for it sends nothing (and works outside a loop)."""
+    fake = FakeTaskade()
+    _, _, project = _setup(fake)
+    assert fake.simulate_project_joined(project.id, "Bob") == 0
+    assert fake.deliveries == []
+
+
+async def test_closing_the_fake_cancels_a_held_delivery(receiver: Receiver) -> None:
+    """A delivery still held when the fake closes is dropped, with nothing left running."""
+    fake = FakeTaskade()
+    await fake.start()
+    _, _, project = _setup(fake)
+    fake.add_webhook(receiver.url())
+    fake.hold_next_delivery()
+    assert fake.simulate_project_joined(project.id, "Bob") == 1
+    await fake.close()
+    assert fake.deliveries == []
+    assert receiver.got == []
