@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Final, TextIO
+from typing import Any, Final, TextIO, TypeAlias
 
 from taskade_async._convert import to_wire
 from taskade_async._errors import TaskadeError
@@ -27,9 +27,11 @@ __all__ = ["add_webhooks_parser", "run_webhooks"]
 EXIT_OK: Final = 0
 EXIT_FATAL: Final = 2
 Action = Callable[[Session, argparse.Namespace], AsyncIterator[dict[str, Any]]]
+#: What ``add_subparsers`` returns.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def add_webhooks_parser(commands: Any) -> Any:
+def add_webhooks_parser(commands: Subparsers) -> Subparsers:
     """Add the ``webhooks`` group to ``commands`` (the CLI's subparsers); return its own.
 
     More actions join the group with ``add_parser`` on the returned object and
@@ -40,7 +42,9 @@ def add_webhooks_parser(commands: Any) -> Any:
         help="manage signed outbound webhooks (API v2)",
         description="Register, list, show and delete the webhooks Taskade signs and sends.",
     )
-    actions = group.add_subparsers(dest="webhooks_command", required=True, metavar="ACTION")
+    actions: Subparsers = group.add_subparsers(
+        dest="webhooks_command", required=True, metavar="ACTION"
+    )
     create = _action(actions, "create", "register a webhook; prints it with its secret", _create)
     create.add_argument("target_url", metavar="URL", help="where Taskade POSTs events (https)")
     create.add_argument(
@@ -66,8 +70,8 @@ def add_webhooks_parser(commands: Any) -> Any:
     return actions
 
 
-def _action(actions: Any, name: str, help_text: str, fn: Action) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
+def _action(actions: Subparsers, name: str, help_text: str, fn: Action) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=help_text)
     parser.add_argument("--token", help="personal access token (default: $TASKADE_TOKEN)")
     parser.add_argument(
         "--base-url",

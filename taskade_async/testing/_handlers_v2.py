@@ -115,7 +115,10 @@ def get_conversation(call: Call) -> Reply:
 @handles("createWebhook")
 def create_webhook(call: Call) -> Reply:
     body = call.body
-    hook = call.state.webhooks.create(body["targetUrl"], body["events"], body.get("spaceIds", []))
+    space_ids: list[str] = body.get("spaceIds", [])
+    for space_id in space_ids:
+        call.state.space(space_id)  # a 404 for a space the account does not have
+    hook = call.state.webhooks.create(body["targetUrl"], body["events"], space_ids)
     return {"ok": True, "webhook": hook.to_json(), "secret": hook.secret}
 
 

@@ -180,6 +180,10 @@ async def test_at_most_100_event_workspace_combinations(
     with pytest.raises(tk.BadRequestError, match="100"):
         await webhooks.create(session, target_url=receiver.url("/2"), events=["task.due"])
     assert len(taskade_fake.webhooks) == 1
+    with pytest.raises(tk.NotFoundError):  # a space the account does not have
+        await webhooks.create(
+            session, target_url=receiver.url("/3"), events=["task.due"], space_ids=["nope"]
+        )
 
 
 @pytest.mark.parametrize(
