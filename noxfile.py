@@ -14,17 +14,26 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).parent
 #: The official spec lives outside the project (reference data, never committed).
 DEFAULT_SPEC = ROOT.parent / "shared" / "taskade" / "openapi-v1.json"
+DEFAULT_SPEC_V2 = ROOT.parent / "shared" / "taskade" / "openapi-v2-excerpt.json"
 
 
 def _spec() -> str:
     return os.environ.get("TASKADE_OPENAPI", str(DEFAULT_SPEC))
 
 
+def _spec_v2() -> str:
+    return os.environ.get("TASKADE_OPENAPI_V2", str(DEFAULT_SPEC_V2))
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (over real HTTP on loopback against FakeTaskade)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs, env={"TASKADE_OPENAPI": _spec()})
+    session.run(
+        "pytest",
+        *session.posargs,
+        env={"TASKADE_OPENAPI": _spec(), "TASKADE_OPENAPI_V2": _spec_v2()},
+    )
 
 
 @nox.session
@@ -52,6 +61,8 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def generate(session: nox.Session) -> None:
-    """Regenerate taskade_async/models and api from the spec (``-- --check`` only diffs)."""
+    """Regenerate taskade_async/models and api from the specs (``-- --check`` only diffs)."""
     session.install("ruff>=0.8")
-    session.run("python", "-m", "codegen", "--spec", _spec(), *session.posargs)
+    session.run(
+        "python", "-m", "codegen", "--spec", _spec(), "--spec-v2", _spec_v2(), *session.posargs
+    )

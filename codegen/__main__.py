@@ -1,4 +1,4 @@
-"""``python -m codegen --spec PATH_OR_URL [--out DIR] [--check]``."""
+"""``python -m codegen --spec PATH_OR_URL --spec-v2 PATH_OR_URL [--out DIR] [--check]``."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from .emit import Emitter
 from .errors import SpecError
 from .schema import Reader
 from .table import MODULES
+from .v2 import read_v2
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT.parent / "shared" / "taskade" / "openapi-v1.json"
+DEFAULT_SPEC_V2 = ROOT.parent / "shared" / "taskade" / "openapi-v2-excerpt.json"
 GENERATED = ("taskade_async/models", "taskade_async/api")
 README = "README.rst"
 BEGIN, END = ".. begin-api-list", ".. end-api-list"
@@ -30,6 +32,10 @@ BEGIN, END = ".. begin-api-list", ".. end-api-list"
 
 def default_spec() -> str:
     return os.environ.get("TASKADE_OPENAPI", str(DEFAULT_SPEC))
+
+
+def default_spec_v2() -> str:
+    return os.environ.get("TASKADE_OPENAPI_V2", str(DEFAULT_SPEC_V2))
 
 
 def read_spec(source: str) -> bytes:
@@ -40,13 +46,15 @@ def read_spec(source: str) -> bytes:
     return Path(source).read_bytes()
 
 
-def render(raw: bytes) -> dict[str, str]:
+def render(raw: bytes, raw_v2: bytes) -> dict[str, str]:
     """Every generated file (path relative to the repo root -> text), README block included."""
     doc = overrides.patch(json.loads(raw))
     digest = hashlib.sha256(raw).hexdigest()[:16]
     reader = Reader(doc)
     ops = reader.operations()
-    emitter = Emitter(reader, ops, digest)
+    ops += read_v2(json.loads(raw_v2), reader)
+    v2_digest = hashlib.sha256(raw_v2).hexdigest()[:16]
+    emitter = Emitter(reader, ops, digest, v2_digest)
     files: dict[str, str] = {}
     modules = {}
     for module in MODULES:
@@ -141,18 +149,23 @@ def check(files: dict[str, str], out: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument("--spec", default=default_spec(), help="path or URL of openapi-v1.json")
+    parser.add_argument(
+        "--spec-v2", default=default_spec_v2(), help="path or URL of openapi-v2-excerpt.json"
+    )
     parser.add_argument("--out", type=Path, default=ROOT, help="repository root to write into")
     parser.add_argument("--check", action="store_true", help="diff instead of writing")
     args = parser.parse_args(argv)
+    raws = []
+    for source in (args.spec, args.spec_v2):
+        try:
+            raws.append(read_spec(source))
+        except (OSError, ValueError) as exc:  # urllib's URLError is an OSError
+            print(f"codegen: cannot read the spec {source}: {exc}", file=sys.stderr)
+            return 2
     try:
-        raw = read_spec(args.spec)
-    except (OSError, ValueError) as exc:  # urllib's URLError is an OSError
-        print(f"codegen: cannot read the spec {args.spec}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        files = render(raw)
+        files = render(*raws)
     except json.JSONDecodeError as exc:
-        print(f"codegen: {args.spec} is not JSON: {exc}", file=sys.stderr)
+        print(f"codegen: a spec is not JSON: {exc}", file=sys.stderr)
         return 2
     except SpecError as exc:
         print(f"codegen: {exc}", file=sys.stderr)

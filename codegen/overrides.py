@@ -174,3 +174,41 @@ def resolve_ref(doc: dict[str, Any], root: dict[str, Any], ref: str) -> Any:
     if not isinstance(node, dict):
         raise SpecError(f"$ref {ref!r} does not point to a schema")
     return node
+
+
+# -- API v2 (openapi-v2-excerpt.json) ---------------------------------------------
+
+#: v2 components that are v1's, read as v1's classes: the excerpt's ``Convo`` has
+#: v1's fields, with ``data.llm`` opened from v1's union of objects to one object.
+V2_SHARED_COMPONENTS: frozenset[str] = frozenset({"Convo"})
+
+#: Fields that hold a credential: left out of the model's repr (class -> field names).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {"CreatedWebhook": ("secret",)}
+
+#: URL arguments a server will call back: https unless loopback, at most 2,048
+#: characters encoded (FACTS; the excerpt says only ``format: uri``).
+TARGET_URLS: dict[str, tuple[str, ...]] = {"createWebhook": ("targetUrl",)}
+
+
+def patch_v2(spec: dict[str, Any], v1: dict[str, Any]) -> dict[str, Any]:
+    """A checked copy of the v2 excerpt; raises SpecError when a fix no longer applies."""
+    spec = copy.deepcopy(spec)
+    for name in V2_SHARED_COMPONENTS:
+        mine = spec["components"]["schemas"].get(name)
+        theirs = v1["components"]["schemas"].get(name)
+        if mine is None or theirs is None:
+            raise SpecError(f"{name}: no longer in both specs; review V2_SHARED_COMPONENTS")
+        if _fields(mine) != _fields(theirs) or _fields(mine["properties"]["data"]) != _fields(
+            theirs["properties"]["data"]
+        ):
+            raise SpecError(f"{name}: the v2 excerpt's fields differ from v1's; review")
+    for operation_id, names in TARGET_URLS.items():
+        props = _json_schema(_op(spec, operation_id), operation_id)["properties"]
+        for name in names:
+            if props.get(name, {}).get("format") != "uri":
+                raise SpecError(f"{operation_id}.{name}: no longer a URI; review TARGET_URLS")
+    return spec
+
+
+def _fields(schema: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(schema.get("properties", {})), frozenset(schema.get("required", []))

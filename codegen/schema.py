@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -92,7 +93,8 @@ class Param:
 
 @dataclass
 class Returns:
-    """What a success holds: ``none``, ``item``, ``items``, ``result``, ``binary``."""
+    """What a success holds: ``none``, ``item``, ``items``, ``result``, ``binary``,
+    or ``field`` (one member of the success object, named by ``key``)."""
 
     kind: str
     type: Type | None = None
@@ -112,10 +114,22 @@ class Operation:
     raw_body: bool
     raw_limit: int | None
     returns: Returns
+    #: Which API root the path is relative to (see ``codegen/v2.py``).
+    api: str = "v1"
+    #: Body properties taken as positional arguments after the path ids (v2 RPC ids).
+    positional_body: tuple[str, ...] = ()
+    #: Retry safety when the method does not tell it (None: by method).
+    retry_safe: bool | None = None
+    #: The call's default deadline is at least this many seconds (None: the session's).
+    min_deadline: float | None = None
 
 
 class Reader:
     """Turns schemas into :class:`Type` values, creating one :class:`Model` per object."""
+
+    #: operationId -> where its function goes (a subclass reads another spec's table).
+    table: Mapping[str, Entry] = OPERATIONS
+    class_names: Mapping[str, str] = overrides.CLASS_NAMES
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.doc = doc
@@ -264,11 +278,11 @@ class Reader:
                 return Type("map", item=value)
             return Type("object")
         key = json.dumps({**_strip(schema), "nullable": None}, sort_keys=True)
-        name = overrides.CLASS_NAMES.get(hint, hint)
+        name = self.class_names.get(hint, hint)
         # A name chosen in the table gets its own class; other objects that look
         # exactly like one already seen share its class.
         same = self._by_key.get(key)
-        if same is not None and not named and (hint not in overrides.CLASS_NAMES or same == name):
+        if same is not None and not named and (hint not in self.class_names or same == name):
             model = self.models[same]
             self._mark(model, use)
             return Type("model", model=model.name)
@@ -312,18 +326,18 @@ class Reader:
                 if method == "parameters":
                     raise SpecError(f"{path}: path-level parameters are not supported")
                 operation_id = op["operationId"]
-                if operation_id not in OPERATIONS:
+                if operation_id not in self.table:
                     raise SpecError(f"{operation_id}: not in codegen/table.py")
                 seen.add(operation_id)
                 ops.append(self._operation(path, method.upper(), op))
-        missing = set(OPERATIONS) - seen
+        missing = set(self.table) - seen
         if missing:
             raise SpecError(f"in codegen/table.py but not in the spec: {sorted(missing)}")
         return ops
 
     def _operation(self, path: str, method: str, op: dict[str, Any]) -> Operation:
         operation_id = op["operationId"]
-        entry = OPERATIONS[operation_id]
+        entry = self.table[operation_id]
         op_name = pascal(operation_id)
         path_params = re.findall(r"\{([^{}/]+)\}", path)
         declared = {p["name"]: p for p in op.get("parameters", [])}

@@ -28,6 +28,7 @@ MODULES: tuple[str, ...] = (
     "medias",
     "bundles",
     "me",
+    "webhooks",
 )
 
 MODULE_SUMMARIES: dict[str, str] = {
@@ -39,6 +40,7 @@ MODULE_SUMMARIES: dict[str, str] = {
     "medias": "Media files: details, upload, download and delete.",
     "bundles": "Bundles: export and import a workspace's content as JSON or zip.",
     "me": "The authenticated user's own projects.",
+    "webhooks": "Signed outbound webhooks (API v2): Taskade POSTs events to your URL.",
 }
 
 OPERATIONS: dict[str, Entry] = {
@@ -170,4 +172,62 @@ OPERATIONS: dict[str, Entry] = {
     "bundleImportZip": Entry(
         "bundles", "import_zip", None, "Install a zip bundle (at most 50 MB, streamed)."
     ),
+}
+
+
+# -- API v2 (openapi-v2-excerpt.json) ---------------------------------------------
+
+#: The v2 operations: the same kind of entries, read from the v2 excerpt.
+V2_OPERATIONS: dict[str, Entry] = {
+    "promptAgent": Entry("agents", "prompt", None, "Ask an agent; returns its answer's text."),
+    "getConversation": Entry(
+        "agents", "get_conversation", None, "Fetch a conversation, with its Markdown transcript."
+    ),
+    "createWebhook": Entry(
+        "webhooks", "create", None, "Register a webhook; its signing secret is shown only here."
+    ),
+    "listWebhooks": Entry("webhooks", "list", "single", "List your registered webhooks."),
+    "getWebhook": Entry("webhooks", "get", None, "Fetch one webhook by its id (its target URL)."),
+    "deleteWebhook": Entry(
+        "webhooks", "delete", None, "Delete a webhook; False if it was already gone."
+    ),
+}
+
+#: What each v2 operation does, for retries: True = repeating it changes nothing.
+#: (v2 reads are POSTs; promptAgent runs an LLM and spends credits.)
+V2_RETRY_SAFE: dict[str, bool] = {
+    "promptAgent": False,
+    "getConversation": True,
+    "createWebhook": False,
+    "listWebhooks": True,
+    "getWebhook": True,
+    "deleteWebhook": True,
+}
+
+#: Ids v2 takes in the JSON body, taken positionally as for v1's path ids, in this order.
+V2_POSITIONAL: dict[str, tuple[str, ...]] = {
+    "promptAgent": ("spaceId", "agentId"),
+    "getConversation": ("agentId", "convoId"),
+}
+
+#: Path parameters renamed for the function's signature (``id`` would shadow a builtin).
+V2_PATH_PARAMS: dict[str, dict[str, str]] = {
+    "getWebhook": {"id": "webhookId"},
+    "deleteWebhook": {"id": "webhookId"},
+}
+
+#: Operations that return one member of the success object, not a result class.
+V2_RETURN_FIELD: dict[str, str] = {
+    "promptAgent": "summary",
+    "getWebhook": "webhook",
+    "deleteWebhook": "deleted",
+}
+
+#: A default deadline of at least this many seconds (an agent may think for a while).
+V2_MIN_DEADLINE: dict[str, float] = {"promptAgent": 120.0}
+
+#: Class names for the v2 excerpt's inline objects.
+V2_CLASS_NAMES: dict[str, str] = {
+    "GetConversationResult": "Conversation",
+    "CreateWebhookResult": "CreatedWebhook",
 }

@@ -67,7 +67,7 @@ def add_listen_command(webhooks: Any) -> None:
     )
     listen.add_argument("--path", type=_route, default="/taskade", help="default: %(default)s")
     listen.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
-    listen.set_defaults(run=_listen)
+    listen.set_defaults(handler=_listen)
 
 
 def add_trigger_command(commands: Any) -> None:
@@ -93,7 +93,7 @@ def add_trigger_command(commands: Any) -> None:
     trigger.add_argument(
         "--bearer-env", metavar="VAR", help="send the bearer secret held in this variable"
     )
-    trigger.set_defaults(run=_trigger)
+    trigger.set_defaults(handler=_trigger)
 
 
 def _fail(command: str, message: str) -> int:

@@ -24,8 +24,11 @@ from ._errors import ProtocolError, ValidationError
 from ._validate import NO_EXTRA, UNSET, Rule, check
 
 __all__ = [
+    "as_bool",
+    "as_str",
     "body",
     "converter",
+    "field",
     "item",
     "item_or_none",
     "items",
@@ -301,6 +304,28 @@ def items(payload: dict[str, Any], key: str, decode: Callable[[Any], T], where: 
     if raw.__class__ is not list:
         raise ProtocolError(f"{where}: expected a list under {key!r}, got {type(raw).__name__}")
     return [decode(x) for x in raw]
+
+
+def field(payload: dict[str, Any], key: str, decode: Callable[[Any], T], where: str) -> T:
+    """``payload[key]`` decoded; a missing or null member is a ProtocolError."""
+    raw = _field(payload, key, where)
+    if raw is None:
+        raise ProtocolError(f"{where}: the response's {key} is null")
+    return decode(raw)
+
+
+def as_str(value: Any) -> str:
+    """``value`` if it is a JSON string, else a ProtocolError."""
+    if value.__class__ is not str:
+        raise ProtocolError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def as_bool(value: Any) -> bool:
+    """``value`` if it is a JSON boolean, else a ProtocolError."""
+    if value.__class__ is not bool:
+        raise ProtocolError(f"expected a boolean, got {type(value).__name__}")
+    return value
 
 
 def result(payload: dict[str, Any], decode: Callable[[Any], T]) -> T:

@@ -11,7 +11,7 @@ import enum
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import attrs
@@ -78,12 +78,18 @@ class Operation:
     """One endpoint of the API: its method, path template and retry safety.
 
     ``path`` is the spec's template (``/projects/{projectId}/tasks/{taskId}``),
-    relative to the session's base URL.
+    relative to the root of its ``api`` (``v1``: the session's base URL; ``v2``:
+    its v2 root). ``idempotent`` (whether a failed attempt may be repeated) goes
+    by the method unless ``retry_safe`` says what the operation does (v2 reads
+    are POSTs). ``min_deadline``: the call's default deadline is at least this.
     """
 
     operation_id: str
     method: str
     path: str
+    api: Literal["v1", "v2"] = "v1"
+    retry_safe: bool | None = attrs.field(default=None, repr=False)
+    min_deadline: float = attrs.field(default=0.0, repr=False)
     #: The template split around its parameters: literal, param, literal, ...
     _pieces: tuple[str, ...] = attrs.field(init=False, repr=False)
     _params: tuple[str, ...] = attrs.field(init=False, repr=False)
@@ -93,7 +99,8 @@ class Operation:
         parts = _PARAM.split(self.path)
         object.__setattr__(self, "_pieces", tuple(parts[0::2]))
         object.__setattr__(self, "_params", tuple(parts[1::2]))
-        object.__setattr__(self, "idempotent", self.method in _IDEMPOTENT)
+        safe = self.method in _IDEMPOTENT if self.retry_safe is None else self.retry_safe
+        object.__setattr__(self, "idempotent", safe)
 
     @property
     def path_params(self) -> tuple[str, ...]:

@@ -78,6 +78,15 @@ def _check_base_url(base_url: URL | str, what: str = "base_url") -> URL:
     return url.with_path(url.path.rstrip("/"))
 
 
+def _derive_v2_root(base: URL, v2_base_url: URL | str | None) -> str | None:
+    """The v2 API's root: given, or the sibling of a base URL ending in ``/v1``."""
+    if v2_base_url is not None:
+        return str(_check_base_url(v2_base_url, "v2_base_url"))
+    if not base.path.endswith("/v1"):
+        return None
+    return str(base.with_path(base.path[: -len("/v1")] + "/v2"))
+
+
 def _same_origin(a: URL, b: URL) -> bool:
     return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
 
@@ -88,11 +97,14 @@ class Session:
     Credentials: ``token`` (a personal access token), or ``auth`` (e.g.
     :class:`OAuth2`), or else the ``TASKADE_TOKEN`` environment variable.
     ``base_url`` must be https (plain http only for loopback, for tests).
+    v2 operations go to ``v2_base_url`` (the same rule), by default the
+    sibling of ``base_url`` (``.../api/v1`` -> ``.../api/v2``).
 
     Settings:
 
     - ``deadline``: seconds each call may take in all, every attempt, retry
       wait and token refresh included (``request(deadline=...)`` per call).
+      ``agents.prompt`` (an LLM run) gets at least 120 s.
     - ``connect_timeout``: seconds to open a connection (then retried when safe).
     - ``read_timeout``: seconds of silence after which a streamed download fails.
     - ``max_connections``: concurrent connections (with a session we create).
@@ -110,6 +122,7 @@ class Session:
         *,
         auth: Auth | None = None,
         base_url: URL | str = DEFAULT_BASE_URL,
+        v2_base_url: URL | str | None = None,
         http: aiohttp.ClientSession | None = None,
         deadline: float = 300.0,
         connect_timeout: float = 10.0,
@@ -142,6 +155,7 @@ class Session:
         self._auth = auth
         self.base_url = _check_base_url(base_url)
         self._base = str(self.base_url)
+        self._v2_base = _derive_v2_root(self.base_url, v2_base_url)
         self._http = http
         self._owns_http = http is None
         self._deadline = deadline
@@ -207,9 +221,17 @@ class Session:
 
     # -- the request path ----------------------------------------------------------
 
+    def _v2_root(self) -> str:
+        if self._v2_base is None:
+            raise ValidationError(
+                f"no v2 root can be derived from base_url {self._base} (it does not end "
+                "in /v1): pass v2_base_url="
+            )
+        return self._v2_base
+
     def url(self, op: Operation, args: tuple[str, ...], query: Mapping[str, Any] | None) -> URL:
         """The full URL of ``op`` for these ids and query (raises ValidationError)."""
-        path = self._base + op.render(args)
+        path = (self._base if op.api == "v1" else self._v2_root()) + op.render(args)
         if query:
             qs = encode_query(query)
             if qs:
@@ -274,6 +296,8 @@ class Session:
             headers["Content-Type"] = content_type or "application/octet-stream"
             if body.size is not None:
                 headers["Content-Length"] = str(body.size)  # else sent chunked
+        if deadline is None and op.min_deadline > self._deadline:
+            deadline = op.min_deadline  # e.g. promptAgent, which runs an LLM
         budget = self._deadline if deadline is None else deadline
         if budget <= 0:
             raise ValidationError("deadline must be positive")

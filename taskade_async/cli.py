@@ -1,4 +1,4 @@
-"""The ``taskade-async`` command: ``taskade-async export OUT_DIR [options]``.
+"""The ``taskade-async`` command: ``export OUT_DIR [options]``, ``webhooks ...``.
 
 A thin layer over :func:`taskade_async.export.export`. Exit status: 0 when
 everything was exported, 1 when some items failed (listed in
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from taskade_async._cli_bots import add_listen_command, add_trigger_command
+from taskade_async._cli_webhooks import add_webhooks_parser
 from taskade_async._errors import TaskadeError
 from taskade_async._session import DEFAULT_BASE_URL, Session
 from taskade_async._version import __version__
@@ -117,10 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     noise = ex.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
-    webhooks = commands.add_parser("webhooks", help="Taskade's signed webhooks (API v2)")
-    add_listen_command(
-        webhooks.add_subparsers(dest="webhooks_command", required=True, metavar="ACTION")
-    )
+    add_listen_command(add_webhooks_parser(commands))
     add_trigger_command(commands)
     return parser
 
@@ -211,8 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command != "export":
-        return int(args.run(args))
+    handler = getattr(args, "handler", None)
+    if handler is not None:  # another command than export (webhooks, trigger)
+        status: int = handler(args)
+        return status
     if args.demo and (args.token or args.base_url != str(DEFAULT_BASE_URL)):
         parser.error("--demo runs its own server: drop --token and --base-url")
     _setup_logging(args)

@@ -12,8 +12,10 @@ from aiohttp import web
 from yarl import URL
 
 from ._automations import Automations
+from ._bots import BotBuilders
 from ._builders import Builders
 from ._faults import Fault, FaultKind
+from ._handlers_v2 import V2_PREFIX
 from ._oauth import OAuthClient, OAuthCounters
 from ._ratelimit import RateLimiter
 from ._server import API_PREFIX, RecordedRequest, Server
@@ -22,8 +24,11 @@ from ._state import State
 __all__ = ["FakeTaskade"]
 
 
-class FakeTaskade(Builders):
-    """A Taskade API v1 server on loopback, with in-memory state and fault injection.
+class FakeTaskade(Builders, BotBuilders):
+    """A Taskade API server on loopback, with in-memory state and fault injection.
+
+    It serves v1 under ``/api/v1`` and the v2 operations v1 lacks under
+    ``/api/v2``, and delivers signed webhook events (see :class:`BotBuilders`).
 
     ``async with FakeTaskade() as fake:`` starts it on 127.0.0.1 and a free
     port; point a client at :attr:`base_url` with :attr:`token`.
@@ -78,6 +83,7 @@ class FakeTaskade(Builders):
     async def close(self) -> None:
         """Stop serving and close open connections (idempotent)."""
         runner, self._runner = self._runner, None
+        await self._state.webhooks.close()
         if runner is not None:
             await runner.cleanup()
 
@@ -106,6 +112,11 @@ class FakeTaskade(Builders):
     def base_url(self) -> URL:
         """The API's base URL, ending in ``/api/v1``."""
         return self.url.with_path(API_PREFIX)
+
+    @property
+    def v2_base_url(self) -> URL:
+        """The v2 API's base URL, ending in ``/api/v2`` (a session derives it from v1's)."""
+        return self.url.with_path(V2_PREFIX)
 
     @property
     def token_url(self) -> URL:

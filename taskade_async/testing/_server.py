@@ -26,15 +26,17 @@ from aiohttp import web
 from yarl import URL
 
 from . import _handlers_agents, _handlers_files, _handlers_projects, _handlers_tasks
+from ._bots import CAUSES
 from ._call import HANDLERS, Binary, Call
 from ._faults import Fault, FaultKind, FaultQueue
+from ._handlers_v2 import V2_BODIES, V2_PREFIX, V2_ROUTES
 from ._oauth import OAuthServer
 from ._problems import ApiProblem
 from ._ratelimit import RateLimiter
 from ._routes import ROUTES, Route
 from ._schemas import BODIES, QUERIES, QueryParam
 from ._state import State
-from ._validate import SchemaError, validate
+from ._validate import Schema, SchemaError, validate
 
 __all__ = ["API_PREFIX", "RecordedRequest", "Server"]
 
@@ -118,9 +120,16 @@ _AFTER: Final = frozenset({FaultKind.RESET_MID_BODY, FaultKind.TRUNCATED_JSON})
 
 
 class _Router:
-    """Finds the operation for a method and a raw path below /api/v1."""
+    """Finds the operation for a method and a raw path below its prefix (/api/v1)."""
 
-    def __init__(self, routes: tuple[Route, ...]) -> None:
+    def __init__(
+        self,
+        routes: tuple[Route, ...],
+        prefix: str = API_PREFIX,
+        bodies: Mapping[str, Schema] = BODIES,
+    ) -> None:
+        self.prefix = prefix
+        self.bodies = bodies
         self._by_shape: dict[tuple[int, str], list[tuple[Route, re.Pattern[str]]]] = {}
         for route in routes:
             segments = route.path.strip("/").split("/")
@@ -144,10 +153,11 @@ class _Router:
                 f"{method} is not allowed here; use {', '.join(allowed)}",
                 headers={"Allow": ", ".join(allowed)},
             )
-        raise ApiProblem(404, f"no operation at {API_PREFIX}{raw_path}")
+        raise ApiProblem(404, f"no operation at {self.prefix}{raw_path}")
 
 
 _ROUTER: Final = _Router(ROUTES)
+_V2_ROUTER: Final = _Router(V2_ROUTES, V2_PREFIX, V2_BODIES)
 
 
 def _parse_query(operation_id: str, query: Mapping[str, str]) -> dict[str, Any]:
@@ -203,6 +213,7 @@ class Server:
         self._storage: dict[str, Binary] = {}
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._outer])
         self.app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._api)
+        self.app.router.add_route("*", V2_PREFIX + "/{tail:.*}", self._api_v2)
         self.app.router.add_get("/oauth2/authorize", self.oauth.authorize)
         self.app.router.add_post("/oauth2/token", self.oauth.token)
         self.app.router.add_post("/oauth2/register", self.oauth.register_endpoint)
@@ -317,7 +328,13 @@ class Server:
         except ApiProblem as problem:
             return _problem(problem, problem.headers)
 
-    async def _serve(self, request: web.Request) -> web.StreamResponse:
+    async def _api_v2(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._serve(request, _V2_ROUTER)
+        except ApiProblem as problem:
+            return _problem(problem, problem.headers)
+
+    async def _serve(self, request: web.Request, router: _Router = _ROUTER) -> web.StreamResponse:
         token = self._authorize(request)
         limiter = self.limiter
         if limiter is not None:
@@ -325,8 +342,8 @@ class Server:
             if wait is not None:
                 retry_after = str(max(1, math.ceil(wait)))
                 raise ApiProblem(429, "rate limit exceeded", headers={"Retry-After": retry_after})
-        raw_path = request.rel_url.raw_path[len(API_PREFIX) :]
-        route, args = _ROUTER.match(request.method, raw_path)
+        raw_path = request.rel_url.raw_path[len(router.prefix) :]
+        route, args = router.match(request.method, raw_path)
         record = _CURRENT.get()
         if record is not None:
             record.operation_id = route.operation_id
@@ -347,13 +364,16 @@ class Server:
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise ApiProblem(400, f"the request body is not valid JSON: {exc}") from exc
             try:
-                validate(BODIES[route.operation_id], call.body)
+                validate(router.bodies[route.operation_id], call.body)
             except SchemaError as exc:
                 raise ApiProblem(400, str(exc)) from exc
         else:
             call.raw = body
             call.content_type = request.headers.get("Content-Type", "")
         reply = HANDLERS[route.operation_id](call)
+        cause = CAUSES.get(route.operation_id)
+        if cause is not None:
+            cause(call, reply)  # an event for the webhooks (v2), e.g. project.created
         if isinstance(reply, Binary):
             if self.redirect_downloads:
                 # Like the real API sending a file from storage: another origin, no token.

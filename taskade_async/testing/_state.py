@@ -15,6 +15,7 @@ import attrs
 from ._ids import IdFactory
 from ._problems import not_found
 from ._tree import Task, TaskTree
+from ._webhooks import Webhooks
 
 __all__ = [
     "Agent",
@@ -137,6 +138,7 @@ class Convo:
     status: str
     title: str
     data: dict[str, Any]
+    transcript: str | None = None  # Markdown, for v2 getConversation
 
     def to_json(self) -> dict[str, Any]:
         """The API's ``Convo`` shape."""
@@ -227,6 +229,8 @@ class State:
         self.agents: dict[str, Agent] = {}
         self.medias: dict[str, Media] = {}
         self.members: dict[str, list[Member]] = {}  # workspace id -> its people
+        self.webhooks = Webhooks()  # v2: registered webhooks and their deliveries
+        self.agent_credits: int | None = None  # v2 promptAgent: None = unlimited
         self._views = itertools.count(1)
 
     # -- lookups -----------------------------------------------------------

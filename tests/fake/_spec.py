@@ -33,6 +33,14 @@ def spec_path() -> Path:
     return REPO_ROOT.parent / "shared" / "taskade" / "openapi-v1.json"
 
 
+def spec_v2_path() -> Path:
+    """Where the v2 excerpt is: $TASKADE_OPENAPI_V2, else ../shared/taskade/ from the repo."""
+    env = os.environ.get("TASKADE_OPENAPI_V2")
+    if env:
+        return Path(env)
+    return REPO_ROOT.parent / "shared" / "taskade" / "openapi-v2-excerpt.json"
+
+
 def _walk(node: Any, parts: list[str]) -> Any:
     for part in parts:
         key = part.replace("~1", "/").replace("~0", "~")
@@ -113,6 +121,15 @@ class SchemaLoader:
 def load() -> SchemaLoader | None:
     """The loader for the spec file, or None if the file is absent."""
     path = spec_path()
+    if not path.is_file():
+        return None
+    return SchemaLoader(json.loads(path.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def load_v2() -> SchemaLoader | None:
+    """The loader for the v2 excerpt, or None if the file is absent."""
+    path = spec_v2_path()
     if not path.is_file():
         return None
     return SchemaLoader(json.loads(path.read_text(encoding="utf-8")))

@@ -33,11 +33,12 @@ class Reply:
 
 @attrs.define
 class Api:
-    """Sends requests to a fake's /api/v1 with its token, as a plain HTTP client would."""
+    """Sends requests to a fake's /api/v1 (or ``prefix``) with its token, like a plain client."""
 
     http: aiohttp.ClientSession
     fake: FakeTaskade
     token: str | None
+    prefix: str = "/api/v1"
 
     async def call(
         self,
@@ -53,7 +54,7 @@ class Api:
         sent = dict(headers or {})
         if self.token is not None:
             sent.setdefault("Authorization", f"Bearer {self.token}")
-        url = str(self.fake.base_url) + path
+        url = str(self.fake.url.with_path(self.prefix)) + path
         async with self.http.request(
             method, url, json=json, data=data, params=params, headers=sent
         ) as response:

@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs installed (types-jsonschema)
 import pytest
@@ -18,6 +19,7 @@ from . import _conformance, _spec
 from .conftest import Api
 
 _LOADER = _spec.load()
+_LOADER_V2 = _spec.load_v2()
 needs_spec = pytest.mark.skipif(_LOADER is None, reason=f"spec not found at {_spec.spec_path()}")
 _BINARY = {"mediaDownload", "mediaDownloadAll", "bundleExportZip"}
 
@@ -163,15 +165,39 @@ async def _walk_every_operation(api: Api, fake: FakeTaskade) -> None:
     with zipfile.ZipFile(io.BytesIO(archive.raw)) as z:
         assert "bundle.json" in z.namelist()
     await api.ok("POST", f"/bundles/{target.id}/import/zip", data=archive.raw)
+    if _LOADER_V2 is not None:
+        await _walk_v2(api, fake)
     # Some errors, whose bodies must match the Error schema.
     await api.error("GET", "/projects/nope", 404)
     await api.error("POST", f"/projects/{p}/complete", 415, json={})
     await api.error("PUT", f"/projects/{p}/tasks/{first.id}", 400, json={})
 
 
+async def _walk_v2(api: Api, fake: FakeTaskade) -> None:
+    """Call each of the v2 excerpt's operations, under /api/v2, and a v2 error."""
+    v2 = Api(api.http, fake, api.token, prefix="/api/v2")
+    agent = fake.agents[0]
+    ws = fake.state.spaces[agent.space_id].root_id
+    await v2.ok("POST", "/promptAgent", json={"spaceId": ws, "agentId": agent.id, "prompt": "hi"})
+    convo = agent.convos[-1].id
+    for transcript in (True, False):
+        body = {"agentId": agent.id, "convoId": convo, "includeTranscript": transcript}
+        await v2.ok("POST", "/getConversation", json=body)
+    url = "https://hooks.example/taskade?x=1"
+    made = await v2.ok("POST", "/webhooks", json={"targetUrl": url, "events": ["task.due"]})
+    assert made["secret"]
+    await v2.ok("GET", "/webhooks")
+    segment = quote(url, safe="")
+    await v2.ok("GET", f"/webhooks/{segment}")
+    assert (await v2.ok("DELETE", f"/webhooks/{segment}"))["deleted"] is True
+    assert (await v2.ok("DELETE", f"/webhooks/{segment}"))["deleted"] is False
+    await v2.error("GET", f"/webhooks/{segment}", 404)
+    await v2.error("POST", "/webhooks", 400, json={"targetUrl": url, "events": []})
+
+
 @needs_spec
 async def test_every_response_matches_the_spec(api: Api, taskade_fake: FakeTaskade) -> None:
-    """All 64 operations succeed, and every JSON body served validates against the spec."""
+    """All 64 (and v2's 6) operations succeed, and every JSON body served validates."""
     assert _LOADER is not None
     await _walk_every_operation(api, taskade_fake)
     served = set()
@@ -184,6 +210,10 @@ async def test_every_response_matches_the_spec(api: Api, taskade_fake: FakeTaska
             assert (record.response is None) == (record.operation_id in _BINARY)
     spec_ids = {operation_id for operation_id, *_ in _LOADER.operations()}
     assert len(spec_ids) == 64
+    if _LOADER_V2 is not None:
+        v2_ids = {operation_id for operation_id, *_ in _LOADER_V2.operations()}
+        assert len(v2_ids) == 6
+        spec_ids |= v2_ids
     assert served == spec_ids
     found, checked = _conformance.problems(taskade_fake.requests)
     assert found == []
