@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from taskade_async.testing import FakeTaskade
 
 from .conftest import Api
@@ -67,11 +65,13 @@ async def test_a_page_sees_changes_made_between_pages(api: Api, taskade_fake: Fa
 
 
 async def test_paging_through_100000_tasks(api: Api, taskade_fake: FakeTaskade) -> None:
-    """Paging a 100,000-task project by cursor yields every id once, in order, quickly."""
+    """Paging a 100,000-task project by cursor yields every id once, in order, in 101 pages.
+
+    Its speed is a benchmark's business (wall-clock bounds in a test flake on a
+    loaded machine): ``benchmarks/bench_client.py`` pages 100,000 tasks.
+    """
     ws = taskade_fake.add_workspace("Acme")
-    built = time.perf_counter()
     project = taskade_fake.add_project(ws, "Huge", task_count=100_000)
-    built = time.perf_counter() - built
     expected = [t.id for t in taskade_fake.tasks(project)]
     assert len(expected) == 100_000
     assert sum(1 for t in taskade_fake.tasks(project) if t.parent is not None) > 10_000
@@ -79,7 +79,6 @@ async def test_paging_through_100000_tasks(api: Api, taskade_fake: FakeTaskade) 
     seen: list[str] = []
     after: str | None = None
     pages = 0
-    started = time.perf_counter()
     while True:
         params = {"limit": "1000"}
         if after is not None:
@@ -90,9 +89,5 @@ async def test_paging_through_100000_tasks(api: Api, taskade_fake: FakeTaskade) 
         if len(items) < 1000:
             break
         after = items[-1]["id"]
-    elapsed = time.perf_counter() - started
     assert seen == expected
     assert pages == 101
-    # Generous bounds for a shared 2-core machine; measured ~0.3 s build, ~1.5 s paging.
-    assert built < 5.0
-    assert elapsed < 20.0
