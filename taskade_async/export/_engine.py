@@ -58,7 +58,10 @@ def finished_export(out_dir: str | os.PathLike[str]) -> Manifest | None:
     out = Path(out_dir)
     if (out / STATE_DIR).exists() or not (out / "manifest.json").is_file():
         return None
-    return Manifest.load(out)
+    try:
+        return Manifest.load(out)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ExportError(f"{out / 'manifest.json'} is not an export's manifest ({exc})") from exc
 
 
 def _emitter(writer: UnitWriter, progress: Progress | None) -> Emit:

@@ -290,6 +290,14 @@ async def test_resume_of_a_finished_export_sends_nothing(
     assert again == first
 
 
+async def test_resume_over_a_broken_manifest_is_refused(session: Session, tmp_path: Path) -> None:
+    """A manifest.json that is not an export's stops --resume with an ExportError naming it."""
+    for content in (b"[1, 2]", b'{"format": 1}', b"not json"):
+        (tmp_path / "manifest.json").write_bytes(content)
+        with pytest.raises(ExportError, match=r"manifest\.json is not an export.s manifest"):
+            await export(session, tmp_path, resume=True)
+
+
 async def test_iter_records_streams_what_export_writes(
     server: Server, session: Session, tmp_path: Path
 ) -> None:
