@@ -37,6 +37,8 @@ EXIT_FATAL: Final = 2
 EXIT_INTERRUPTED: Final = 130
 EXIT_TERMINATED: Final = 128 + signal.SIGTERM
 _SHOWN_ERRORS: Final = 10
+#: No space left, or over the quota (an errno some platforms lack).
+_DISK_FULL: Final = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _log = logging.getLogger("taskade_async.cli")
 
 
@@ -245,7 +247,7 @@ async def _stoppable(args: argparse.Namespace) -> Manifest:
 
 def _describe(exc: BaseException) -> str:
     """An error in the command's words (no Python reprs)."""
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
         where = f" (writing {exc.filename})" if exc.filename else ""
         return f"the disk is full{where}; free some space"
     if isinstance(exc, OSError) and exc.strerror:
