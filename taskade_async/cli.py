@@ -1,9 +1,10 @@
 """The ``taskade-async`` command: ``export OUT_DIR [options]``, ``webhooks ...``.
 
 A thin layer over :func:`taskade_async.export.export`. Exit status: 0 when
-everything was exported, 1 when some items failed (listed in
-``manifest.json``), 2 on a usage or fatal error, 130 on Ctrl-C (the
-checkpoint is saved: run again with ``--resume``).
+everything was exported (or ``--resume`` found the export complete), 1 when
+some items failed (listed in ``manifest.json``), 2 on a usage or fatal error,
+130 on Ctrl-C and 143 on SIGTERM (the checkpoint is saved: run again with
+``--resume``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -24,7 +27,8 @@ from taskade_async._errors import TaskadeError
 from taskade_async._session import DEFAULT_BASE_URL, Session
 from taskade_async._version import __version__
 from taskade_async.export import ExportError, Manifest, Progress, export
-from taskade_async.export._engine import DEFAULT_CONCURRENCY
+from taskade_async.export._checks import id_problem
+from taskade_async.export._engine import DEFAULT_CONCURRENCY, finished_export
 from taskade_async.export._store import STATE_DIR
 
 __all__ = ["main"]
@@ -33,7 +37,10 @@ EXIT_OK: Final = 0
 EXIT_FAILED_ITEMS: Final = 1
 EXIT_FATAL: Final = 2
 EXIT_INTERRUPTED: Final = 130
+EXIT_TERMINATED: Final = 128 + signal.SIGTERM
 _SHOWN_ERRORS: Final = 10
+#: No space left, or over the quota (an errno some platforms lack).
+_DISK_FULL: Final = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _log = logging.getLogger("taskade_async.cli")
 
 
@@ -57,6 +64,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _id(text: str) -> str:
+    problem = id_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line parser."""
     parser = argparse.ArgumentParser(
@@ -70,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Export workspaces, folders, projects, tasks and more into OUT_DIR: one "
             "<type>.jsonl per record type and manifest.json. Interrupted exports "
-            "continue with --resume. Exit status: 0 all exported, 1 some items failed "
-            "(see manifest.json), 2 usage or fatal error, 130 interrupted."
+            "continue with --resume. Exit status: 0 all exported (or already complete), "
+            "1 some items failed (see manifest.json), 2 usage or fatal error, "
+            "130 interrupted (Ctrl-C), 143 stopped (SIGTERM)."
         ),
     )
     ex.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="output folder (empty or new)")
@@ -94,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="ID",
+            type=_id,
             help=f"export only these {what} (repeatable)",
         )
     ex.add_argument(
@@ -109,7 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="R",
         help="at most R requests per second (halved after a 429, then regained)",
     )
-    ex.add_argument("--resume", action="store_true", help="continue an interrupted export")
+    ex.add_argument(
+        "--resume",
+        action="store_true",
+        help=(
+            "continue an interrupted export; start one if OUT_DIR is absent or empty, "
+            "do nothing if it is complete (one command for cron or systemd)"
+        ),
+    )
     ex.add_argument(
         "--demo",
         action="store_true",
@@ -195,6 +218,67 @@ async def _run_export(args: argparse.Namespace) -> Manifest:
     raise AssertionError("unreachable")  # pragma: no cover - the stack never swallows
 
 
+class _Terminated(Exception):
+    """SIGTERM stopped the export (a container or service stop)."""
+
+
+async def _stoppable(args: argparse.Namespace) -> Manifest:
+    """Run the export; SIGTERM cancels it as Ctrl-C does, then raises :class:`_Terminated`."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if not stopped:  # a second SIGTERM does not cut the clean-up short
+            stopped = True
+            task.cancel()
+
+    # Windows has no loop signal handlers: there SIGTERM ends the process as before.
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    try:
+        return await _run_export(args)
+    except asyncio.CancelledError:
+        if stopped:
+            raise _Terminated from None
+        raise
+    finally:
+        with contextlib.suppress(NotImplementedError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _describe(exc: BaseException) -> str:
+    """An error in the command's words (no Python reprs)."""
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+        where = f" (writing {exc.filename})" if exc.filename else ""
+        return f"the disk is full{where}; free some space"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
+def _again(args: argparse.Namespace) -> str:
+    """How to continue: the same command, with --resume if it lacked it."""
+    return "run the same command again" + ("" if args.resume else " with --resume")
+
+
+def _complete(args: argparse.Namespace) -> bool:
+    """With --resume on a complete export: say so and touch nothing."""
+    done = finished_export(args.out_dir) if args.resume else None
+    if done is None:
+        return False
+    if not args.quiet:
+        print(
+            f"Nothing to do: {args.out_dir} holds a complete export "
+            f"({sum(done.counts.values())} records, finished {done.finished_at}); "
+            "no file was rewritten.",
+            file=sys.stdout,
+        )
+    return True
+
+
 def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
@@ -217,21 +301,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--demo runs its own server: drop --token and --base-url")
     _setup_logging(args)
     try:
-        manifest = asyncio.run(_run_export(args))
-    except KeyboardInterrupt:
-        print(
-            "Interrupted; the checkpoint is saved. To continue, run the same command "
-            "again with --resume.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
+        if _complete(args):
+            return EXIT_OK
+        manifest = asyncio.run(_stoppable(args))
+    except (KeyboardInterrupt, _Terminated) as exc:
+        what = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Stopped (SIGTERM)"
+        print(f"{what}; the checkpoint is saved. To continue, {_again(args)}.", file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     except (ExportError, TaskadeError, OSError, ValueError) as exc:
-        print(f"taskade-async export: error: {exc}", file=sys.stderr)
-        if not args.resume and (args.out_dir / STATE_DIR).is_dir():
-            print(
-                "The checkpoint is kept. To continue, run the same command again with --resume.",
-                file=sys.stderr,
-            )
+        print(f"taskade-async export: error: {_describe(exc)}", file=sys.stderr)
+        if (args.out_dir / STATE_DIR).is_dir():
+            print(f"The checkpoint is kept. To continue, {_again(args)}.", file=sys.stderr)
         return EXIT_FATAL
     if not args.quiet:
         _summary(manifest, args.out_dir, sys.stdout)

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 
+from taskade_async._errors import TaskadeError, ValidationError
 from taskade_async._version import __version__
+from taskade_async.export._checks import check_flag, check_out_dir, check_positive, flags
 from taskade_async.export._discover import discover
 from taskade_async.export._manifest import FORMAT, Manifest
 from taskade_async.export._progress import Progress
@@ -26,20 +28,20 @@ from taskade_async.export._records import (
     ItemError,
     Record,
 )
-from taskade_async.export._store import ExportState, UnitWriter
+from taskade_async.export._store import STATE_DIR, ExportState, UnitWriter
 from taskade_async.export._units import Selection, Unit, run_units
 from taskade_async.export._walk import Walker
 
 if TYPE_CHECKING:
     from taskade_async._session import Session
 
-__all__ = ["ExportError", "export", "iter_records"]
+__all__ = ["ExportError", "export", "finished_export", "iter_records"]
 
 _DISCOVERY: Final = "discovery"
 DEFAULT_CONCURRENCY: Final = 8
 
 
-class ExportError(Exception):
+class ExportError(TaskadeError):
     """The export cannot start or go on (bad output folder, options that do not match)."""
 
 
@@ -47,9 +49,19 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _check_concurrency(concurrency: int) -> None:
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be a positive int, not {concurrency!r}")
+def finished_export(out_dir: str | os.PathLike[str]) -> Manifest | None:
+    """The manifest of the complete export in ``out_dir``, or None if there is none.
+
+    An export is complete once ``manifest.json`` is written and the
+    checkpoint is gone.
+    """
+    out = Path(out_dir)
+    if (out / STATE_DIR).exists() or not (out / "manifest.json").is_file():
+        return None
+    try:
+        return Manifest.load(out)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ExportError(f"{out / 'manifest.json'} is not an export's manifest ({exc})") from exc
 
 
 def _emitter(writer: UnitWriter, progress: Progress | None) -> Emit:
@@ -69,18 +81,56 @@ def _emitter(writer: UnitWriter, progress: Progress | None) -> Emit:
 
 
 def _prepare(state: ExportState, resume: bool) -> Manifest | None:
-    """Check and create the output folder; the manifest if a resumed export had finished."""
+    """Check and create the output folder; the manifest if a resumed export had finished.
+
+    With ``resume``, an absent or empty folder starts a new export, so one
+    command serves the first run and every run after a crash.
+    """
     out = state.out_dir
-    if resume:
-        if not state.exists():
-            if (out / "manifest.json").is_file():
-                return Manifest.load(out)  # finished already: nothing left to do
-            raise ExportError(f"{out}: no interrupted export to resume")
-    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ExportError(f"{out}: not an empty folder (pass resume to continue an export)")
+    if resume and state.exists():
+        state.create()  # idempotent: completes a checkpoint a crash left half-made
+        return None
+    finished = finished_export(out) if resume else None
+    if finished is not None:
+        return finished  # nothing left to do, nothing is rewritten
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out}: not a folder")
+    if out.exists() and any(out.iterdir()):
+        if state.exists():
+            raise ExportError(f"{out}: holds an interrupted export; continue it with --resume")
+        if (out / "manifest.json").is_file():
+            raise ExportError(f"{out}: holds a finished export; export into another folder")
+        raise ExportError(f"{out}: not an empty folder, and no export to continue with --resume")
     out.mkdir(parents=True, exist_ok=True)
     state.create()
     return None
+
+
+def _same_run(out: Path, plan: dict[str, Any], origin: str, options: dict[str, Any]) -> None:
+    """Refuse to resume against another server, or with other options, than the checkpoint's."""
+    source = plan.get("source")
+    if source != origin:
+        again = "--demo" if source == "demo" else f"--base-url {source}"
+        raise ExportError(
+            f"{out}: the interrupted export read {source}, this run reads {origin}; "
+            f"run --resume against the same server ({again})"
+        )
+    if plan.get("options") != options:
+        raise ExportError(
+            f"{out}: the interrupted export ran with {flags(plan.get('options') or {})}, "
+            f"this run with {flags(options)}; run --resume with the same options"
+        )
+
+
+def _save_run(state: ExportState, figures: dict[str, Any], failing: bool) -> None:
+    """Remember this run's figures; while a failure propagates, a full disk does not mask it."""
+    if not state.exists():
+        return
+    try:
+        state.append_run(figures)
+    except OSError:
+        if not failing:
+            raise
 
 
 async def _whole(step: Callable[[], None]) -> None:
@@ -124,7 +174,10 @@ async def export(
     continues with ``resume=True`` and ends with the same files as an
     uninterrupted one. Items that fail (a project answering 403/404, a task
     note that cannot be read) are listed in ``Manifest.errors``; the export goes
-    on. ``out_dir`` must be empty or absent unless ``resume`` is set.
+    on. ``out_dir`` must be empty or absent. With ``resume=True`` it may also
+    hold an interrupted export, which goes on, or a complete one, whose
+    manifest is returned without a request or a file rewritten: the same call
+    serves a first run, a run after a crash and a run after the end.
 
     ``concurrency`` bounds the units in progress and the per-task requests in
     flight; a unit also reads its lists side by side. For a hard cap on all
@@ -134,17 +187,20 @@ async def export(
     ``source`` names the account in the checkpoint (default: the session's base
     URL); a resume must name the same one.
 
-    Raises :class:`ExportError` for an unusable ``out_dir`` or a resume that
-    does not match, and the TaskadeError or OSError that stopped the export
-    (the checkpoint is kept: resume later).
+    Raises :class:`~taskade_async.ValidationError` for bad arguments,
+    :class:`ExportError` for an unusable ``out_dir`` or a resume that does not
+    match, and the TaskadeError or OSError (a full disk) that stopped the
+    export (the checkpoint is kept: resume later).
     """
-    _check_concurrency(concurrency)
-    out = Path(out_dir)
+    check_positive("concurrency", concurrency)
+    out = check_out_dir(out_dir)
+    if source is not None and (not isinstance(source, str) or not source.strip()):
+        raise ValidationError(f"source must be a non-blank str or None, not {source!r}")
     origin = source if source is not None else str(session.base_url)
     selection = Selection.of(workspaces, folders, projects)
     options: dict[str, Any] = {
-        "details": details,
-        "media": media,
+        "details": check_flag("details", details),
+        "media": check_flag("media", media),
         "selection": selection.as_json(),
     }
     state = ExportState(out)
@@ -192,16 +248,7 @@ async def export(
                 writer.discard()
                 raise
         else:
-            if plan.get("source") != origin:
-                raise ExportError(
-                    f"{out}: the interrupted export read {plan.get('source')}, "
-                    f"not {origin}; resume it against the same server"
-                )
-            if plan.get("options") != options:
-                raise ExportError(
-                    f"{out}: the interrupted export used other options "
-                    f"({plan.get('options')}); resume it with the same ones"
-                )
+            _same_run(out, plan, origin, options)
             units = [Unit.from_json(raw) for raw in plan["units"]]
         phases["discovery"] = round(time.monotonic() - mark, 3)
         if progress is not None:
@@ -242,9 +289,10 @@ async def export(
             progress.advance(len(kinds))
         phases["compaction"] = round(time.monotonic() - mark, 3)
         finished = True
-    finally:
-        if state.exists():
-            state.append_run(run_figures())
+    except BaseException:
+        _save_run(state, run_figures(), failing=True)
+        raise
+    _save_run(state, run_figures(), failing=False)
 
     runs = state.runs()
     manifest = Manifest(
@@ -292,7 +340,7 @@ async def iter_records(
     not be exported are appended to ``errors`` (when given) instead of
     stopping the stream. Leaving the ``async for`` early stops the walk.
     """
-    _check_concurrency(concurrency)
+    check_positive("concurrency", concurrency)
     selection = Selection.of(workspaces, folders, projects)
     queue: asyncio.Queue[list[Record] | _Done] = asyncio.Queue(maxsize=64)
     failed: list[BaseException] = []

@@ -14,6 +14,7 @@ are byte-identical however often the export was interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -41,6 +42,7 @@ __all__ = [
     "UnitWriter",
     "atomic_write",
     "fsync_dir",
+    "open_output",
 ]
 
 #: The folder inside the output folder that holds the checkpoint while an export runs.
@@ -48,6 +50,14 @@ STATE_DIR: Final = ".taskade-export"
 #: Tags of the staged lines that are not records.
 _ERROR: Final = b"!error"
 _PLAN: Final = b"!plan"
+
+
+def open_output(path: Path) -> IO[bytes]:
+    """Open ``path`` for writing, truncated: every file of the export is written through here.
+
+    One place for the export's writes, so a test can stand in a small disk.
+    """
+    return path.open("wb")
 
 
 def fsync_dir(path: Path) -> None:
@@ -62,10 +72,14 @@ def fsync_dir(path: Path) -> None:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old file or the new one."""
     tmp = path.with_name(f".{path.name}.part")
-    with tmp.open("wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        with open_output(tmp) as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
     fsync_dir(path.parent)
 
@@ -88,7 +102,7 @@ class UnitWriter:
         self._staging = staging
         self._final = final
         # "wb" truncates whatever an interrupted attempt left: the unit starts afresh.
-        self._out: IO[bytes] | None = staging.open("wb")
+        self._out: IO[bytes] | None = open_output(staging)
         self._plan: Any = None
         #: Records written, per type.
         self.counts: Counter[str] = Counter()
@@ -140,9 +154,11 @@ class UnitWriter:
 
     def abandon(self) -> None:
         """Close the file and leave the staged data as it is (what a crash leaves)."""
-        if self._out is not None:
-            self._out.close()
-            self._out = None
+        out, self._out = self._out, None
+        if out is not None:
+            # Closing flushes: on a full disk that fails too, and the data is not wanted.
+            with contextlib.suppress(OSError):
+                out.close()
 
     def discard(self) -> None:
         """Drop the staged data (the unit will be redone)."""
@@ -226,7 +242,7 @@ class ExportState:
         errors: list[ItemError] = []
         try:
             for kind in types:
-                outs[kind] = tmp[kind].open("wb")
+                outs[kind] = open_output(tmp[kind])
             for key in keys:
                 # A unit is small (it was staged whole): route its lines in bulk,
                 # one write and one hash update per type and unit, not per line.
@@ -254,6 +270,13 @@ class ExportState:
             for out in outs.values():
                 out.flush()
                 os.fsync(out.fileno())
+        except BaseException:
+            # A full disk, say: drop the half-written files, which only take up space.
+            for kind, out in outs.items():
+                with contextlib.suppress(OSError):
+                    out.close()
+                tmp[kind].unlink(missing_ok=True)
+            raise
         finally:
             for out in outs.values():
                 out.close()

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import attrs
 
+from taskade_async.export._checks import check_ids
+
 __all__ = ["Selection", "Unit", "first_error", "run_units"]
 
 
@@ -26,8 +28,12 @@ class Selection:
         folders: Iterable[str] = (),
         projects: Iterable[str] = (),
     ) -> Selection:
-        """A selection from any iterables of ids."""
-        return cls(frozenset(workspaces), frozenset(folders), frozenset(projects))
+        """A selection from lists (or other iterables) of ids; bad ids raise ValidationError."""
+        return cls(
+            check_ids("workspaces", workspaces),
+            check_ids("folders", folders),
+            check_ids("projects", projects),
+        )
 
     @property
     def narrowed(self) -> bool:

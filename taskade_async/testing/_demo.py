@@ -1,21 +1,24 @@
 """The demo account: a deterministic, realistic data set built in well under a second.
 
-Three workspaces with folders, 48 projects (about 40,000 nested tasks, some
-with notes, dates, assignees, custom field values, some completed), members,
-fields, templates, agents with conversations, and medias with small files.
-The same seed gives the same ids and content in a fresh fake.
+Three workspaces with folders, 48 projects (39,082 nested tasks for seed 0;
+each task draws completion, a note, a date, assignees and custom field values
+on its own, so dated tasks are often assigned and some dates have an end),
+members, fields, templates, agents with conversations (one public agent per
+workspace), and medias with small files. The same seed gives the same ids and
+content in a fresh fake.
 """
 
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from ._tree import Task
 
 if TYPE_CHECKING:
     from ._builders import Builders
-    from ._state import Project
+    from ._state import Agent, Project
 
 __all__ = ["build_demo"]
 
@@ -57,6 +60,7 @@ _NOTES: Final = (
     "Ask Grace about the edge cases.",
     "Owner is on holiday until Monday.",
 )
+_YEAR_START: Final = date(2026, 1, 1)
 _TONES: Final = ("friendly", "formal", "confident", "warm", "serious")
 _LLMS: Final = (
     ("openai", "gpt-4o"),
@@ -79,33 +83,63 @@ def _fields() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _date(rng: random.Random, timed: bool, ends: bool) -> dict[str, Any]:
+    """A task date in 2026: a day, or a day and time in Berlin; with an end some days later."""
+    day = _YEAR_START + timedelta(days=rng.randrange(365))
+    start: dict[str, Any] = {"date": day.isoformat()}
+    if timed:
+        start["time"] = f"{rng.randint(8, 16):02d}:{rng.choice(('00', '15', '30', '45'))}"
+        start["timezone"] = "Europe/Berlin"
+    if not ends:
+        return {"start": start}
+    end = {**start, "date": (day + timedelta(days=rng.randint(0 if timed else 1, 14))).isoformat()}
+    if timed:
+        end["time"] = f"{int(start['time'][:2]) + rng.randint(1, 3):02d}:{start['time'][3:]}"
+    return {"start": start, "end": end}
+
+
 def _decorate(project: Project, tasks: list[Task], rng: random.Random) -> None:
+    """Text, completion, notes, dates, assignees and field values, each drawn on its own.
+
+    Drawn independently (planned work more often assigned), so tasks combine
+    them as in real accounts: dated, assigned tasks with notes, dates with an
+    end, done tasks with a status.
+    """
     handles = [m.handle for m in project.members]
     status, estimate, customer, priority = (f.id for f in project.fields)
     choice = rng.choice
     draw = rng.random
     for task in tasks:
         task.text = f"{choice(_VERBS)} {choice(_NOUNS)}"
-        roll = draw()
-        if roll < 0.3:
-            task.completed = True
-        if roll < 0.08:
+        task.completed = draw() < 0.3
+        if draw() < 0.1:
             task.note = {"type": "text/markdown", "value": choice(_NOTES)}
-        elif roll > 0.85:
-            day = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            start: dict[str, Any] = {"date": day}
-            if roll > 0.95:
-                start["time"] = f"{rng.randint(8, 18):02d}:{choice(('00', '15', '30', '45'))}"
-                start["timezone"] = "Europe/Berlin"
-            task.date = {"start": start}
-        if handles and 0.4 < roll < 0.5:
+        dated = draw() < 0.18
+        if dated:
+            task.date = _date(rng, timed=draw() < 0.3, ends=draw() < 0.35)
+        if handles and draw() < (0.5 if dated else 0.08):
             task.assignees = rng.sample(handles, k=min(len(handles), rng.randint(1, 2)))
-        if 0.5 < roll < 0.7:
-            task.field_values[status] = choice(("todo", "doing", "done"))
+        if draw() < 0.25:
+            task.field_values[status] = "done" if task.completed else choice(("todo", "doing"))
             task.field_values[estimate] = rng.randint(1, 40)
-        if 0.6 < roll < 0.65:
-            task.field_values[customer] = "Initech"
-            task.field_values[priority] = rng.randint(1, 5)
+            if draw() < 0.2:
+                task.field_values[customer] = choice(("Initech", "Globex", "Umbrella"))
+                task.field_values[priority] = rng.randint(1, 5)
+
+
+def _publish(fake: Builders, agent: Agent, space_name: str) -> None:
+    """Give ``agent`` a public page, as enabling public access and editing it would."""
+    agent.public_id = fake.state.ids.new()
+    agent.preferences = {
+        "mode": "chatbot",
+        "theme": "auto",
+        "canCopyKnowledge": False,
+        "meta": {"title": agent.name, "description": f"Ask about {space_name}."},
+    }
+    agent.conversation_starters = [
+        {"id": fake.state.ids.new(), "text": "What changed this week?"},
+        {"id": fake.state.ids.new(), "text": "Summarize the open tasks", "prompt": "Summarize."},
+    ]
 
 
 def build_demo(fake: Builders, seed: int = 0) -> None:
@@ -133,7 +167,8 @@ def build_demo(fake: Builders, seed: int = 0) -> None:
             )
             for data in _fields():
                 fake.add_field(project, data)
-            _decorate(project, fake.tasks(project), rng)
+            # Its own generator: the sizes and ids stay put when the decoration changes.
+            _decorate(project, fake.tasks(project), random.Random(rng.randrange(2**32)))
             if i % 7 == 6:
                 project.completed = True
             if i % 5 == 0:
@@ -159,6 +194,8 @@ def build_demo(fake: Builders, seed: int = 0) -> None:
                         "language": "en",
                     },
                 )
+                if space is workspace and kind == "Research assistant":
+                    _publish(fake, agent, space.name)
                 for n in range(rng.randint(2, 6)):
                     fake.add_convo(
                         agent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -218,3 +219,123 @@ async def test_cli_verbose_logs_requests_but_never_the_token(
     assert "GET /api/v1/projects/shared1/tasks -> 200" in result.stderr
     assert TOKEN not in result.stdout + result.stderr
     assert "tskdp_" not in result.stdout + result.stderr
+
+
+def _snapshot(out: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``out``: its modification time (ns) and bytes."""
+    return {
+        str(p.relative_to(out)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
+
+
+async def test_cli_resume_starts_then_finds_the_export_complete(
+    server: Server, tmp_path: Path
+) -> None:
+    """--resume on an absent folder exports it all; run again, it exits 0 and rewrites nothing."""
+    out = tmp_path / "backup"
+    args = ("export", str(out), "--base-url", server.base_url, "--resume")
+    first = await _run(*args, TASKADE_TOKEN=TOKEN)
+    assert first.code == 0, first.stderr
+    for kind, records in expected(server.account).items():
+        assert read_lines(out, kind) == records, kind
+    before, sent = _snapshot(out), sum(server.hits.values())
+    again = await _run(*args, TASKADE_TOKEN=TOKEN)
+    assert again.code == 0, again.stderr
+    assert "Nothing to do" in again.stdout
+    assert "no file was rewritten" in again.stdout
+    assert _snapshot(out) == before
+    assert sum(server.hits.values()) == sent
+    (tmp_path / "empty").mkdir()
+    empty = await _run("export", str(tmp_path / "empty"), *args[2:], "--quiet", TASKADE_TOKEN=TOKEN)
+    assert empty.code == 0, empty.stderr
+    assert read_files(tmp_path / "empty") == read_files(out)
+
+
+async def test_cli_sigterm_exits_143_and_resume_completes(server: Server, tmp_path: Path) -> None:
+    """SIGTERM mid-export keeps the checkpoint, says so, exits 143; --resume ends identical."""
+    straight = await _straight(server, tmp_path / "straight", "--details")
+    server.delay = 0.002
+    out = tmp_path / "out"
+    args = ("export", str(out), "--base-url", server.base_url, "--details", "--concurrency", "2")
+    proc = await _start(*args, TASKADE_TOKEN=TOKEN)
+    await _wait_for_units(out, proc, 3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 143, err.decode()
+    assert "Stopped (SIGTERM); the checkpoint is saved" in err.decode()
+    assert "--resume" in err.decode()
+    assert (out / STATE_DIR).is_dir()
+    assert not (out / "manifest.json").exists()
+    server.delay = 0
+    resumed = await _run(*args, "--resume", TASKADE_TOKEN=TOKEN)
+    assert resumed.code == 0, resumed.stderr
+    assert read_files(out) == straight
+    assert json.loads((out / "manifest.json").read_bytes())["runs"] == 2
+
+
+async def test_cli_full_disk_says_so_and_resume_completes(server: Server, tmp_path: Path) -> None:
+    """On a disk that fills mid-export the command names the full disk and --resume, exits 2;
+    once space is freed, --resume ends with byte-identical files."""
+    straight = await _straight(server, tmp_path / "straight", "--details")
+    out = tmp_path / "out"
+    args = ("export", str(out), "--base-url", server.base_url, "--details", "--quiet")
+    size = sum(len(data) for data in straight.values())  # the staged units fill it up
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.export._small_disk",
+        str(size),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=_env(TASKADE_TOKEN=TOKEN),
+        cwd=ROOT,
+    )
+    _, raw = await asyncio.wait_for(proc.communicate(), timeout=60)
+    err = raw.decode()
+    assert proc.returncode == 2, err
+    assert "taskade-async export: error: the disk is full (writing " in err
+    assert "free some space" in err
+    assert "The checkpoint is kept. To continue, run the same command again with --resume." in err
+    assert "Errno" not in err
+    resumed = await _run(*args, "--resume", TASKADE_TOKEN=TOKEN)
+    assert resumed.code == 0, resumed.stderr
+    assert read_files(out) == straight
+
+
+async def test_cli_resume_refuses_another_server(server: Server, tmp_path: Path) -> None:
+    """--resume against another --base-url than the checkpoint's exits 2 naming both servers."""
+    out = tmp_path / "out"
+    server.delay = 0.002
+    async with Session(TOKEN, base_url=server.base_url) as session:
+        await _cancel_after_discovery(out, asyncio.ensure_future(export(session, out)))
+    other = "http://127.0.0.1:9/api/v1"
+    result = await _run("export", str(out), "--base-url", other, "--resume", TASKADE_TOKEN=TOKEN)
+    assert result.code == 2, result.stderr
+    assert f"the interrupted export read {server.base_url}, this run reads {other}" in result.stderr
+    assert f"--base-url {server.base_url}" in result.stderr
+    assert "{" not in result.stderr
+
+
+async def _cancel_after_discovery(out: Path, task: asyncio.Future[object]) -> None:
+    """Cancel the export ``task`` once its discovery unit is checkpointed (bounded wait)."""
+    discovery = out / STATE_DIR / "units" / "discovery.jsonl"
+    deadline = time.monotonic() + 30
+    while not discovery.is_file():
+        assert not task.done(), "the export ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no discovery within 30 s"
+        await asyncio.sleep(0.001)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_cli_bad_ids_are_usage_errors(server: Server, tmp_path: Path) -> None:
+    """A blank id or one with a control character exits 2 naming the flag, before any request."""
+    for flag, value in (("--project", " "), ("--workspace", "ws\x1b1"), ("--folder", "a\tb")):
+        result = await _run("export", str(tmp_path), flag, value, TASKADE_TOKEN=TOKEN)
+        assert result.code == 2
+        assert f"argument {flag}" in result.stderr
+    assert sum(server.hits.values()) == 0
