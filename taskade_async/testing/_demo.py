@@ -1,6 +1,6 @@
 """The demo account: a deterministic, realistic data set built in well under a second.
 
-Three workspaces with folders, 48 projects (about 40,000 nested tasks, some
+Three workspaces with folders, 48 projects (about 43,000 nested tasks, some
 with notes, dates, assignees, custom field values, some completed), members,
 fields, templates, agents with conversations, and medias with small files.
 The same seed gives the same ids and content in a fresh fake.
