@@ -103,6 +103,7 @@ def write(files: dict[str, str], out: Path, readme_source: Path) -> None:
         print(f"codegen: no {readme_source}; the operation list was not written", file=sys.stderr)
         return
     readme = readme_source.read_text(encoding="utf-8")
+    (out / README).parent.mkdir(parents=True, exist_ok=True)
     (out / README).write_text(_splice(readme, files[README]), encoding="utf-8")
 
 
