@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 
 #: intersphinx name -> (documentation root, version, {object: (role, page)}).
-#: The anchor of every object is its full name, as Sphinx writes it.
+#: Each object's anchor is its full name (``module-<name>`` for a module), as Sphinx writes it.
 INVENTORIES: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
     "python": (
         "https://docs.python.org/3/",
@@ -58,6 +58,7 @@ INVENTORIES: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
             # the rest of the standard library
             "contextlib.aclosing": ("class", "library/contextlib.html"),
             "datetime.datetime": ("class", "library/datetime.html"),
+            "json": ("module", "library/json.html"),
             "enum.Enum": ("class", "library/enum.html"),
             "io.BufferedIOBase": ("class", "library/io.html"),
             "io.RawIOBase": ("class", "library/io.html"),
@@ -95,8 +96,10 @@ def _inventory(project: str, version: str, objects: dict[str, tuple[str, str]]) 
         f"# Version: {version}\n"
         "# The remainder of this file is compressed using zlib.\n"
     )
+    # Sphinx's anchors: the full name, or ``module-<name>`` for a module.
     lines = "".join(
-        f"{name} py:{role} 1 {page}#$ -\n" for name, (role, page) in sorted(objects.items())
+        f"{name} py:{role} 1 {page}#{'module-' if role == 'module' else ''}$ -\n"
+        for name, (role, page) in sorted(objects.items())
     )
     return head.encode() + zlib.compress(lines.encode())
 
