@@ -113,6 +113,12 @@ async def run(page: list[Block], namespace: dict[str, Any]) -> None:
                 await _run_test(test)
 
 
+async def run_page(path: Path, fake: FakeTaskade) -> None:
+    """Run the page's blocks with ``fake`` and ``s``, an open session on it, defined."""
+    async with Session(base_url=fake.base_url) as s:
+        await run(blocks(path), {"__name__": "__docs__", "fake": fake, "s": s})
+
+
 async def _run_test(test: Any) -> None:
     """Run a test a snippet defines with fresh fixtures, as the pytest plugin gives them."""
     async with FakeTaskade() as fake, Session(fake.token, base_url=fake.base_url) as session:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-import taskade_async as tk
 from taskade_async.testing import FakeTaskade
 from tests.docs import snippets
 
@@ -47,5 +46,4 @@ def test_no_page_hides_python_from_the_runner() -> None:
 @pytest.mark.parametrize("page", RUNNABLE, ids=lambda p: str(p.relative_to(ROOT)))
 async def test_page_snippets_run(page: Path, demo: FakeTaskade) -> None:
     """The page's Python blocks run in order against the demo FakeTaskade without error."""
-    async with tk.Session(base_url=demo.base_url) as s:
-        await snippets.run(snippets.blocks(page), {"__name__": "__docs__", "fake": demo, "s": s})
+    await snippets.run_page(page, demo)
