@@ -52,11 +52,31 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """Build the docs site into docs/_build/html; any warning is an error."""
+    session.install("-e", ".[docs]")
+    session.run(
+        "sphinx-build", "-b", "html", "-n", "-W", "--keep-going", "-E",
+        "docs", "docs/_build/html", *session.posargs,
+    )  # fmt: skip
+
+
+#: The benchmark scripts ``nox -s bench`` runs; each adds its figures to the results file.
+BENCHES = ("bench_import.py", "bench_client.py", "bench_export.py")
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against raw aiohttp, side by side; prints medians and ratios."""
-    session.install("-e", ".[test]")
-    for script in ("bench_import.py", "bench_client.py", "bench_export.py"):
+    """Benchmarks against raw aiohttp, side by side; medians, ratios, then the chart.
+
+    Each script prints its figures and records them in benchmarks/results/latest.json;
+    benchmarks/chart.py then draws docs/_static/bench.png and the table in the docs.
+    """
+    session.install("-e", ".[test,bench]")
+    session.run("python", "benchmarks/_results.py", "--new")
+    for script in BENCHES:
         session.run("python", f"benchmarks/{script}", *session.posargs)
+    session.run("python", "benchmarks/chart.py")
 
 
 @nox.session

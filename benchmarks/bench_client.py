@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _results import record
 
 import taskade_async as tk
 from taskade_async.api import projects, tasks
@@ -191,6 +192,26 @@ def main() -> None:
         print(f"  taskade_async     {our_r:10.0f}   ratio {our_r / raw_r:.3f}  (target >= 0.8)")
         raw_peak = _peak(lambda: _count_raw(base))
         our_peak = _peak(lambda: _count_ours(base))
+        record(
+            "W1",
+            title="client CPU per GET",
+            ours=our_us,
+            raw=raw_us,
+            unit="us",
+            better="lower",
+            target=0.8,
+            detail=f"median of {args.rounds} x {args.gets} GETs, concurrency {args.concurrency}",
+        )
+        record(
+            "W3",
+            title=f"streaming {args.tasks:,} tasks",
+            ours=our_r,
+            raw=raw_r,
+            unit="items/s",
+            better="higher",
+            target=1.0,
+            detail=f"models vs raw dicts, median of {len(raw_rate)}",
+        )
         print("Streaming, peak traced memory:")
         print(f"  raw aiohttp dicts {raw_peak / 1e6:8.2f} MB")
         print(f"  taskade_async     {our_peak / 1e6:8.2f} MB   ratio {our_peak / raw_peak:.2f}")

@@ -42,6 +42,7 @@ import time
 from typing import Any, Final
 
 import aiohttp
+from _results import record
 from yarl import URL
 
 import taskade_async as tk
@@ -190,6 +191,17 @@ def main() -> None:
     print(
         f"  taskade_async       {median:6.2f} s   ratio {median / ideal:.3f}  (target <= 1.15)"
         f"; {median / raw:.3f}x the replay"
+    )
+    record(
+        "W4",
+        title="export vs raw replay",
+        ours=median,
+        raw=raw,
+        unit="s",
+        better="lower",
+        target=1.02,
+        detail=f"{args.projects} projects x {args.tasks} tasks, {args.latency * 1000:.0f} ms "
+        f"latency, concurrency {args.concurrency}, median of {args.rounds}",
     )
 
 

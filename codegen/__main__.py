@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT.parent / "shared" / "taskade" / "openapi-v1.json"
 DEFAULT_SPEC_V2 = ROOT.parent / "shared" / "taskade" / "openapi-v2-excerpt.json"
 GENERATED = ("taskade_async/models", "taskade_async/api")
-README = "README.rst"
+#: The page that lists every operation (between the markers below), in the docs' reference.
+README = "docs/reference/operations.rst"
 BEGIN, END = ".. begin-api-list", ".. end-api-list"
 
 
@@ -107,9 +108,10 @@ def write(files: dict[str, str], out: Path, readme_source: Path) -> None:
         (out / rel).write_text(text, encoding="utf-8")
     _format(out)
     if not readme_source.is_file():
-        print(f"codegen: no {readme_source}; the README list was not written", file=sys.stderr)
+        print(f"codegen: no {readme_source}; the operation list was not written", file=sys.stderr)
         return
     readme = readme_source.read_text(encoding="utf-8")
+    (out / README).parent.mkdir(parents=True, exist_ok=True)
     (out / README).write_text(_splice(readme, files[README]), encoding="utf-8")
 
 

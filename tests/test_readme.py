@@ -6,11 +6,20 @@ import inspect
 import re
 from pathlib import Path
 
+import pytest
+
 import taskade_async as tk
 from taskade_async.api import projects
 from taskade_async.testing import FakeTaskade
+from tests.docs import snippets
+from tests.docs.conftest import demo as demo  # the docs' world: the demo FakeTaskade
 
-README = (Path(__file__).parent.parent / "README.rst").read_text(encoding="utf-8")
+README_PATH = Path(__file__).parent.parent / "README.rst"
+README = README_PATH.read_text(encoding="utf-8")
+#: A README written for the snippet runner sets up what its fragments assume in
+#: invisible blocks; the README of 0.1.0 has none, and its fragments (an undefined
+#: project_id, an OAuth2 flow against taskade.com) cannot run. Its replacement can.
+WRITTEN_FOR_THE_RUNNER = ".. invisible-code-block: python" in README
 
 
 async def test_lists_tasks(taskade_fake: FakeTaskade, taskade_session: tk.Session) -> None:
@@ -47,3 +56,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     test_command = block.strip().splitlines()[1].split("&&")[-1].strip()
     ci = (Path(__file__).parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci
+
+
+@pytest.mark.xfail(
+    not WRITTEN_FOR_THE_RUNNER,
+    reason="README.rst predates the snippet runner (no setup blocks); its replacement runs",
+    strict=True,
+)
+async def test_readme_snippets_run(demo: FakeTaskade) -> None:
+    """The README's Python blocks run in order against the demo FakeTaskade, as the docs' do."""
+    assert snippets.problems(README_PATH) == []
+    await snippets.run_page(README_PATH, demo)

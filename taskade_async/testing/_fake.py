@@ -48,6 +48,7 @@ class FakeTaskade(Builders, BotBuilders):
         self._host = host
         self._port = port
         super().__init__(State(seed))
+        #: The personal access token it accepts (``token=``, or a new one).
         self.token: str = token or f"tskdp_{secrets.token_hex(16)}"
         self._server = Server(self._state, self.token, access_token_ttl)
         self._server.latency = latency

@@ -1,0 +1,34 @@
+"""The world every docs snippet and example runs in: FakeTaskade with the demo account."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+import taskade_async as tk
+from taskade_async.testing import FakeTaskade
+from tests.docs.snippets import PLACEHOLDER_TOKEN
+
+
+@pytest_asyncio.fixture
+async def demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[FakeTaskade]:
+    """A started FakeTaskade with the demo account, named by TASKADE_TOKEN/TASKADE_BASE_URL.
+
+    The working directory is a fresh temporary folder, for the files snippets write.
+    """
+    async with FakeTaskade() as fake:
+        fake.load_demo()
+        fake.add_token(PLACEHOLDER_TOKEN)
+        monkeypatch.setenv("TASKADE_TOKEN", fake.token)
+        monkeypatch.setenv("TASKADE_BASE_URL", str(fake.base_url))
+        if tk.Session().base_url != fake.base_url:
+            # This Session does not read TASKADE_BASE_URL yet: give it the fake's as
+            # its default, so that tk.Session() in a snippet reaches the fake.
+            defaults = tk.Session.__init__.__kwdefaults__
+            assert defaults is not None
+            monkeypatch.setitem(defaults, "base_url", fake.base_url)
+        monkeypatch.chdir(tmp_path)
+        yield fake
