@@ -97,8 +97,8 @@ class Session:
     - ``read_timeout``: seconds of silence after which a streamed download fails.
     - ``max_connections``: concurrent connections (with a session we create).
     - ``retry``: a :class:`RetryPolicy`.
-    - ``rate_limit`` / ``rate_burst``: client-side pacing in requests per second;
-      independently, a 429 pauses the whole session until ``Retry-After``.
+    - ``rate_limit`` / ``rate_burst``: a ceiling on the pace, in requests per
+      second; below it, the pace adapts to the rate the server admits (429s).
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
       limits apply) and not closed by us.
