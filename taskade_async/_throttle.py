@@ -60,12 +60,15 @@ class Throttle:
     per answer.
 
     A 429 is a congestion event, answered once: further 429s for requests sent
-    before that decrease took effect belong to the same event. The rate drops
-    to a little below the rate the server admitted in the second before (non-429
-    answers per second), or the current rate if lower, then climbs back within a
-    second and probes gently beyond. A long ``Retry-After``, or a refusal when
-    nothing was admitted, holds every request of the session; when the hold
-    ends, requests leave at the paced rate, each taking its slot only then.
+    before that decrease took effect belong to the same event. The refused level
+    is the pace requests were sent at, or when unpaced, the rate the server
+    admitted in the second before (non-429 answers per second). The pace drops
+    below it (deeper if refused again before it had climbed back), climbs back
+    to just under it within a second and then probes gently beyond, up to the
+    ceiling; without one, pacing ends once far above. A long ``Retry-After``,
+    or a refusal when nothing was admitted, holds every request of the session;
+    when the hold ends, requests leave at the paced rate, each taking its slot
+    only then.
     Every :meth:`acquire` or :meth:`enter` is paired with one :meth:`release`.
     """
 
