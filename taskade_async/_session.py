@@ -109,8 +109,8 @@ class Session:
     - ``read_timeout``: seconds of silence after which a streamed download fails.
     - ``max_connections``: concurrent connections (with a session we create).
     - ``retry``: a :class:`RetryPolicy`.
-    - ``rate_limit`` / ``rate_burst``: client-side pacing in requests per second;
-      independently, a 429 pauses the whole session until ``Retry-After``.
+    - ``rate_limit`` / ``rate_burst``: a ceiling on the pace, in requests per
+      second; below it, the pace adapts to the rate the server admits (429s).
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
       limits apply) and not closed by us.
@@ -172,7 +172,9 @@ class Session:
         )
         self._max_connections = max_connections
         self.retry = retry if retry is not None else RetryPolicy()
-        self.throttle = Throttle(rate_limit, burst=rate_burst)
+        # Requests queue in the throttle (where they can be paced), not in the pool.
+        pool = max_connections if http is None else http.connector.limit if http.connector else 0
+        self.throttle = Throttle(rate_limit, burst=rate_burst, in_flight=pool or None)
         self._deadlines = _Deadlines()
         ua = user_agent or (
             f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} "
@@ -461,16 +463,16 @@ class Session:
                 self.throttle.success()  # a refusal, but an answer: the server is not overloaded
             if isinstance(api_error, RateLimitError):
                 self.stats["rate_limited"] += 1
-                if api_error.retry_after is not None:
-                    # Every call of the session holds off, retried or not (bounded by policy).
-                    self.throttle.pause(min(api_error.retry_after, retry.max_retry_after))
+                retry_after = api_error.retry_after  # parsed once, by decode_error
+                hold = None if retry_after is None else min(retry_after, retry.max_retry_after)
+                self.throttle.refused(started, hold)  # the one reaction: the session's pace
+            else:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if one_shot or not retry.should_retry_status(
                 status, idempotent=op.idempotent, attempt=attempt
             ):
                 raise api_error
-            await self._backoff(
-                attempt, api_error, response.headers.get("Retry-After"), deadline_at
-            )
+            await self._backoff(attempt, api_error, retry_after, deadline_at)
 
     async def _exchange(
         self,
@@ -531,22 +533,19 @@ class Session:
         self,
         attempt: int,
         error: TaskadeError,
-        retry_after_header: str | None,
+        retry_after: float | None,
         deadline_at: float,
     ) -> None:
         """Wait before the next attempt, or raise ``error`` when waiting cannot help.
 
-        The error is raised instead of sleeping when ``Retry-After`` exceeds the
-        policy's limit, or when the wait would end past the call's deadline.
+        The error is raised instead of sleeping when ``Retry-After`` (in seconds)
+        exceeds the policy's limit, or when the wait would end past the call's deadline.
         """
-        retry_after = parse_retry_after(retry_after_header)
         if retry_after is not None and retry_after > self.retry.max_retry_after:
             raise error
         wait = self.retry.backoff(attempt, retry_after)
         if time.monotonic() + wait >= deadline_at:
             raise error
-        if isinstance(error, RateLimitError):
-            self.throttle.pause(wait)  # every request of the session waits, not only this one
         self.stats["retries"] += 1
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("retrying in %.3f s (attempt %d failed: %s)", wait, attempt, error)

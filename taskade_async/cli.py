@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate",
         type=_positive_float,
         metavar="R",
-        help="at most R requests per second (halved after a 429, then regained)",
+        help="at most R requests per second (a ceiling: below it, the pace adapts to 429s)",
     )
     ex.add_argument(
         "--resume",

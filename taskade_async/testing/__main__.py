@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         "--rate-limit", type=float, default=None, metavar="RPS", help="per-token requests/second"
     )
     serve.add_argument("--burst", type=int, default=None, help="burst for --rate-limit")
+    serve.add_argument(
+        "--no-retry-after",
+        action="store_true",
+        help="answer 429 without a Retry-After header (with --rate-limit)",
+    )
     return parser
 
 
@@ -63,7 +68,7 @@ async def _serve(args: argparse.Namespace) -> None:
                     bench, f"Project {i + 1}", task_count=args.tasks_per_project, seed=i
                 )
         if args.rate_limit is not None:
-            fake.set_rate_limit(args.rate_limit, args.burst)
+            fake.set_rate_limit(args.rate_limit, args.burst, retry_after=not args.no_retry_after)
         fake.record = False  # a long-running server must not grow without bound
         print(f"TASKADE_BASE_URL={fake.base_url}", flush=True)
         print(f"TASKADE_TOKEN={fake.token}", flush=True)

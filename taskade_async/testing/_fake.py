@@ -233,16 +233,19 @@ class FakeTaskade(Builders, BotBuilders):
     def redirect_downloads(self, on: bool) -> None:
         self._server.redirect_downloads = on
 
-    def set_rate_limit(self, rps: float | None, burst: int | None = None) -> None:
+    def set_rate_limit(
+        self, rps: float | None, burst: int | None = None, *, retry_after: bool = True
+    ) -> None:
         """Allow ``rps`` requests per second per token (bursts of ``burst``); None: no limit.
 
-        Beyond it the API answers 429 with ``Retry-After``.
+        A token bucket per token: beyond it the API answers 429 with ``Retry-After``
+        in whole seconds, or with none if ``retry_after`` is False.
         """
         if rps is None:
             self._server.limiter = None
         else:
             self._server.limiter = RateLimiter(
-                rps, burst if burst is not None else max(1, int(rps))
+                rps, burst if burst is not None else max(1, int(rps)), retry_after=retry_after
             )
 
     @property

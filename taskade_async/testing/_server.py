@@ -12,7 +12,6 @@ import asyncio
 import contextvars
 import email.utils
 import json
-import math
 import re
 import secrets
 import time
@@ -337,11 +336,8 @@ class Server:
     async def _serve(self, request: web.Request, router: _Router = _ROUTER) -> web.StreamResponse:
         token = self._authorize(request)
         limiter = self.limiter
-        if limiter is not None:
-            wait = limiter.acquire(token)
-            if wait is not None:
-                retry_after = str(max(1, math.ceil(wait)))
-                raise ApiProblem(429, "rate limit exceeded", headers={"Retry-After": retry_after})
+        if limiter is not None and (refusal := limiter.check(token)) is not None:
+            raise ApiProblem(429, "rate limit exceeded", headers=refusal)
         raw_path = request.rel_url.raw_path[len(router.prefix) :]
         route, args = router.match(request.method, raw_path)
         record = _CURRENT.get()

@@ -8,10 +8,12 @@ import time
 import pytest
 
 import taskade_async as tk
+from taskade_async import _request, _session
+from taskade_async._retry import parse_retry_after
 from taskade_async._throttle import Throttle
 
 from .conftest import SessionFactory
-from .server import Server, reply
+from .server import Server, error, reply, sequence
 
 GET = tk.Operation("projectGet", "GET", "/projects/{projectId}")
 
@@ -56,14 +58,50 @@ async def test_pause_holds_every_acquire() -> None:
     assert time.monotonic() - started >= 0.2
 
 
-def test_pause_halves_the_rate_and_success_wins_it_back() -> None:
-    """A 429 halves the configured rate; successes restore it additively."""
-    throttle = Throttle(10.0)
-    throttle.pause(0)
-    assert throttle.rate == 5.0
-    for _ in range(100):
+def test_429_after_admitted_answers_lowers_the_ceiling_pace_once() -> None:
+    """A wave of 429s lowers a configured rate once; the pace then climbs back to it."""
+    now = [0.0]
+    throttle = Throttle(10.0, clock=lambda: now[0])
+    for _ in range(20):
+        now[0] += 0.1
         throttle.success()
-    assert throttle.rate == 10.0
+    for _ in range(5):
+        throttle.refused(now[0] - 0.05, 1.0)
+    assert throttle.rate == pytest.approx(8.5)  # once: 0.85x the pace refused
+    now[0] += 30.0
+    assert throttle.rate == 10.0  # the ceiling, never more
+
+
+async def test_429_reaches_the_throttle_once_with_retry_after_parsed_once(
+    server: Server, make_session: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retried 429 with Retry-After is one reaction of the throttle and one parse."""
+    server.route(
+        "GET",
+        "/projects/p",
+        sequence(error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "0"}), reply()),
+    )
+    parses: list[str | None] = []
+
+    def counting(value: str | None, *, now: float | None = None) -> float | None:
+        parses.append(value)
+        return parse_retry_after(value, now=now)
+
+    monkeypatch.setattr(_request, "parse_retry_after", counting)
+    monkeypatch.setattr(_session, "parse_retry_after", counting)
+    reactions: list[tuple[float, float | None]] = []
+
+    class Counting(Throttle):
+        def refused(self, sent_at: float, retry_after: float | None = None) -> None:
+            reactions.append((sent_at, retry_after))
+            super().refused(sent_at, retry_after)
+
+    async with make_session() as s:
+        s.throttle = Counting()
+        await s.request(GET, ("p",))
+    assert len(reactions) == 1
+    assert reactions[0][1] == 0.0
+    assert parses == ["0"]
 
 
 @pytest.mark.parametrize(("rate", "burst"), [(0, 1), (-1, 1), (1, 0)])
