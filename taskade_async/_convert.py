@@ -10,6 +10,8 @@ comparison and kept in the model's ``extra`` field.
 
 from __future__ import annotations
 
+import collections.abc
+import json
 import operator
 import os
 import types
@@ -21,11 +23,13 @@ import attrs
 import cattrs
 
 from ._errors import ProtocolError, ValidationError
-from ._validate import NO_EXTRA, UNSET, Rule, check
+from ._validate import NO_EXTRA, UNSET, Rule, Unset, check, is_date
 
 __all__ = [
+    "FieldError",
     "body",
     "converter",
+    "decode_list",
     "item",
     "item_or_none",
     "items",
@@ -33,6 +37,7 @@ __all__ = [
     "optional",
     "query",
     "result",
+    "rule_json",
     "structure_fn",
     "to_wire",
 ]
@@ -71,23 +76,195 @@ def _nested(tp: Any) -> tuple[str, type] | None:
     return None
 
 
-def _bad(cls: type, value: Any) -> ProtocolError:
-    return ProtocolError(
-        f"{cls.__name__}: expected a JSON object, got {type(value).__name__}",
-        body_excerpt=repr(value)[:200],
-    )
+def _path(steps: Sequence[str | int]) -> str:
+    """``["items", 3, "completed"]`` -> ``items[3].completed``."""
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else f".{step}" if out else step
+    return out
 
 
-def _missing(cls: type, key: Any) -> ProtocolError:
-    return ProtocolError(f"{cls.__name__}: the required field {key!r} is missing")
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type."""
+    name: str = _JSON_TYPES.get(value.__class__, value.__class__.__name__)
+    return name
 
 
-def _not_list(cls: type, wire: str, value: Any) -> ProtocolError:
-    return ProtocolError(f"{cls.__name__}.{wire}: expected a list, got {type(value).__name__}")
+_JSON_TYPES: Final = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    dict: "object",
+    list: "array",
+    type(None): "null",
+}
 
 
-def _not_map(cls: type, wire: str, value: Any) -> ProtocolError:
-    return ProtocolError(f"{cls.__name__}.{wire}: expected an object, got {type(value).__name__}")
+class FieldError(ProtocolError):
+    """A known field, or an object itself, does not have the documented JSON type.
+
+    ``path`` locates it (``["items", 3, "completed"]``; :attr:`field_path` renders
+    ``items[3].completed``), ``received`` names the JSON type that came. The
+    structure functions raise it relative to their object; the decoders of the
+    operations add the operation's name, the path from the body's root and ``body``.
+    """
+
+    def __init__(self, model: str, problem: str, received: str) -> None:
+        super().__init__(f"{model}: {problem}")
+        self.model = model
+        self.problem = problem
+        self.received = received
+        self.path: list[str | int] = []
+
+    @property
+    def field_path(self) -> str:
+        """The path as text: ``items[3].completed``."""
+        return _path(self.path)
+
+    def within(self, step: str | int, cls: type | None = None) -> FieldError:
+        """This error one level further out: ``step`` is a field name or a list index."""
+        self.path.insert(0, step)
+        if cls is not None:
+            self.model = cls.__name__
+        self.args = (f"{self.model}.{self.field_path}: {self.problem}",)
+        return self
+
+    def located(self, where: str, steps: Sequence[str | int], body: Any) -> FieldError:
+        """This error as operation ``where`` saw it, with the body it came in."""
+        self.path[:0] = steps
+        self.args = (f"{where}: {self.field_path or 'the body'}: {self.problem}",)
+        self.body = body
+        try:
+            self.body_excerpt = json.dumps(body)[:200]
+        except (TypeError, ValueError):
+            self.body_excerpt = repr(body)[:200]
+        return self
+
+
+def _got(value: Any) -> str:
+    shown = repr(value)
+    return f"{_json_type(value)} {shown if len(shown) <= 40 else shown[:37] + '...'}"
+
+
+def _bad(cls: type, value: Any) -> FieldError:
+    return FieldError(cls.__name__, f"expected an object, got {_got(value)}", _json_type(value))
+
+
+def _missing(cls: type, key: Any) -> FieldError:
+    return FieldError(cls.__name__, f"the required field {key!r} is missing", "nothing")
+
+
+def _wrong(cls: type, wire: str, value: Any, expected: str) -> FieldError:
+    """A field whose value is not of its declared JSON type."""
+    error = FieldError(cls.__name__, f"expected {expected}, got {_got(value)}", _json_type(value))
+    return error.within(wire)
+
+
+def _wrong_item(
+    cls: type, wire: str, values: Any, allowed: frozenset[type], expected: str
+) -> FieldError:
+    """The first item of a list field that is not of the declared JSON type."""
+    for i, value in enumerate(values):
+        if value is not None and value.__class__ not in allowed:
+            error = FieldError(
+                cls.__name__, f"expected {expected}, got {_got(value)}", _json_type(value)
+            )
+            return error.within(i).within(wire)
+    raise AssertionError("no bad item")  # pragma: no cover - only called on a bad list
+
+
+def _nested_error(
+    error: FieldError, cls: type, wire: str, values: Any = None, hook: Any = None
+) -> FieldError:
+    """A nested model's error, located in this model (for a list: at the failing index)."""
+    if values is not None:
+        items = values.items() if values.__class__ is dict else enumerate(values)
+        for key, value in items:
+            if value is None:
+                continue
+            try:
+                hook(value)
+            except FieldError:
+                error.path.insert(0, key)
+                break
+    return error.within(wire, cls)
+
+
+#: What each declared type accepts, as classes of decoded JSON values, and its JSON name.
+_PRIMITIVES: Final[dict[Any, tuple[frozenset[type], str]]] = {
+    str: (frozenset({str}), "a string"),
+    bool: (frozenset({bool}), "a boolean"),
+    int: (frozenset({int}), "an integer"),
+    # A whole number is a valid JSON number; bool is not (its class is not int).
+    float: (frozenset({float, int}), "a number"),
+    dict: (frozenset({dict}), "an object"),
+    list: (frozenset({list}), "an array"),
+}
+
+
+def _accepts(tp: Any) -> tuple[frozenset[type], str] | None:
+    """The classes a field of type ``tp`` accepts (``None`` is always accepted), or
+    ``None`` when anything goes (``Any``) or a nested model checks itself."""
+    if tp is Any:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        classes: set[type] = set()
+        names: list[str] = []
+        for arg in typing.get_args(tp):
+            if arg is type(None) or arg is Unset:
+                continue
+            sub = _accepts(arg)
+            if sub is None:
+                return None
+            classes |= sub[0]
+            names.append(sub[1])
+        return frozenset(classes), " or ".join(names)
+    if origin is typing.Literal:
+        classes = {type(v) for v in typing.get_args(tp)}
+        return frozenset(classes), " or ".join(_PRIMITIVES[c][1] for c in sorted(classes, key=str))
+    if isinstance(tp, type) and attrs.has(tp):
+        return None
+    key = origin if origin is not None else tp
+    if key in (collections.abc.Mapping,):
+        key = dict
+    return _PRIMITIVES.get(key)
+
+
+def _check_lines(i: int, tp: Any, wire: str, env: dict[str, Any]) -> list[str]:
+    """Lines that raise FieldError when ``v{i}`` is neither None nor of type ``tp``.
+
+    One or two class identity tests per field: a decoded JSON value is exactly
+    a str, int, float, bool, dict, list or None (bool is not int here).
+    """
+    accepts = _accepts(_unwrap_optional(tp) if _nested(tp) is None else tp)
+    if accepts is None or _nested(tp) is not None:
+        return []
+    classes, expected = accepts
+    v = f"v{i}"
+    if len(classes) <= 2:
+        test = " and ".join(f"{v}.__class__ is not {c.__name__}" for c in sorted(classes, key=str))
+    else:
+        env[f"__ok{i}"] = classes
+        test = f"{v}.__class__ not in __ok{i}"
+    lines = [
+        f"if {test} and {v} is not None:",
+        f"    raise __wrong(__cls, {wire!r}, {v}, {expected!r})",
+    ]
+    origin = typing.get_origin(_unwrap_optional(tp))
+    args = typing.get_args(_unwrap_optional(tp))
+    if origin is list and args:
+        inner = _accepts(args[0])
+        if inner is not None:
+            env[f"__items{i}"] = inner[0]
+            lines += [
+                f"if {v} is not None:",
+                f"    for __x in {v}:",
+                f"        if __x.__class__ not in __items{i} and __x is not None:",
+                f"            raise __wrong_item(__cls, {wire!r}, {v}, __items{i}, {inner[1]!r})",
+            ]
+    return lines
 
 
 def _make_structure(cls: type) -> Callable[..., Any]:
@@ -95,7 +272,8 @@ def _make_structure(cls: type) -> Callable[..., Any]:
 
     The object is made with ``object.__new__`` and its slots filled directly
     (the models have no validators or converters), which is about twice as
-    fast as calling the keyword-only ``__init__``.
+    fast as calling the keyword-only ``__init__``. Each field's JSON type is
+    checked with a class identity test (``null`` always passes).
     """
     hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
@@ -103,8 +281,10 @@ def _make_structure(cls: type) -> Callable[..., Any]:
         "__new": object.__new__,
         "__bad": _bad,
         "__missing": _missing,
-        "__not_list": _not_list,
-        "__not_map": _not_map,
+        "__wrong": _wrong,
+        "__wrong_item": _wrong_item,
+        "__nested_error": _nested_error,
+        "__FieldError": FieldError,
         "__no_extra": NO_EXTRA,
     }
     body: list[str] = []  # the general path: d.get for optional fields
@@ -124,27 +304,40 @@ def _make_structure(cls: type) -> Callable[..., Any]:
         else:
             env[f"__default{i}"] = field.default
             get = f"d.get({wire!r}, __default{i})"
-        nested = _nested(hints[field.name])
+        tp = hints[field.name]
+        nested = _nested(tp)
         if nested is None:
-            body.append(f"o.{field.name} = {get}")
-            fast.append(f"o.{field.name} = v{i}")
-            continue
-        how, inner = nested
-        hook = f"__s{i}"
-        env[hook] = converter.get_structure_hook(inner)
-        convert = [f"if v{i} is not None:"]
-        if how == "model":
-            convert.append(f"    v{i} = {hook}(v{i})")
-        elif how == "list":
-            convert.append(f"    if v{i}.__class__ is not list:")
-            convert.append(f"        raise __not_list(__cls, {wire!r}, v{i})")
-            convert.append(f"    v{i} = [None if x is None else {hook}(x) for x in v{i}]")
+            convert = _check_lines(i, tp, wire, env)
         else:
-            convert.append(f"    if v{i}.__class__ is not dict:")
-            convert.append(f"        raise __not_map(__cls, {wire!r}, v{i})")
-            convert.append(
-                f"    v{i} = {{k: None if x is None else {hook}(x) for k, x in v{i}.items()}}"
-            )
+            how, inner = nested
+            hook = f"__s{i}"
+            env[hook] = converter.get_structure_hook(inner)
+            convert = [f"if v{i} is not None:"]
+            if how == "model":
+                convert += [
+                    "    try:",
+                    f"        v{i} = {hook}(v{i})",
+                    "    except __FieldError as e:",
+                    f"        raise __nested_error(e, __cls, {wire!r}) from None",
+                ]
+            else:
+                kind, expected, each = (
+                    ("list", "an array", f"[None if x is None else {hook}(x) for x in v{i}]")
+                    if how == "list"
+                    else (
+                        "dict",
+                        "an object",
+                        f"{{k: None if x is None else {hook}(x) for k, x in v{i}.items()}}",
+                    )
+                )
+                convert += [
+                    f"    if v{i}.__class__ is not {kind}:",
+                    f"        raise __wrong(__cls, {wire!r}, v{i}, {expected!r})",
+                    "    try:",
+                    f"        v{i} = {each}",
+                    "    except __FieldError as e:",
+                    f"        raise __nested_error(e, __cls, {wire!r}, v{i}, {hook}) from None",
+                ]
         body += [f"v{i} = {get}", *convert, f"o.{field.name} = v{i}"]
         fast += [*convert, f"o.{field.name} = v{i}"]
     known_set = frozenset(known)
@@ -244,14 +437,33 @@ def structure_fn(cls: type[T], *, nullable: bool = False) -> Callable[[Any], T]:
 
 
 def to_wire(value: Any) -> Any:
-    """A request value in JSON shape: models unstructured, plain values as they are."""
+    """A request value in JSON shape: models unstructured, dates as ``YYYY-MM-DD``,
+    plain values as they are."""
     if attrs.has(type(value)):
         return converter.get_unstructure_hook(type(value))(value)
     if isinstance(value, list | tuple):
         return [to_wire(v) for v in value]
     if isinstance(value, dict):
         return {k: to_wire(v) for k, v in value.items()}
+    if is_date(value):
+        return value.isoformat()
     return value
+
+
+def rule_json(rule: Rule, value: Any) -> Any:
+    """A checked argument in the API's JSON shape, following its rule: dict keys given
+    in snake_case get their wire names, a bare date for a date object is wrapped."""
+    if value is None:
+        return None
+    if rule.kind == "object" and rule.fields:
+        if rule.date_field is not None and is_date(value):
+            return {rule.date_field: value.isoformat()}
+        if isinstance(value, dict):
+            keys = rule.keys()
+            return {keys[k].wire: rule_json(keys[k], v) for k, v in value.items()}
+    elif rule.kind == "list" and rule.item is not None and isinstance(value, list | tuple):
+        return [rule_json(rule.item, v) for v in value]
+    return to_wire(value)
 
 
 def body(where: str, rules: Sequence[Rule], values: Sequence[Any]) -> dict[str, Any]:
@@ -260,7 +472,7 @@ def body(where: str, rules: Sequence[Rule], values: Sequence[Any]) -> dict[str, 
     out: dict[str, Any] = {}
     for rule, value in zip(rules, values, strict=True):
         if value is not UNSET:
-            out[rule.wire] = to_wire(value) if rule.convert else value
+            out[rule.wire] = rule_json(rule, value) if rule.convert else value
     return out
 
 
@@ -286,26 +498,59 @@ def item(payload: dict[str, Any], decode: Callable[[Any], T], where: str) -> T:
     raw = _field(payload, "item", where)
     if raw is None:
         raise ProtocolError(f"{where}: the response's item is null")
-    return decode(raw)
+    try:
+        return decode(raw)
+    except FieldError as exc:
+        raise exc.located(where, ["item"], payload) from None
 
 
 def item_or_none(payload: dict[str, Any], decode: Callable[[Any], T], where: str) -> T | None:
     """``payload["item"]`` as a model, or ``None`` where the API may send null."""
     raw = _field(payload, "item", where)
-    return None if raw is None else decode(raw)
+    if raw is None:
+        return None
+    try:
+        return decode(raw)
+    except FieldError as exc:
+        raise exc.located(where, ["item"], payload) from None
 
 
 def items(payload: dict[str, Any], key: str, decode: Callable[[Any], T], where: str) -> list[T]:
     """``payload[key]`` (a list) as models."""
     raw = _field(payload, key, where)
     if raw.__class__ is not list:
-        raise ProtocolError(f"{where}: expected a list under {key!r}, got {type(raw).__name__}")
-    return [decode(x) for x in raw]
+        raise ProtocolError(
+            f"{where}: expected a list under {key!r}, got {_json_type(raw)}", body=payload
+        )
+    return decode_list(raw, decode, where, key, payload)
 
 
-def result(payload: dict[str, Any], decode: Callable[[Any], T]) -> T:
+def decode_list(
+    raw: list[Any], decode: Callable[[Any], T], where: str, key: str, body: Any
+) -> list[T]:
+    """The models of a list's items, null items left out; a bad item is a FieldError
+    naming ``where`` and the item's path in ``body``."""
+    try:
+        return [decode(x) for x in raw if x is not None]
+    except FieldError as exc:
+        index = next(i for i, x in enumerate(raw) if x is not None and _fails(decode, x))
+        raise exc.located(where, [key, index], body) from None
+
+
+def _fails(decode: Callable[[Any], Any], value: Any) -> bool:
+    try:
+        decode(value)
+    except FieldError:
+        return True
+    return False
+
+
+def result(payload: dict[str, Any], decode: Callable[[Any], T], where: str = "") -> T:
     """The whole success object (minus ``ok``) as a result model."""
-    return decode({k: v for k, v in payload.items() if k != "ok"})
+    try:
+        return decode({k: v for k, v in payload.items() if k != "ok"})
+    except FieldError as exc:
+        raise exc.located(where, [], payload) from None
 
 
 def optional(decode: Callable[[Any], T]) -> Callable[[Any], T | None]:

@@ -371,7 +371,7 @@ async def test_task_people_dates_notes(
     p, t = world.project, world.task_ids[0]
     await tasks.set_assignees(taskade_session, p, t, handles=["ada"])
     sent(taskade_fake, "PUT", f"/projects/{p}/tasks/{t}/assignees", body={"handles": ["ada"]})
-    people = await tasks.get_assignees(taskade_session, p, t)
+    people = await tasks.list_assignees(taskade_session, p, t).collect()
     sent(taskade_fake, "GET", f"/projects/{p}/tasks/{t}/assignees")
     assert [u.handle for u in people] == ["ada"]
     await tasks.remove_assignee(taskade_session, p, t, "ada")
@@ -393,9 +393,10 @@ async def test_task_people_dates_notes(
     )
     when = await tasks.get_date(taskade_session, p, t)
     sent(taskade_fake, "GET", f"/projects/{p}/tasks/{t}/date")
+    assert when is not None
     assert when.start.date == "2026-07-21"
     assert when.start.time == "09:00"
-    assert when.end == {"date": "2026-07-22"}
+    assert when.end == Date(date="2026-07-22")
     await tasks.delete_date(taskade_session, p, t)
     sent(taskade_fake, "DELETE", f"/projects/{p}/tasks/{t}/date")
 
