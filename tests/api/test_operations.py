@@ -364,6 +364,29 @@ async def test_task_basics(
     assert two_a not in {t.id for t in taskade_fake.tasks(p)}
 
 
+async def test_nothing_set_is_none_for_dates_and_notes(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session, world: World
+) -> None:
+    """A task without a date or a note: get_date and get_note both return None."""
+    p, t = world.project, world.task_ids[1]
+    assert await tasks.get_date(taskade_session, p, t) is None
+    assert await tasks.get_note(taskade_session, p, t) is None
+    with pytest.raises(tk.NotFoundError):
+        await tasks.get_date(taskade_session, p, "no-such-task")
+
+
+async def test_a_workspace_lists_its_own_projects(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session, world: World
+) -> None:
+    """workspaces.list_projects reads the workspace's root folder, like folders.list_projects."""
+    top = taskade_fake.add_project(world.ws, "Top", tasks=["x"])
+    found = await workspaces.list_projects(taskade_session, world.ws).collect()
+    sent(taskade_fake, "GET", f"/folders/{world.ws}/projects")
+    assert [p.id for p in found] == [top.id]
+    same = await folders.list_projects(taskade_session, world.ws).collect()
+    assert same == found
+
+
 async def test_task_people_dates_notes(
     taskade_fake: FakeTaskade, taskade_session: tk.Session, world: World
 ) -> None:
