@@ -152,6 +152,11 @@ def patch(spec: dict[str, Any]) -> dict[str, Any]:
     if launcher.get("nullable") is not True or "type" in launcher:
         raise SpecError("agentPublicUpdate: launcherIcon no longer untyped-nullable")
 
+    for operation_id in ITEM_REQUIRED | ITEM_NULLABLE:
+        _op(spec, operation_id)  # a name that left the spec is an error, not a silent no-op
+    if ITEM_REQUIRED & ITEM_NULLABLE:
+        raise SpecError(f"both required and nullable: {sorted(ITEM_REQUIRED & ITEM_NULLABLE)}")
+
     # Erratum 5 and 6: raw bodies and binary successes are handled by name.
     for operation_id in (*RAW_BODY, *BINARY):
         op = _op(spec, operation_id)

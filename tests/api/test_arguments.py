@@ -170,3 +170,16 @@ async def test_the_fake_refuses_impossible_dates(
     assert task.date is None
     await taskade_session.request(op, (project.id, task.id), json={"start": {"date": "2028-02-29"}})
     assert json.dumps(task.date) == '{"start": {"date": "2028-02-29"}}'
+
+
+async def test_create_many_takes_snake_case_dicts(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session
+) -> None:
+    """bulk creation checks and sends snake_case dict items like tasks.create does."""
+    ws = taskade_fake.add_workspace("W")
+    project = taskade_fake.add_project(ws, "P")
+    made = await tasks.create_many(taskade_session, project.id, [PLAIN, {**PLAIN, "content": "b"}])
+    assert [t.text for t in made] == ["a", "b"]
+    with pytest.raises(tk.ValidationError, match=r"items\[1\] has no field 'colour'"):
+        await tasks.create_many(taskade_session, project.id, [PLAIN, {**PLAIN, "colour": "red"}])
+    assert [t.text for t in taskade_fake.tasks(project)] == ["a", "b"]
