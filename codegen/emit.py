@@ -207,8 +207,7 @@ class Emitter:
         cache at call time, so importing the module builds nothing)."""
         if t.kind != "model" or t.model is None:
             raise SpecError(f"items of kind {t.kind} cannot be decoded")
-        flag = ", nullable=True" if t.nullable else ""
-        expr = f"structure_fn({t.model}{flag})"
+        expr = f"structure_fn({t.model})"  # null list entries are skipped, never decoded
         decoders[expr] = t.model
         return expr
 

@@ -30,7 +30,6 @@ __all__ = [
     "item_or_none",
     "items",
     "max_size",
-    "optional",
     "query",
     "result",
     "rule_json",
@@ -75,22 +74,20 @@ converter.register_structure_hook_factory(
 converter.register_unstructure_hook_factory(attrs.has, _make_unstructure)
 
 
-_HOOKS: dict[tuple[type, bool], Callable[..., Any]] = {}
+_HOOKS: dict[type, Callable[..., Any]] = {}
 
 
-def structure_fn(cls: type[T], *, nullable: bool = False) -> Callable[[Any], T]:
+def structure_fn(cls: type[T]) -> Callable[[Any], T]:
     """The function that turns a JSON object into a ``cls`` (built on first use, then cached).
 
-    With ``nullable``, a ``None`` (a null list item) passes through as ``None``.
+    It raises :class:`FieldError` for a value of the wrong JSON type.
     """
     try:
-        return _HOOKS[cls, nullable]
+        return _HOOKS[cls]
     except KeyError:
         pass
     hook: Callable[..., Any] = converter.get_structure_hook(cls)
-    if nullable:
-        hook = optional(hook)
-    _HOOKS[cls, nullable] = hook
+    _HOOKS[cls] = hook
     return hook
 
 
@@ -209,15 +206,6 @@ def result(payload: dict[str, Any], decode: Callable[[Any], T], where: str = "")
         return decode({k: v for k, v in payload.items() if k != "ok"})
     except FieldError as exc:
         raise exc.located(where, [], payload) from None
-
-
-def optional(decode: Callable[[Any], T]) -> Callable[[Any], T | None]:
-    """``decode`` that lets a null list item through as ``None``."""
-
-    def decode_or_none(raw: Any) -> T | None:
-        return None if raw is None else decode(raw)
-
-    return decode_or_none
 
 
 def max_size(data: Any, limit: int, where: str) -> None:
