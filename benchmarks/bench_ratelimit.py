@@ -29,7 +29,7 @@ import time
 from typing import Final, NamedTuple
 
 import taskade_async as tk
-from taskade_async.api import folders, projects, tasks, workspaces
+from taskade_async.api import projects, tasks, workspaces
 from taskade_async.export import export
 
 TOKEN: Final = "tskdp_benchmark_ratelimit"
@@ -73,12 +73,7 @@ async def _a_task(base_url: str) -> tuple[str, str]:
     """A (project id, task id) of the demo data; a handful of requests."""
     async with tk.Session(TOKEN, base_url=base_url) as s:
         async for space in workspaces.list(s):
-            if space is None:
-                continue
-            # A workspace's own projects are listed as the folder of the same id.
-            async for project in folders.list_projects(s, space.id):
-                if project is None:
-                    continue
+            async for project in workspaces.list_projects(s, space.id):
                 async for task in projects.list_tasks(s, project.id, limit=1):
                     return project.id, task.id
     raise RuntimeError("the demo data has no task")

@@ -34,6 +34,26 @@ INTEGER_QUERY: frozenset[str] = frozenset({"limit", "page"})
 #: thing asked for is a protocol error, not a ``None`` the caller must check.
 ITEM_REQUIRED: frozenset[str] = frozenset({"projectGet", "taskGet", "mediaGet", "agentGet"})
 
+#: "Fetch the X of a task" operations that answer ``None`` when nothing is set. The spec
+#: marks taskNoteGet's item nullable but not taskGetDate's; a task without a date has
+#: none to send, so both treat "nothing set" alike: a null item is ``None``.
+ITEM_NULLABLE: frozenset[str] = frozenset({"taskGetDate", "taskNoteGet"})
+
+#: Named functions for what the spec reaches only through another operation:
+#: module -> (function, operationId, its path parameters' new names, summary, note).
+ALIASES: dict[str, tuple[tuple[str, str, tuple[str, ...], str, str], ...]] = {
+    "workspaces": (
+        (
+            "list_projects",
+            "folderProjectsGet",
+            ("workspaceId",),
+            "List the projects at a workspace's top level.",
+            "A workspace's id is also the id of its root folder: this is\n"
+            "    ``folders.list_projects(s, workspace_id)`` under the name you would look for.",
+        ),
+    ),
+}
+
 #: The hand-written helper re-exported by a generated module: module -> import line.
 EXTRA_IMPORTS: dict[str, str] = {
     "tasks": "from taskade_async.bulk import create_tasks as create_many",
@@ -92,6 +112,9 @@ TASK_CREATE_ITEM: dict[str, Any] = {
 }
 TASK_CREATE_MAX_ITEMS = 20
 
+#: Models an argument may also give as a ``datetime.date``: model -> the field it fills.
+DATE_MODELS: dict[str, str] = {"Date": "date"}
+
 
 def _op(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
     for item in spec["paths"].values():
@@ -118,6 +141,8 @@ def patch(spec: dict[str, Any]) -> dict[str, Any]:
     if tasks.get("maxItems") != TASK_CREATE_MAX_ITEMS or "allOf" not in tasks.get("items", {}):
         raise SpecError("taskCreate: tasks[] changed shape; review TASK_CREATE_ITEM")
     tasks["items"] = copy.deepcopy(TASK_CREATE_ITEM)
+    # An empty list creates nothing; the call is a mistake, refused before sending.
+    tasks["minItems"] = 1
 
     # Erratum 3: ``nullable`` without ``type`` means "may also be null". The schema
     # reader treats ``nullable`` as "or null" on any schema, typed or not; the one
@@ -126,6 +151,11 @@ def patch(spec: dict[str, Any]) -> dict[str, Any]:
     launcher = prefs["properties"]["preferences"]["properties"]["launcherIcon"]
     if launcher.get("nullable") is not True or "type" in launcher:
         raise SpecError("agentPublicUpdate: launcherIcon no longer untyped-nullable")
+
+    for operation_id in ITEM_REQUIRED | ITEM_NULLABLE:
+        _op(spec, operation_id)  # a name that left the spec is an error, not a silent no-op
+    if ITEM_REQUIRED & ITEM_NULLABLE:
+        raise SpecError(f"both required and nullable: {sorted(ITEM_REQUIRED & ITEM_NULLABLE)}")
 
     # Erratum 5 and 6: raw bodies and binary successes are handled by name.
     for operation_id in (*RAW_BODY, *BINARY):
@@ -144,11 +174,23 @@ def patch(spec: dict[str, Any]) -> dict[str, Any]:
                 if param.get("in") == "query" and param["name"] in INTEGER_QUERY:
                     param["schema"]["type"] = "integer"
 
+    # taskGetDate's end is what taskPutDate sets: a Date, typed like start (the spec's
+    # second branch, an object with only ``period``, is nothing v1 can write).
+    date_get = _op(spec, "taskGetDate")["responses"]["200"]["content"]["application/json"]
+    end = date_get["schema"]["properties"]["item"]["properties"]["end"]
+    branches = [b.get("$ref") or sorted(b.get("properties", {})) for b in end.get("anyOf", [])]
+    if branches != ["#/components/schemas/Date", ["period"]]:
+        raise SpecError("taskGetDate: item.end changed shape; review the Date override")
+    end.clear()
+    end.update({"$ref": "#/components/schemas/Date", "nullable": True})
+
     # Erratum 12: the Date schema's pattern wins over the taskGetDate example. The
     # generator never reads examples; validation follows the schema's pattern.
     date = spec["components"]["schemas"]["Date"]["properties"]["date"]
     if date.get("pattern") != r"^\d{4}-\d{2}-\d{2}$":
         raise SpecError("Date.date lost its YYYY-MM-DD pattern; review erratum 12")
+    # The pattern lets 2026-13-45 through; the format asks for a real calendar date.
+    date["format"] = "date"
     return spec
 
 

@@ -59,6 +59,8 @@ class Type:
     maximum: float | None = None
     min_items: int | None = None
     max_items: int | None = None
+    #: ``date``: a calendar date (other formats are not checked).
+    format: str | None = None
 
 
 @dataclass
@@ -206,6 +208,7 @@ class Reader:
                 min_length=schema.get("minLength"),
                 max_length=schema.get("maxLength"),
                 pattern=schema.get("pattern"),
+                format="date" if schema.get("format") == "date" else None,
             )
         if kind in ("number", "integer"):
             return Type(
@@ -418,11 +421,14 @@ class Reader:
         if set(props) == {"item"}:
             t = self.type_of(props["item"], schema, op_name + "Item", "response", operation_id)
             nullable = t.nullable and operation_id not in overrides.ITEM_REQUIRED
+            nullable = nullable or operation_id in overrides.ITEM_NULLABLE
             return Returns("item", type=t, nullable=nullable)
         if set(props) == {"items"}:
             t = self.type_of(props["items"], schema, op_name + "Item", "response", operation_id)
             if t.kind != "list":
                 raise SpecError(f"{operation_id}: items is not a list")
+            if entry.pager is None:
+                raise SpecError(f"{operation_id}: a list answer needs a pager in codegen/table.py")
             return Returns("items", type=t, key="items")
         # More than an item: a small result class keeps every field.
         result = {"type": "object", "properties": props, "required": sorted(required - {"ok"})}

@@ -101,7 +101,7 @@ OPERATIONS: dict[str, Entry] = {
         "tasks", "move", None, "Move a task (with its subtree) next to or into another."
     ),
     "taskAssigneesGet": Entry(
-        "tasks", "get_assignees", None, "List the people assigned to a task."
+        "tasks", "list_assignees", "single", "List the people assigned to a task."
     ),
     "taskPutAssignees": Entry(
         "tasks", "set_assignees", None, "Assign people to a task by their handles."
@@ -109,10 +109,14 @@ OPERATIONS: dict[str, Entry] = {
     "taskDeleteAssignees": Entry(
         "tasks", "remove_assignee", None, "Unassign one person from a task."
     ),
-    "taskGetDate": Entry("tasks", "get_date", None, "Fetch a task's due date or date range."),
+    "taskGetDate": Entry(
+        "tasks", "get_date", None, "Fetch a task's date or date range (None if it has none)."
+    ),
     "taskDeleteDate": Entry("tasks", "delete_date", None, "Clear a task's date."),
     "taskPutDate": Entry("tasks", "set_date", None, "Set a task's date or date range."),
-    "taskNoteGet": Entry("tasks", "get_note", None, "Fetch the note attached to a task."),
+    "taskNoteGet": Entry(
+        "tasks", "get_note", None, "Fetch the note attached to a task (None if it has none)."
+    ),
     "taskNotePut": Entry("tasks", "set_note", None, "Write the note attached to a task."),
     "taskNoteDelete": Entry("tasks", "delete_note", None, "Remove the note attached to a task."),
     "taskFieldsValueGet": Entry(

@@ -57,6 +57,7 @@ INVENTORIES: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
             "collections.abc.Sequence": ("class", "library/collections.abc.html"),
             # the rest of the standard library
             "contextlib.aclosing": ("class", "library/contextlib.html"),
+            "datetime.date": ("class", "library/datetime.html"),
             "datetime.datetime": ("class", "library/datetime.html"),
             "json": ("module", "library/json.html"),
             "enum.Enum": ("class", "library/enum.html"),

@@ -62,6 +62,9 @@ class PaginationError(TaskadeError):
 class ProtocolError(TaskadeError):
     """The server answered with something that is not the documented JSON."""
 
+    #: The decoded JSON that did not have the documented shape, when it was JSON.
+    body: Any = None
+
     def __init__(
         self,
         message: str,
@@ -70,12 +73,14 @@ class ProtocolError(TaskadeError):
         url: str = "",
         status: int | None = None,
         body_excerpt: str = "",
+        body: Any = None,
     ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
         self.status = status
         self.body_excerpt = body_excerpt
+        self.body = body
 
 
 class APIError(TaskadeError):

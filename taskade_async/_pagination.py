@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from ._convert import decode_list
 from ._errors import PaginationError, ProtocolError, TaskadeError, ValidationError
-from ._request import Operation
+from ._request import Operation, encode_segment
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -49,6 +50,8 @@ class Page(Generic[T]):
     position: Position
     #: What to pass to fetch the next page, or ``None``.
     next: Position
+    #: How many null entries of ``raw`` were left out of ``items``.
+    skipped: int = 0
 
 
 def raw_list(payload: dict[str, Any], key: str, where: str) -> list[Any]:
@@ -59,10 +62,10 @@ def raw_list(payload: dict[str, Any], key: str, where: str) -> list[Any]:
     return raw
 
 
-def decode_items(raw: list[Any], decode: Decode[T], where: str) -> list[T]:
-    """The models of a page's raw items, or a ProtocolError."""
+def decode_items(raw: list[Any], decode: Decode[T], where: str, key: str = "items") -> list[T]:
+    """The models of a page's raw items (null entries left out), or a ProtocolError."""
     try:
-        return [decode(item) for item in raw]
+        return decode_list(raw, decode, where, key, {key: raw})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProtocolError(
             f"{where}: an item does not have the documented shape: {exc!r}"
@@ -179,12 +182,13 @@ class Pager(Generic[T]):
                     # One loop step lets the read-ahead send its request now.
                     await asyncio.sleep(0)
                 try:
-                    items = decode_items(raw, self._decode, where)
+                    items = decode_items(raw, self._decode, where, self._key)
                 except ProtocolError as exc:
                     exc.resume_from = here
                     raise
                 self.resume_from = nxt
-                yield Page(items=items, raw=raw, position=here, next=nxt)
+                skipped = len(raw) - len(items)
+                yield Page(items=items, raw=raw, position=here, next=nxt, skipped=skipped)
         finally:
             if pending is not None:
                 # Leaving early: stop the read-ahead, wait until it let go of its
@@ -242,8 +246,8 @@ class CursorPager(Pager[T]):
         if after is not None and before is not None:
             raise ValidationError("pass after or before, not both")
         for name, value in (("after", after), ("before", before)):
-            if value is not None and (not isinstance(value, str) or not value):
-                raise ValidationError(f"{name} must be a non-empty task id")
+            if value is not None:
+                encode_segment(value, name)  # a task id: the same checks as in a path
         super().__init__(session, op, args, query, decode, key=key, max_items=max_items)
         self._limit = limit
         self._after = after

@@ -33,21 +33,26 @@ _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _BODY_EXCERPT: Final = 200
 #: Ids made only of these characters are sent as they are (no dots: see encode_segment).
 _PLAIN: Final = re.compile(r"[A-Za-z0-9_\-]+").fullmatch
+#: C0 and C1 control characters and DEL: no id holds them.
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]").search
 
 
 def encode_segment(value: str, name: str) -> str:
     """Percent-encode one id as exactly one path segment, or refuse it.
 
     ``/``, ``?``, ``#`` and ``%`` are encoded, so an id can never reach another
-    endpoint. The empty id and the dot segments ``.`` and ``..`` (which URL
-    parsers collapse even when percent-encoded) are refused.
+    endpoint. A blank id, one holding control characters, and the dot segments
+    ``.`` and ``..`` (which URL parsers collapse even when percent-encoded) are
+    refused.
     """
     if not isinstance(value, str):
         raise ValidationError(f"{name} must be a str, not {type(value).__name__}")
     if _PLAIN(value) is not None:
         return value  # the usual id: nothing to encode
-    if value in ("", ".", ".."):
-        raise ValidationError(f"{name} must be a non-empty id other than '.' and '..'")
+    if value in ("", ".", "..") or value.isspace():
+        raise ValidationError(f"{name} must be a non-blank id other than '.' and '..': {value!r}")
+    if _CONTROL(value) is not None:
+        raise ValidationError(f"{name} must not hold control characters: {value!r}")
     try:
         return quote(value, safe="")
     except UnicodeEncodeError:

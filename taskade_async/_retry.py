@@ -11,6 +11,8 @@ from typing import Final
 
 import attrs
 
+from ._errors import ValidationError
+
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
 #: Statuses where the server did not act, or failed in a way worth retrying.
@@ -41,6 +43,13 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
+def _attempts(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(
+            f"{name} must be an int of at least 1 (the first attempt), not {value!r}"
+        )
+
+
 @attrs.frozen(slots=True)
 class RetryPolicy:
     """When to retry, and how long to wait.
@@ -54,7 +63,7 @@ class RetryPolicy:
     """
 
     #: Attempts in all, the first included.
-    max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    max_attempts: int = attrs.field(default=5, validator=lambda _, a, v: _attempts(a.name, v))
     base_backoff: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
     max_backoff: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
     #: A Retry-After longer than this is not waited for: the 429 is raised.

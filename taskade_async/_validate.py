@@ -6,6 +6,7 @@ of :class:`Rule`); the code that checks them is here, written once.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ import attrs
 
 from ._errors import ValidationError
 
-__all__ = ["NO_EXTRA", "UNSET", "Rule", "Unset", "check"]
+__all__ = ["NO_EXTRA", "UNSET", "Rule", "Unset", "check", "is_date"]
 
 
 class Unset(enum.Enum):
@@ -48,12 +49,20 @@ class Rule:
     ``wire`` the JSON name. ``kind`` is one of ``str``, ``int``, ``number``,
     ``bool``, ``list``, ``object``, ``any`` or ``union`` (any of ``options``).
     ``convert`` says the value may hold models that must be turned into JSON.
+    ``format="date"`` asks for a real calendar date (``YYYY-MM-DD`` or a
+    ``datetime.date``); an object rule with ``date_field`` also takes a bare
+    ``datetime.date``, meaning ``{date_field: the date}``. A dict given for an
+    object with ``fields`` may use wire names or the models' snake_case names;
+    any other key is refused.
     """
 
     __slots__ = (
+        "_keys",
         "convert",
+        "date_field",
         "enum",
         "fields",
+        "format",
         "item",
         "kind",
         "max_items",
@@ -90,6 +99,8 @@ class Rule:
         fields: tuple[Rule, ...] = (),
         options: tuple[Rule, ...] = (),
         convert: bool = False,
+        format: str | None = None,
+        date_field: str | None = None,
     ) -> None:
         if kind not in _KINDS:
             raise ValueError(f"unknown rule kind {kind!r}")
@@ -111,6 +122,10 @@ class Rule:
         self.fields = fields
         self.options = options
         self.convert = convert
+        self.format = format
+        self.date_field = date_field
+        #: Accepted dict keys (wire and snake_case names) -> field; built on first use.
+        self._keys: dict[str, Rule] | None = None
 
     def __repr__(self) -> str:
         return f"<Rule {self.name} {self.kind}>"
@@ -123,6 +138,9 @@ class Rule:
             raise ValidationError(f"{path} must not be None")
         kind = self.kind
         if kind == "str":
+            if self.format == "date":
+                self._check_date(value, path)
+                return
             if not isinstance(value, str):
                 raise ValidationError(f"{path} must be a str, not {type(value).__name__}")
             self._check_text(value, path)
@@ -162,24 +180,66 @@ class Rule:
             if pattern.search(value) is None:
                 raise ValidationError(f"{path} must match {pattern.pattern!r}: {value[:60]!r}")
 
+    def _check_date(self, value: Any, path: str) -> None:
+        if is_date(value):
+            return
+        if not isinstance(value, str):
+            raise ValidationError(
+                f"{path} must be a date ('YYYY-MM-DD' or a datetime.date), "
+                f"not {type(value).__name__}"
+            )
+        self._check_text(value, path)
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(
+                f"{path} must be a real calendar date (YYYY-MM-DD), not {value!r}"
+            ) from None
+
+    def keys(self) -> dict[str, Rule]:
+        """The keys a dict for this object rule may use: wire and snake_case names."""
+        keys = self._keys
+        if keys is None:
+            keys = {f.name: f for f in self.fields} | {f.wire: f for f in self.fields}
+            self._keys = keys
+        return keys
+
     def _check_list(self, value: Any, path: str) -> None:
         if not isinstance(value, list | tuple):
             raise ValidationError(f"{path} must be a list, not {type(value).__name__}")
         if self.max_items is not None and len(value) > self.max_items:
             raise ValidationError(f"{path} takes at most {self.max_items} items, not {len(value)}")
         if self.min_items is not None and len(value) < self.min_items:
-            raise ValidationError(f"{path} takes at least {self.min_items} items")
+            n = self.min_items
+            raise ValidationError(
+                f"{path} takes at least {n} item{'s' if n != 1 else ''}, not {len(value)}"
+            )
         if self.item is not None:
             for i, element in enumerate(value):
                 self.item.check(element, f"{path}[{i}]")
 
     def _check_object(self, value: Any, path: str) -> None:
+        if self.date_field is not None and is_date(value):
+            return
         if isinstance(value, dict):
+            if not self.fields:
+                return  # a free-form object
+            keys = self.keys()
+            seen: dict[str, str] = {}
+            for key in value:
+                field = keys.get(key) if isinstance(key, str) else None
+                if field is None:
+                    allowed = ", ".join(repr(f.name) for f in self.fields)
+                    raise ValidationError(f"{path} has no field {key!r}; it takes {allowed}")
+                if field.name in seen:
+                    raise ValidationError(
+                        f"{path} gives {field.name!r} twice (as {seen[field.name]!r} and {key!r})"
+                    )
+                seen[field.name] = key
+                field.check(value[key], f"{path}.{key}")
             for field in self.fields:
-                if field.wire in value:
-                    field.check(value[field.wire], f"{path}.{field.wire}")
-                elif field.required:
-                    raise ValidationError(f"{path} is missing {field.wire!r}")
+                if field.required and field.name not in seen:
+                    raise ValidationError(f"{path} is missing {field.name!r}")
         elif attrs.has(type(value)):
             for field in self.fields:
                 sub = getattr(value, field.name, UNSET)
@@ -189,7 +249,8 @@ class Rule:
                     continue
                 field.check(sub, f"{path}.{field.name}")
         else:
-            raise ValidationError(f"{path} must be a model or a dict, not {type(value).__name__}")
+            what = "a model or a dict" if self.date_field is None else "a model, a dict or a date"
+            raise ValidationError(f"{path} must be {what}, not {type(value).__name__}")
 
     def _check_union(self, value: Any, path: str) -> None:
         reasons = []
@@ -201,6 +262,11 @@ class Rule:
             else:
                 return
         raise ValidationError(f"{path} {', or '.join(reasons)}")
+
+
+def is_date(value: Any) -> bool:
+    """A ``datetime.date`` that is not a ``datetime.datetime`` (whose time would be lost)."""
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
 
 
 def check(where: str, rules: Sequence[Rule], values: Sequence[Any]) -> None:

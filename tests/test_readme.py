@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ README = README_PATH.read_text(encoding="utf-8")
 WRITTEN_FOR_THE_RUNNER = ".. invisible-code-block: python" in README
 
 
+@pytest.mark.asyncio  # not needed with asyncio_mode = "auto"
 async def test_lists_tasks(taskade_fake: FakeTaskade, taskade_session: tk.Session) -> None:
     """Tasks come back in document order: parents before their children."""
     ws = taskade_fake.add_workspace("Acme")
@@ -39,6 +43,42 @@ def test_testing_example_is_the_one_tested_here() -> None:
     """The fixture example of "Testing your code" is test_lists_tasks, verbatim but for types."""
     body = inspect.getsource(test_lists_tasks)
     assert _normalized(body) in _normalized(README)
+
+
+def _python_blocks(after: str) -> list[str]:
+    """The ``code-block:: python`` blocks of the README after the heading ``after``."""
+    section = README.split(after, 1)[1]
+    blocks = []
+    for chunk in section.split(".. code-block:: python")[1:]:
+        lines = []
+        for line in chunk.splitlines()[1:]:
+            if line and not line.startswith("    "):
+                break
+            lines.append(line[4:])
+        blocks.append("\n".join(lines).strip() + "\n")
+    return blocks
+
+
+def test_testing_example_passes_in_strict_mode(tmp_path: Path) -> None:
+    """The README's conftest and test, run by a fresh pytest in pytest-asyncio's default mode."""
+    conftest, example = _python_blocks("Testing your code")[:2]
+    assert "pytest_plugins" in conftest
+    (tmp_path / "conftest.py").write_text(conftest, encoding="utf-8")
+    (tmp_path / "test_example.py").write_text(example, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # no asyncio_mode
+    root = str(Path(__file__).parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
 
 
 def test_readme_opens_with_the_two_set_up_commands() -> None:

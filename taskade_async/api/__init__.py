@@ -58,7 +58,7 @@ OPERATIONS: Final[dict[str, Callable[..., Any]]] = {
     "taskUncomplete": tasks.uncomplete,
     "taskCreate": tasks.create,
     "taskMove": tasks.move,
-    "taskAssigneesGet": tasks.get_assignees,
+    "taskAssigneesGet": tasks.list_assignees,
     "taskPutAssignees": tasks.set_assignees,
     "taskDeleteAssignees": tasks.remove_assignee,
     "taskGetDate": tasks.get_date,

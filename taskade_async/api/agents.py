@@ -279,7 +279,7 @@ ENDPOINTS: Final = {
 async def enable_public_access(session: Session, agent_id: str, /) -> PublicAccess:
     """Publish an agent and return its public URL."""
     payload = await session.request(_AGENT_PUBLIC_ACCESS_ENABLE, (agent_id,))
-    return result(payload, structure_fn(PublicAccess))
+    return result(payload, structure_fn(PublicAccess), "agentPublicAccessEnable")
 
 
 async def get(session: Session, agent_id: str, /) -> SpaceAgent:
@@ -310,7 +310,7 @@ async def update(
 async def get_public(session: Session, agent_id: str, /) -> PublicAgentResult:
     """Fetch the public face of an agent and its URL."""
     payload = await session.request(_AGENT_PUBLIC_GET, (agent_id,))
-    return result(payload, structure_fn(PublicAgentResult))
+    return result(payload, structure_fn(PublicAgentResult), "agentPublicGet")
 
 
 async def update_public(
@@ -387,7 +387,7 @@ async def get_convo(session: Session, agent_id: str, convo_id: str, /) -> Convo:
 async def get_public_agent(session: Session, public_agent_id: str, /) -> PublicAgentResult:
     """Fetch a published agent by its public id."""
     payload = await session.request(_PUBLIC_AGENT_GET, (public_agent_id,))
-    return result(payload, structure_fn(PublicAgentResult))
+    return result(payload, structure_fn(PublicAgentResult), "publicAgentGet")
 
 
 async def prompt(session: Session, space_id: str, agent_id: str, /, *, prompt: str) -> str:
@@ -403,4 +403,4 @@ async def get_conversation(
     """Fetch a conversation, with its Markdown transcript."""
     json = body("getConversation", _GET_CONVERSATION_BODY, (agent_id, convo_id, include_transcript))
     payload = await session.request(_GET_CONVERSATION, (), json=json)
-    return result(payload, structure_fn(Conversation))
+    return result(payload, structure_fn(Conversation), "getConversation")

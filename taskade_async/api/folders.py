@@ -49,19 +49,15 @@ ENDPOINTS: Final = {
 
 def list_projects(
     session: Session, folder_id: str, /, *, max_items: int | None = None
-) -> SinglePager[Project | None]:
+) -> SinglePager[Project]:
     """List a folder's projects.
 
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
     """
     return SinglePager(
-        session,
-        _FOLDER_PROJECTS_GET,
-        (folder_id,),
-        {},
-        structure_fn(Project, nullable=True),
-        max_items=max_items,
+        session, _FOLDER_PROJECTS_GET, (folder_id,), {}, structure_fn(Project), max_items=max_items
     )
 
 
@@ -89,18 +85,19 @@ def list_agents(
     limit: int = 20,
     page: int = 1,
     max_items: int | None = None,
-) -> PagePager[SpaceAgent | None]:
+) -> PagePager[SpaceAgent]:
     """List a folder's agents.
 
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
     """
     return PagePager(
         session,
         _FOLDER_AGENT_GET,
         (folder_id,),
         {},
-        structure_fn(SpaceAgent, nullable=True),
+        structure_fn(SpaceAgent),
         limit=limit,
         page=page,
         max_items=max_items,
@@ -115,18 +112,19 @@ def list_medias(
     limit: int = 100,
     page: int = 1,
     max_items: int | None = None,
-) -> PagePager[Media | None]:
+) -> PagePager[Media]:
     """List a folder's media files.
 
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
     """
     return PagePager(
         session,
         _MEDIAS_GET,
         (folder_id,),
         {},
-        structure_fn(Media, nullable=True),
+        structure_fn(Media),
         limit=limit,
         page=page,
         max_items=max_items,
@@ -141,18 +139,19 @@ def list_templates(
     limit: int = 20,
     page: int = 1,
     max_items: int | None = None,
-) -> PagePager[ProjectTemplate | None]:
+) -> PagePager[ProjectTemplate]:
     """List the project templates of a folder.
 
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
     """
     return PagePager(
         session,
         _FOLDER_PROJECT_TEMPLATES_GET,
         (folder_id,),
         {},
-        structure_fn(ProjectTemplate, nullable=True),
+        structure_fn(ProjectTemplate),
         limit=limit,
         page=page,
         max_items=max_items,

@@ -129,18 +129,19 @@ def list_members(
     limit: int = 20,
     page: int = 1,
     max_items: int | None = None,
-) -> PagePager[User | None]:
+) -> PagePager[User]:
     """List a project's members.
 
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
     """
     return PagePager(
         session,
         _PROJECT_MEMBERS_GET,
         (project_id,),
         {},
-        structure_fn(User, nullable=True),
+        structure_fn(User),
         limit=limit,
         page=page,
         max_items=max_items,

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import builtins
+import datetime
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
@@ -34,10 +35,10 @@ __all__ = [
     "delete_field_value",
     "delete_note",
     "get",
-    "get_assignees",
     "get_date",
     "get_field_value",
     "get_note",
+    "list_assignees",
     "list_field_values",
     "move",
     "remove_assignee",
@@ -68,6 +69,7 @@ _TASK_CREATE_BODY: Final = (
         "tasks",
         "tasks",
         "list",
+        min_items=1,
         max_items=20,
         item=Rule(
             "tasks[]",
@@ -132,7 +134,7 @@ _TASK_PUT_DATE_BODY: Final = (
         "start",
         "object",
         fields=(
-            Rule("date", "date", "str", pattern="^\\d{4}-\\d{2}-\\d{2}$"),
+            Rule("date", "date", "str", pattern="^\\d{4}-\\d{2}-\\d{2}$", format="date"),
             Rule(
                 "time",
                 "time",
@@ -143,6 +145,7 @@ _TASK_PUT_DATE_BODY: Final = (
             ),
             Rule("timezone", "timezone", "str", required=False, nullable=True),
         ),
+        date_field="date",
         convert=True,
     ),
     Rule(
@@ -151,7 +154,7 @@ _TASK_PUT_DATE_BODY: Final = (
         "object",
         required=False,
         fields=(
-            Rule("date", "date", "str", pattern="^\\d{4}-\\d{2}-\\d{2}$"),
+            Rule("date", "date", "str", pattern="^\\d{4}-\\d{2}-\\d{2}$", format="date"),
             Rule(
                 "time",
                 "time",
@@ -162,6 +165,7 @@ _TASK_PUT_DATE_BODY: Final = (
             ),
             Rule("timezone", "timezone", "str", required=False, nullable=True),
         ),
+        date_field="date",
         convert=True,
     ),
 )
@@ -278,10 +282,22 @@ async def move(
     return item_or_none(payload, structure_fn(Task), "taskMove")
 
 
-async def get_assignees(session: Session, project_id: str, task_id: str, /) -> builtins.list[User]:
-    """List the people assigned to a task."""
-    payload = await session.request(_TASK_ASSIGNEES_GET, (project_id, task_id))
-    return items(payload, "items", structure_fn(User), "taskAssigneesGet")
+def list_assignees(
+    session: Session, project_id: str, task_id: str, /, *, max_items: int | None = None
+) -> SinglePager[User]:
+    """List the people assigned to a task.
+
+    Returns a pager at once: ``async for`` over the items, ``.pages()``,
+    ``await .collect()``; ``max_items`` caps the total.
+    """
+    return SinglePager(
+        session,
+        _TASK_ASSIGNEES_GET,
+        (project_id, task_id),
+        {},
+        structure_fn(User),
+        max_items=max_items,
+    )
 
 
 async def set_assignees(
@@ -301,10 +317,10 @@ async def remove_assignee(
     return item_or_none(payload, structure_fn(Task), "taskDeleteAssignees")
 
 
-async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDate:
-    """Fetch a task's due date or date range."""
+async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDate | None:
+    """Fetch a task's date or date range (None if it has none)."""
     payload = await session.request(_TASK_GET_DATE, (project_id, task_id))
-    return item(payload, structure_fn(TaskDate), "taskGetDate")
+    return item_or_none(payload, structure_fn(TaskDate), "taskGetDate")
 
 
 async def delete_date(session: Session, project_id: str, task_id: str, /) -> Task | None:
@@ -319,8 +335,8 @@ async def set_date(
     task_id: str,
     /,
     *,
-    start: Date | dict[str, Any],
-    end: Date | dict[str, Any] | Unset = UNSET,
+    start: Date | dict[str, Any] | datetime.date,
+    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
 ) -> Task | None:
     """Set a task's date or date range."""
     json = body("taskPutDate", _TASK_PUT_DATE_BODY, (start, end))
@@ -329,7 +345,7 @@ async def set_date(
 
 
 async def get_note(session: Session, project_id: str, task_id: str, /) -> TaskNote | None:
-    """Fetch the note attached to a task."""
+    """Fetch the note attached to a task (None if it has none)."""
     payload = await session.request(_TASK_NOTE_GET, (project_id, task_id))
     return item_or_none(payload, structure_fn(TaskNote), "taskNoteGet")
 

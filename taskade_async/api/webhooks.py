@@ -86,7 +86,7 @@ async def create(
     check_target_url(target_url, "createWebhook: target_url")
     json = body("createWebhook", _CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
     payload = await session.request(_CREATE_WEBHOOK, (), json=json)
-    return result(payload, structure_fn(CreatedWebhook))
+    return result(payload, structure_fn(CreatedWebhook), "createWebhook")
 
 
 def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Webhook]:

@@ -13,7 +13,7 @@ from taskade_async._session import Session
 from taskade_async._validate import Rule
 from taskade_async.models import Folder, Project, Workspace
 
-__all__ = ["ENDPOINTS", "create_project", "list", "list_folders"]
+__all__ = ["ENDPOINTS", "create_project", "list", "list_folders", "list_projects"]
 
 _WORKSPACE_CREATE_PROJECT: Final = Operation(
     "workspaceCreateProject", "POST", "/workspaces/{workspaceId}/projects"
@@ -26,6 +26,7 @@ _WORKSPACES_GET: Final = Operation("workspacesGet", "GET", "/workspaces")
 _WORKSPACE_FOLDERS_GET: Final = Operation(
     "workspaceFoldersGet", "GET", "/workspaces/{workspaceId}/folders"
 )
+_FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -44,35 +45,54 @@ async def create_project(
     return item(payload, structure_fn(Project), "workspaceCreateProject")
 
 
-def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Workspace | None]:
+def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Workspace]:
     """List the workspaces you belong to.
 
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
     """
     return SinglePager(
-        session,
-        _WORKSPACES_GET,
-        (),
-        {},
-        structure_fn(Workspace, nullable=True),
-        max_items=max_items,
+        session, _WORKSPACES_GET, (), {}, structure_fn(Workspace), max_items=max_items
     )
 
 
 def list_folders(
     session: Session, workspace_id: str, /, *, max_items: int | None = None
-) -> SinglePager[Folder | None]:
+) -> SinglePager[Folder]:
     """List the folders of a workspace.
 
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
     """
     return SinglePager(
         session,
         _WORKSPACE_FOLDERS_GET,
         (workspace_id,),
         {},
-        structure_fn(Folder, nullable=True),
+        structure_fn(Folder),
+        max_items=max_items,
+    )
+
+
+def list_projects(
+    session: Session, workspace_id: str, /, *, max_items: int | None = None
+) -> SinglePager[Project]:
+    """List the projects at a workspace's top level.
+
+    Returns a pager at once: ``async for`` over the items, ``.pages()``,
+    ``await .collect()``; ``max_items`` caps the total.
+    Null entries are left out and counted in ``Page.skipped``.
+
+    A workspace's id is also the id of its root folder: this is
+    ``folders.list_projects(s, workspace_id)`` under the name you would look for.
+    """
+    return SinglePager(
+        session,
+        _FOLDER_PROJECTS_GET,
+        (workspace_id,),
+        {},
+        structure_fn(Project),
         max_items=max_items,
     )

@@ -216,7 +216,7 @@ class TaskDate:
     """
 
     start: Date = attrs.field(metadata={"wire": "start"})
-    end: dict[str, Any] | None = attrs.field(default=None, metadata={"wire": "end"})
+    end: Date | None = attrs.field(default=None, metadata={"wire": "end"})
     extra: Mapping[str, Any] = attrs.field(
         default=NO_EXTRA, eq=False, repr=False, metadata={"extra": True}
     )

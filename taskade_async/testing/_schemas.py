@@ -130,7 +130,8 @@ AGENT_TEMPLATES: Final = (
 _DATE: Final[Schema] = {
     "type": "object",
     "properties": {
-        "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        # The pattern lets 2026-13-45 through; the API stores only real dates.
+        "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"},
         "time": {
             "type": "string",
             "pattern": r"^(?:[0-1][0-9]|[2][0-3]):[0-5][0-9](?::[0-5][0-9])?$",

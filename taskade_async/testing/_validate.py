@@ -3,12 +3,14 @@
 Schemas are plain dicts in JSON-schema form (``type``, ``enum``,
 ``properties``, ``required``, ``additionalProperties``, ``minLength``,
 ``maxLength``, ``pattern``, ``minItems``, ``maxItems``, ``minimum``,
-``maximum``, ``anyOf``, ``nullable``), written by hand in :mod:`._schemas`.
+``maximum``, ``anyOf``, ``nullable``, and ``format: date`` for a real calendar
+date), written by hand in :mod:`._schemas`.
 The spec itself is never read at run time.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -77,6 +79,11 @@ def validate(schema: Schema, value: Any, where: str = "body") -> None:
             raise SchemaError(f"{where} must be at most {schema['maxLength']} characters long")
         if "pattern" in schema and _regex(schema["pattern"]).search(value) is None:
             raise SchemaError(f"{where} has an invalid format")
+        if schema.get("format") == "date":
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                raise SchemaError(f"{where} is not a calendar date") from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
             raise SchemaError(f"{where} must be >= {schema['minimum']}")

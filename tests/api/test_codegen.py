@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from codegen import overrides
+from codegen import overrides, table
 from codegen.errors import SpecError
 from codegen.schema import Reader
 from taskade_async.api import OPERATIONS
@@ -167,3 +168,41 @@ def test_errata_fixes_refuse_a_changed_spec() -> None:
     renamed["paths"]["/workspaces"]["get"]["operationId"] = "workspacesList"
     with pytest.raises(SpecError, match="workspacesList"):
         Reader(overrides.patch(renamed)).operations()
+
+
+@pytest.mark.skipif(
+    not (SPEC.is_file() and SPEC_V2.is_file()), reason="the official specs are not on this machine"
+)
+def test_every_list_answer_is_a_pager() -> None:
+    """Each GET whose success body is a list (v1 or v2) is a plain function returning a pager."""
+    lists = set()
+    for path in (SPEC, SPEC_V2):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        for item in spec["paths"].values():
+            for method, op in item.items():
+                content = op["responses"].get("200", {}).get("content", {})
+                schema = content.get("application/json", {}).get("schema", {})
+                props = schema.get("properties", {})
+                if method == "get" and props.get("items", {}).get("type") == "array":
+                    lists.add(op["operationId"])
+    assert {"taskAssigneesGet", "taskFieldsValueGet", "workspacesGet", "listWebhooks"} <= lists
+    for operation_id, fn in OPERATIONS.items():
+        returns = str(inspect.signature(fn).return_annotation)
+        is_pager = not inspect.iscoroutinefunction(fn) and "Pager[" in returns
+        assert is_pager == (operation_id in lists), operation_id
+        assert not is_pager or "None" not in returns, (operation_id, returns)
+
+
+def test_a_list_answer_without_a_pager_is_a_spec_error() -> None:
+    """The generator refuses to emit an awaited list: the table must name a pager."""
+    items = {"type": "array", "items": {"type": "string"}}
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}, "items": items}}
+    op: dict[str, Any] = {
+        "operationId": "taskAssigneesGet",
+        "responses": {"200": {"content": {"application/json": {"schema": schema}}}},
+    }
+    reader = _reader({})
+    entry = table.OPERATIONS["taskAssigneesGet"]
+    assert reader._returns("taskAssigneesGet", op, entry).kind == "items"
+    with pytest.raises(SpecError, match="needs a pager"):
+        reader._returns("taskAssigneesGet", op, entry._replace(pager=None))

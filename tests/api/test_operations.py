@@ -364,6 +364,29 @@ async def test_task_basics(
     assert two_a not in {t.id for t in taskade_fake.tasks(p)}
 
 
+async def test_nothing_set_is_none_for_dates_and_notes(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session, world: World
+) -> None:
+    """A task without a date or a note: get_date and get_note both return None."""
+    p, t = world.project, world.task_ids[1]
+    assert await tasks.get_date(taskade_session, p, t) is None
+    assert await tasks.get_note(taskade_session, p, t) is None
+    with pytest.raises(tk.NotFoundError):
+        await tasks.get_date(taskade_session, p, "no-such-task")
+
+
+async def test_a_workspace_lists_its_own_projects(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session, world: World
+) -> None:
+    """workspaces.list_projects reads the workspace's root folder, like folders.list_projects."""
+    top = taskade_fake.add_project(world.ws, "Top", tasks=["x"])
+    found = await workspaces.list_projects(taskade_session, world.ws).collect()
+    sent(taskade_fake, "GET", f"/folders/{world.ws}/projects")
+    assert [p.id for p in found] == [top.id]
+    same = await folders.list_projects(taskade_session, world.ws).collect()
+    assert same == found
+
+
 async def test_task_people_dates_notes(
     taskade_fake: FakeTaskade, taskade_session: tk.Session, world: World
 ) -> None:
@@ -371,7 +394,7 @@ async def test_task_people_dates_notes(
     p, t = world.project, world.task_ids[0]
     await tasks.set_assignees(taskade_session, p, t, handles=["ada"])
     sent(taskade_fake, "PUT", f"/projects/{p}/tasks/{t}/assignees", body={"handles": ["ada"]})
-    people = await tasks.get_assignees(taskade_session, p, t)
+    people = await tasks.list_assignees(taskade_session, p, t).collect()
     sent(taskade_fake, "GET", f"/projects/{p}/tasks/{t}/assignees")
     assert [u.handle for u in people] == ["ada"]
     await tasks.remove_assignee(taskade_session, p, t, "ada")
@@ -393,9 +416,10 @@ async def test_task_people_dates_notes(
     )
     when = await tasks.get_date(taskade_session, p, t)
     sent(taskade_fake, "GET", f"/projects/{p}/tasks/{t}/date")
+    assert when is not None
     assert when.start.date == "2026-07-21"
     assert when.start.time == "09:00"
-    assert when.end == {"date": "2026-07-22"}
+    assert when.end == Date(date="2026-07-22")
     await tasks.delete_date(taskade_session, p, t)
     sent(taskade_fake, "DELETE", f"/projects/{p}/tasks/{t}/date")
 

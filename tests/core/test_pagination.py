@@ -308,3 +308,17 @@ async def test_failed_read_ahead_is_not_left_unretrieved(
         gc.collect()
         assert acquired(s) == 0
     assert "never retrieved" not in caplog.text
+
+
+async def test_null_entries_are_skipped_and_counted(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A pager never yields None: null entries are left out and counted in Page.skipped."""
+    server.route(
+        "GET", "/projects/p/members", reply(200, {"ok": True, "items": [None, {"id": "a"}, None]})
+    )
+    async with make_session() as s:
+        pages = [p async for p in numbered(s, limit=5).pages()]
+        items = await numbered(s, limit=5).collect()
+    assert [(p.items, p.skipped, len(p.raw)) for p in pages] == [(["a"], 2, 3)]
+    assert items == ["a"]

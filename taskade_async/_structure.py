@@ -1,0 +1,365 @@
+"""Compiled structure functions: JSON objects into the generated models, type-checked.
+
+One function per model class, built once as Python source (the way cattrs'
+``make_dict_structure_fn`` does): values are taken with one ``itemgetter`` when
+every documented field is present, each known field's JSON type is checked
+with a class identity test (``null`` always passes), nested models call their
+own function, and unknown keys are kept in the model's ``extra`` field.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import json
+import operator
+import types
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+import attrs
+
+from ._errors import ProtocolError
+from ._validate import NO_EXTRA, Unset
+
+__all__ = ["EXTRA", "FieldError", "json_type", "make_structure"]
+
+#: The name of the field that keeps unknown keys.
+EXTRA: Final = "extra"
+
+
+def _unwrap_optional(tp: Any) -> Any:
+    """``X | None`` -> ``X`` (other unions are returned as they are)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _nested(tp: Any) -> tuple[str, type] | None:
+    """How a field's value must be converted: a model, a list or a map of models, or not."""
+    tp = _unwrap_optional(tp)
+    if isinstance(tp, type) and attrs.has(tp):
+        return "model", tp
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is list and args:
+        inner = _unwrap_optional(args[0])
+        if isinstance(inner, type) and attrs.has(inner):
+            return "list", inner
+    if origin is dict and len(args) == 2:
+        inner = _unwrap_optional(args[1])
+        if isinstance(inner, type) and attrs.has(inner):
+            return "map", inner
+    return None
+
+
+def _path(steps: Sequence[str | int]) -> str:
+    """``["items", 3, "completed"]`` -> ``items[3].completed``."""
+    out = ""
+    for step in steps:
+        out += f"[{step}]" if isinstance(step, int) else f".{step}" if out else step
+    return out
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type."""
+    name: str = _JSON_TYPES.get(value.__class__, value.__class__.__name__)
+    return name
+
+
+_JSON_TYPES: Final = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    dict: "object",
+    list: "array",
+    type(None): "null",
+}
+
+
+class FieldError(ProtocolError):
+    """A known field, or an object itself, does not have the documented JSON type.
+
+    ``path`` locates it (``["items", 3, "completed"]``; :attr:`field_path` renders
+    ``items[3].completed``), ``received`` names the JSON type that came. The
+    structure functions raise it relative to their object; the decoders of the
+    operations add the operation's name, the path from the body's root and ``body``.
+    """
+
+    def __init__(self, model: str, problem: str, received: str) -> None:
+        super().__init__(f"{model}: {problem}")
+        self.model = model
+        self.problem = problem
+        self.received = received
+        self.path: list[str | int] = []
+
+    @property
+    def field_path(self) -> str:
+        """The path as text: ``items[3].completed``."""
+        return _path(self.path)
+
+    def within(self, step: str | int, cls: type | None = None) -> FieldError:
+        """This error one level further out: ``step`` is a field name or a list index."""
+        self.path.insert(0, step)
+        if cls is not None:
+            self.model = cls.__name__
+        self.args = (f"{self.model}.{self.field_path}: {self.problem}",)
+        return self
+
+    def located(self, where: str, steps: Sequence[str | int], body: Any) -> FieldError:
+        """This error as operation ``where`` saw it, with the body it came in."""
+        self.path[:0] = steps
+        self.args = (f"{where}: {self.field_path or 'the body'}: {self.problem}",)
+        self.body = body
+        try:
+            self.body_excerpt = json.dumps(body)[:200]
+        except (TypeError, ValueError):
+            self.body_excerpt = repr(body)[:200]
+        return self
+
+
+def _got(value: Any) -> str:
+    shown = repr(value)
+    return f"{json_type(value)} {shown if len(shown) <= 40 else shown[:37] + '...'}"
+
+
+def _bad(cls: type, value: Any) -> FieldError:
+    return FieldError(cls.__name__, f"expected an object, got {_got(value)}", json_type(value))
+
+
+def _missing(cls: type, key: Any) -> FieldError:
+    return FieldError(cls.__name__, f"the required field {key!r} is missing", "nothing")
+
+
+def _wrong(cls: type, wire: str, value: Any, expected: str) -> FieldError:
+    """A field whose value is not of its declared JSON type."""
+    error = FieldError(cls.__name__, f"expected {expected}, got {_got(value)}", json_type(value))
+    return error.within(wire)
+
+
+def _wrong_item(
+    cls: type, wire: str, values: Any, allowed: frozenset[type], expected: str
+) -> FieldError:
+    """The first item of a list field that is not of the declared JSON type."""
+    for i, value in enumerate(values):
+        if value is not None and value.__class__ not in allowed:
+            error = FieldError(
+                cls.__name__, f"expected {expected}, got {_got(value)}", json_type(value)
+            )
+            return error.within(i).within(wire)
+    raise AssertionError("no bad item")  # pragma: no cover - only called on a bad list
+
+
+def _nested_error(
+    error: FieldError, cls: type, wire: str, values: Any = None, hook: Any = None
+) -> FieldError:
+    """A nested model's error, located in this model (for a list: at the failing index)."""
+    if values is not None:
+        items = values.items() if values.__class__ is dict else enumerate(values)
+        for key, value in items:
+            if value is None:
+                continue
+            try:
+                hook(value)
+            except FieldError:
+                error.path.insert(0, key)
+                break
+    return error.within(wire, cls)
+
+
+#: What each declared type accepts, as classes of decoded JSON values, and its JSON name.
+_PRIMITIVES: Final[dict[Any, tuple[frozenset[type], str]]] = {
+    str: (frozenset({str}), "a string"),
+    bool: (frozenset({bool}), "a boolean"),
+    int: (frozenset({int}), "an integer"),
+    # A whole number is a valid JSON number; bool is not (its class is not int).
+    float: (frozenset({float, int}), "a number"),
+    dict: (frozenset({dict}), "an object"),
+    list: (frozenset({list}), "an array"),
+}
+
+
+def _accepts(tp: Any) -> tuple[frozenset[type], str] | None:
+    """The classes a field of type ``tp`` accepts (``None`` is always accepted), or
+    ``None`` when anything goes (``Any``) or a nested model checks itself."""
+    if tp is Any:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        classes: set[type] = set()
+        names: list[str] = []
+        for arg in typing.get_args(tp):
+            if arg is type(None) or arg is Unset:
+                continue
+            sub = _accepts(arg)
+            if sub is None:
+                return None
+            classes |= sub[0]
+            names.append(sub[1])
+        return frozenset(classes), " or ".join(names)
+    if origin is typing.Literal:
+        classes = {type(v) for v in typing.get_args(tp)}
+        return frozenset(classes), " or ".join(_PRIMITIVES[c][1] for c in sorted(classes, key=str))
+    if isinstance(tp, type) and attrs.has(tp):
+        return None
+    key = origin if origin is not None else tp
+    if key in (collections.abc.Mapping,):
+        key = dict
+    return _PRIMITIVES.get(key)
+
+
+def _check_lines(i: int, tp: Any, wire: str, env: dict[str, Any]) -> list[str]:
+    """Lines that raise FieldError when ``v{i}`` is neither None nor of type ``tp``.
+
+    One or two class identity tests per field: a decoded JSON value is exactly
+    a str, int, float, bool, dict, list or None (bool is not int here).
+    """
+    accepts = _accepts(_unwrap_optional(tp) if _nested(tp) is None else tp)
+    if accepts is None or _nested(tp) is not None:
+        return []
+    classes, expected = accepts
+    v = f"v{i}"
+    if len(classes) <= 2:
+        test = " and ".join(f"{v}.__class__ is not {c.__name__}" for c in sorted(classes, key=str))
+    else:
+        env[f"__ok{i}"] = classes
+        test = f"{v}.__class__ not in __ok{i}"
+    lines = [
+        f"if {test} and {v} is not None:",
+        f"    raise __wrong(__cls, {wire!r}, {v}, {expected!r})",
+    ]
+    origin = typing.get_origin(_unwrap_optional(tp))
+    args = typing.get_args(_unwrap_optional(tp))
+    if origin is list and args:
+        inner = _accepts(args[0])
+        if inner is not None:
+            env[f"__items{i}"] = inner[0]
+            lines += [
+                f"if {v} is not None:",
+                f"    for __x in {v}:",
+                f"        if __x.__class__ not in __items{i} and __x is not None:",
+                f"            raise __wrong_item(__cls, {wire!r}, {v}, __items{i}, {inner[1]!r})",
+            ]
+    return lines
+
+
+def make_structure(cls: type, hook_for: Callable[[type], Any]) -> Callable[..., Any]:
+    """Compile ``structure(d)`` for one model class.
+
+    The object is made with ``object.__new__`` and its slots filled directly
+    (the models have no validators or converters), which is about twice as
+    fast as calling the keyword-only ``__init__``. Each field's JSON type is
+    checked with a class identity test (``null`` always passes).
+    """
+    hints = typing.get_type_hints(cls)
+    env: dict[str, Any] = {
+        "__cls": cls,
+        "__new": object.__new__,
+        "__bad": _bad,
+        "__missing": _missing,
+        "__wrong": _wrong,
+        "__wrong_item": _wrong_item,
+        "__nested_error": _nested_error,
+        "__FieldError": FieldError,
+        "__no_extra": NO_EXTRA,
+    }
+    body: list[str] = []  # the general path: d.get for optional fields
+    fast: list[str] = []  # the all-fields-present path: values come from one itemgetter
+    known: list[str] = []
+    has_extra = False
+    for i, field in enumerate(attrs.fields(cls)):
+        if field.metadata.get(EXTRA):
+            has_extra = True
+            continue
+        wire = field.metadata["wire"]
+        known.append(wire)
+        if field.default is attrs.NOTHING:
+            get = f"d[{wire!r}]"
+        elif field.default is None:
+            get = f"d.get({wire!r})"
+        else:
+            env[f"__default{i}"] = field.default
+            get = f"d.get({wire!r}, __default{i})"
+        tp = hints[field.name]
+        nested = _nested(tp)
+        if nested is None:
+            convert = _check_lines(i, tp, wire, env)
+        else:
+            how, inner = nested
+            hook = f"__s{i}"
+            env[hook] = hook_for(inner)
+            convert = [f"if v{i} is not None:"]
+            if how == "model":
+                convert += [
+                    "    try:",
+                    f"        v{i} = {hook}(v{i})",
+                    "    except __FieldError as e:",
+                    f"        raise __nested_error(e, __cls, {wire!r}) from None",
+                ]
+            else:
+                kind, expected, each = (
+                    ("list", "an array", f"[None if x is None else {hook}(x) for x in v{i}]")
+                    if how == "list"
+                    else (
+                        "dict",
+                        "an object",
+                        f"{{k: None if x is None else {hook}(x) for k, x in v{i}.items()}}",
+                    )
+                )
+                convert += [
+                    f"    if v{i}.__class__ is not {kind}:",
+                    f"        raise __wrong(__cls, {wire!r}, v{i}, {expected!r})",
+                    "    try:",
+                    f"        v{i} = {each}",
+                    "    except __FieldError as e:",
+                    f"        raise __nested_error(e, __cls, {wire!r}, v{i}, {hook}) from None",
+                ]
+        body += [f"v{i} = {get}", *convert, f"o.{field.name} = v{i}"]
+        fast += [*convert, f"o.{field.name} = v{i}"]
+    known_set = frozenset(known)
+    env["__known"] = known_set
+    env["__only_known"] = known_set.issuperset
+    extra = "{k: x for k, x in d.items() if k not in __known}"
+    # No type check up front: a non-object fails on its first key lookup, and the
+    # handler tells the two cases apart (a check per item costs ~5% on big pages).
+    lines = [
+        "def structure_any(d, _type=None):",
+        "    o = __new(__cls)",
+        "    try:",
+        *(f"        {line}" for line in body),
+        "    except (KeyError, TypeError, AttributeError, IndexError) as exc:",
+        "        if d.__class__ is not dict:",
+        "            raise __bad(__cls, d) from None",
+        "        if isinstance(exc, KeyError):",
+        "            raise __missing(__cls, exc.args[0]) from None",
+        "        raise",
+    ]
+    if has_extra:
+        lines.append(f"    o.{EXTRA} = __no_extra if __only_known(d) else {extra}")
+    lines.append("    return o")
+    name = "structure_any"
+    if has_extra and len(known) >= 2:
+        # The common case, every documented field present, takes all values in one
+        # C call; then a length check alone proves there are no unknown fields.
+        env["__all"] = operator.itemgetter(*known)
+        indices = [i for i, f in enumerate(attrs.fields(cls)) if not f.metadata.get(EXTRA)]
+        lines += [
+            "def structure(d, _type=None):",
+            "    try:",
+            f"        {', '.join(f'v{i}' for i in indices)} = __all(d)",
+            "    except (KeyError, TypeError, IndexError):",
+            "        return structure_any(d)",
+            "    o = __new(__cls)",
+            *(f"    {line}" for line in fast),
+            f"    o.{EXTRA} = __no_extra if len(d) == {len(known)} else {extra}",
+            "    return o",
+        ]
+        name = "structure"
+    source = "\n".join(lines) + "\n"
+    code = compile(source, f"<structure {cls.__module__}.{cls.__qualname__}>", "exec")
+    exec(code, env)  # our own source, built from field metadata
+    fn: Callable[..., Any] = env[name]
+    return fn
