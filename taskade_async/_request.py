@@ -121,14 +121,24 @@ def _excerpt(body: bytes) -> str:
     return body[:_BODY_EXCERPT].decode("utf-8", "replace")
 
 
+def _unparsable(exc: BaseException | None, content_type: str) -> str:
+    """What was wrong with a body ``json.loads`` refused (ValueError or RecursionError)."""
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply to decode"
+    if isinstance(exc, UnicodeDecodeError):
+        return "bytes that are not UTF-8 text"
+    return "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
+
+
 def decode_json(
     body: bytes, *, status: int, content_type: str, method: str, url: str
 ) -> dict[str, Any]:
     """Decode a 2xx body: a JSON object with ``ok: true``, or a ProtocolError."""
     try:
         payload = json.loads(body)
-    except ValueError:
-        what = "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: hostile nesting (a 200,000-deep array) fails here, not in the caller.
+        what = _unparsable(exc, content_type)
         raise ProtocolError(
             f"{method} {url} -> {status}: expected a JSON object, got {what}",
             method=method,
@@ -169,11 +179,13 @@ def decode_error(
     payload: Any = None,
 ) -> APIError:
     """The typed error for an error response (any status, any body)."""
+    what = _unparsable(None, content_type)
     if payload is None:
         try:
             payload = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError) as exc:
             payload = None
+            what = _unparsable(exc, content_type)
     fields: dict[str, Any] = payload if isinstance(payload, dict) else {}
 
     def text(key: str) -> str | None:
@@ -183,7 +195,6 @@ def decode_error(
     message = text("message")
     malformed = not isinstance(payload, dict)
     if malformed:
-        what = "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
         message = f"not the documented JSON error ({what}): {_excerpt(body)!r}"
     cls = error_class(status, malformed=malformed)
     kwargs: dict[str, Any] = {

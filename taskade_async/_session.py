@@ -43,10 +43,14 @@ __all__ = ["DEFAULT_BASE_URL", "Session", "exchange_code"]
 DEFAULT_BASE_URL: Final = URL("https://www.taskade.com/api/v1")
 _log = logging.getLogger("taskade_async")
 _MAX_ERROR_BODY: Final = 64 * 1024
+#: The default cap on a JSON answer: far above the largest real page (1000 tasks).
+DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 _MAX_REDIRECTS: Final = 5
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
+#: A 2xx body ``json.loads`` refused (retried like a reset mid-body when that is safe).
+_GARBLED: Final[Any] = object()
 _NO_AUTO_TYPE: Final = frozenset({"Content-Type"})
 #: Methods for which aiohttp adds a Content-Type even without a body.
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
@@ -87,7 +91,8 @@ class Session:
 
     Credentials: ``token`` (a personal access token), or ``auth`` (e.g.
     :class:`OAuth2`), or else the ``TASKADE_TOKEN`` environment variable.
-    ``base_url`` must be https (plain http only for loopback, for tests).
+    ``base_url`` (default: the ``TASKADE_BASE_URL`` environment variable, else
+    the Taskade API) must be https (plain http only for loopback, for tests).
 
     Settings:
 
@@ -99,9 +104,13 @@ class Session:
     - ``retry``: a :class:`RetryPolicy`.
     - ``rate_limit`` / ``rate_burst``: client-side pacing in requests per second;
       independently, a 429 pauses the whole session until ``Retry-After``.
+    - ``max_response_bytes``: the largest JSON answer accepted (a longer or
+      endless body fails with ProtocolError).
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
-      limits apply) and not closed by us.
+      limits apply) and not closed by us. Its silent re-send of an idempotent
+      request on a dropped keep-alive connection is turned off: every request
+      the server receives is one the retry policy chose (and ``stats`` counts).
     """
 
     def __init__(
@@ -109,7 +118,7 @@ class Session:
         token: str | None = None,
         *,
         auth: Auth | None = None,
-        base_url: URL | str = DEFAULT_BASE_URL,
+        base_url: URL | str | None = None,
         http: aiohttp.ClientSession | None = None,
         deadline: float = 300.0,
         connect_timeout: float = 10.0,
@@ -119,6 +128,7 @@ class Session:
         rate_limit: float | None = None,
         rate_burst: int = 1,
         user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if token is not None and auth is not None:
             raise ValidationError("pass token or auth, not both")
@@ -139,6 +149,15 @@ class Session:
             raise ValidationError("max_connections must be an int")
         if max_connections < 1:
             raise ValidationError("max_connections must be at least 1")
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise ValidationError("max_response_bytes must be a positive int")
+        self._max_response_bytes = max_response_bytes
+        if base_url is None:
+            base_url = os.environ.get("TASKADE_BASE_URL") or DEFAULT_BASE_URL
         self._auth = auth
         self.base_url = _check_base_url(base_url)
         self._base = str(self.base_url)
@@ -193,6 +212,7 @@ class Session:
                 connector=connector, timeout=self._timeout, raise_for_status=False
             )
             self._owns_http = True
+        _no_resend(self._http)
 
     async def close(self) -> None:
         """Close the HTTP client if this session created it."""
@@ -278,14 +298,16 @@ class Session:
         if budget <= 0:
             raise ValidationError("deadline must be positive")
         deadline_at = time.monotonic() + budget  # the throttle's clock too
+        tally: _Tally | None = None
         try:
             if deadline is not None:
+                tally = _Tally()
                 async with asyncio.timeout(budget):
-                    return await self._send(op, url, headers, body, stream, deadline_at)
+                    return await self._send(op, url, headers, body, stream, deadline_at, tally)
             # The session's own budget: one shared timer (see _Deadlines), not one per call.
-            call = self._deadlines.enter(budget)
+            call = tally = self._deadlines.enter(budget)
             try:
-                return await self._send(op, url, headers, body, stream, deadline_at)
+                return await self._send(op, url, headers, body, stream, deadline_at, call)
             except asyncio.CancelledError:
                 if self._deadlines.leave(call, cancelled=True):
                     raise TimeoutError from None
@@ -293,13 +315,20 @@ class Session:
             finally:
                 if not call.left:
                     self._deadlines.leave(call, cancelled=False)
-        except TimeoutError as exc:
-            if isinstance(exc, TransportError):
-                raise
-            raise RequestTimeoutError(
-                f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
-                method=op.method,
-                url=str(url),
+        except TaskadeError as exc:
+            if tally is not None:
+                _conclude(exc, op, tally)
+            raise
+        except TimeoutError:
+            assert tally is not None  # only the deadline raises a bare TimeoutError here
+            raise _conclude(
+                RequestTimeoutError(
+                    f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
+                    method=op.method,
+                    url=str(url),
+                ),
+                op,
+                tally,
             ) from None
 
     async def _send(
@@ -310,6 +339,7 @@ class Session:
         body: bytes | BodySource | None,
         stream: bool,
         deadline_at: float,
+        tally: _Tally,
     ) -> dict[str, Any] | Download:
         http = self._client()
         method = op.method
@@ -334,6 +364,7 @@ class Session:
             else:
                 await throttle.acquire()
             failure: aiohttp.ClientError | TimeoutError | None = None
+            was_sent = tally.sent
             try:
                 auth = self._auth
                 if type(auth) is BearerToken:  # static: no await (a subclass may do more)
@@ -343,6 +374,8 @@ class Session:
                 headers["Authorization"] = authorization
                 started = time.monotonic()
                 self.stats["requests"] += 1
+                tally.attempts = attempt
+                tally.sent = True  # until we learn that the server cannot have acted
                 response = await self._exchange(http, method, url, headers, body, stream)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = exc
@@ -350,6 +383,8 @@ class Session:
                 throttle.release()  # answered or failed: no longer in flight
             if failure is not None:
                 sent = not isinstance(failure, _NOT_SENT)
+                if not sent:
+                    tally.sent = was_sent
                 if debug:
                     # str(), not repr(): some aiohttp errors' repr shows the request headers.
                     _log.debug(
@@ -373,6 +408,8 @@ class Session:
                 await self._backoff(attempt, error, None, deadline_at)
                 continue
             status = response.status
+            if 300 <= status < 500:
+                tally.sent = was_sent  # refused (or redirected): the server did not act
             if debug:
                 _log.debug(
                     "%s %s -> %d (attempt %d, %.1f ms)",
@@ -387,7 +424,7 @@ class Session:
                 if stream:
                     return Download(response)
                 try:
-                    raw = await response.read()
+                    raw = await _read_capped(response, self._max_response_bytes)
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     error = _transport_error(exc, method, url)
                     if one_shot or not retry.should_retry_transport(
@@ -399,20 +436,44 @@ class Session:
                     continue
                 finally:
                     response.release()
+                if raw is None:
+                    raise ProtocolError(
+                        f"{method} {url} -> {status}: the answer is longer than "
+                        f"max_response_bytes ({self._max_response_bytes} bytes)",
+                        method=method,
+                        url=str(url),
+                        status=status,
+                    )
                 try:
                     payload = json.loads(raw)
                 except ValueError:
-                    payload = None
+                    payload = _GARBLED  # truncated, not JSON, not UTF-8
+                except RecursionError:
+                    payload = None  # hostile nesting: decode_json says so
                 if type(payload) is dict and payload.get("ok") is True:
                     return payload
                 # Not the documented shape: decode_json says how, as a ProtocolError.
-                return decode_json(
-                    raw,
-                    status=status,
-                    content_type=response.content_type,
-                    method=method,
-                    url=str(url),
-                )
+                try:
+                    return decode_json(
+                        raw,
+                        status=status,
+                        content_type=response.content_type,
+                        method=method,
+                        url=str(url),
+                    )
+                except ProtocolError as exc:
+                    # A garbled body is retried like a reset mid-body: only when repeating
+                    # the call is safe (never a POST or PATCH, never a one-shot body).
+                    if (
+                        payload is not _GARBLED
+                        or one_shot
+                        or not retry.should_retry_transport(
+                            idempotent=op.idempotent, sent=True, attempt=attempt
+                        )
+                    ):
+                        raise
+                    await self._backoff(attempt, exc, None, deadline_at)
+                    continue
             # An error: read a bounded excerpt, release the connection, decide.
             try:
                 raw = await _read_bounded(response, _MAX_ERROR_BODY)
@@ -494,6 +555,7 @@ class Session:
             if not _same_origin(target, self.base_url):
                 # Never send the token to another host (e.g. file storage).
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
+            self.stats["requests"] += 1  # a request the storage server receives
             response = await http.get(
                 target,
                 headers=headers,
@@ -533,12 +595,25 @@ class Session:
         return await _post_form(self._client(), url, form, self._form_timeout)
 
 
-class _Call:
+class _Tally:
+    """What one call has done so far: attempts sent, and whether one may have acted."""
+
+    __slots__ = ("attempts", "sent")
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        #: Some attempt may have reached the server (not: connect failed, 3xx/4xx, 429).
+        self.sent = False
+
+
+class _Call(_Tally):
     """A call in flight under the session's default budget."""
 
     __slots__ = ("cancelling", "expired", "left", "task", "when")
 
     def __init__(self, task: asyncio.Task[Any], when: float) -> None:
+        self.attempts = 0
+        self.sent = False
         self.task = task
         self.when = when  # loop time
         self.cancelling = task.cancelling()
@@ -627,6 +702,59 @@ def _redirect_target(base: URL, location: str | None) -> URL | None:
         return None
 
 
+def _conclude(error: TaskadeError, op: Operation, tally: _Tally) -> TaskadeError:
+    """Say on the error leaving ``Session.request`` how many attempts were made.
+
+    A transport error also says whether the request may have reached the
+    server; for a call that is not safe to repeat, its message says so.
+    """
+    attempts = tally.attempts
+    if error.attempts or not attempts:
+        return error  # already said, or nothing was sent
+    error.attempts = attempts
+    note = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+    if isinstance(error, TransportError):
+        error.may_have_applied = tally.sent
+        if tally.sent and not op.idempotent:
+            note += "; it may have been applied: check before sending it again"
+    if error.args and isinstance(error.args[0], str):
+        error.args = (f"{error.args[0]} ({note})", *error.args[1:])
+    return error
+
+
+def _no_resend(http: aiohttp.ClientSession) -> None:
+    """Turn off aiohttp's own re-send of idempotent requests on a dropped keep-alive connection.
+
+    aiohttp (3.10+) silently sends a GET or PUT a second time when a reused
+    connection fails; the retry policy, the deadline and ``stats`` would not
+    know. aiohttp's own test client turns it off the same way.
+    """
+    if hasattr(http, "_retry_connection"):
+        http._retry_connection = False
+
+
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The whole body, or None (and the connection closed) once it passes ``cap`` bytes.
+
+    Chunk by chunk, so an endless body or a decompression bomb never sits in
+    memory whole (``response.read()`` lifts aiohttp's decompression chunk limit).
+    """
+    length = response.content_length
+    if length is not None and length > cap:
+        response.close()
+        return None
+    content = response.content
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await content.readany():
+        size += len(chunk)
+        if size > cap:
+            response.close()
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """Up to ``limit`` bytes of the body (a single read may return only the first chunk)."""
     parts: list[bytes] = []
@@ -669,7 +797,12 @@ async def _post_form(
             raise_for_status=False,  # we map statuses, whatever the ClientSession says
             timeout=limits,
         ) as resp:
-            return resp.status, await resp.read()
+            body = await _read_capped(resp, _MAX_ERROR_BODY)
+            if body is None:
+                raise AuthenticationError(
+                    f"token endpoint {url.host} answered more than {_MAX_ERROR_BODY} bytes"
+                )
+            return resp.status, body
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise AuthenticationError(
             f"token endpoint {url.host} unreachable: {type(exc).__name__}"

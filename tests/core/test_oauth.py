@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import time
 
 import pytest
@@ -159,21 +160,77 @@ async def test_on_tokens_gets_rotated_tokens_before_they_are_used(
     assert min(used) >= saved_at
 
 
-async def test_failing_on_tokens_keeps_the_new_tokens(
+async def test_failing_on_tokens_keeps_the_new_tokens_and_retries_the_save(
+    server: Server,
+    make_session: SessionFactory,
+    endpoint: TokenEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """If saving fails, the new tokens stay in use, an ERROR is logged, and the save is retried."""
+    calls: list[str | None] = []
+
+    async def flaky(tokens: tk.TokenSet) -> None:
+        calls.append(tokens.refresh_token)
+        if len(calls) <= 2:
+            raise OSError(f"disk full while writing {tokens.refresh_token}")
+
+    auth = oauth(endpoint.install(server), on_tokens=flaky)
+    caplog.set_level(logging.ERROR, logger="taskade_async")
+    async with make_session(auth=auth) as s:
+        # Refresh on the 401 (save fails), then the retried attempt saves again (fails too).
+        await s.request(GET, ("p",))
+        assert auth.refresh_token == "rt-1"
+        assert calls == ["rt-1", "rt-1"]
+        await s.request(GET, ("p",))  # saved at last
+        await s.request(GET, ("p",))  # nothing left to save
+    assert calls == ["rt-1"] * 3
+    assert endpoint.refreshes == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2
+    assert all("OSError: disk full" in line and "called again" in line for line in errors)
+    assert not any("rt-1" in line or "at-1" in line for line in errors)
+
+
+async def test_a_newer_refresh_supersedes_an_unsaved_one(
     server: Server, make_session: SessionFactory, endpoint: TokenEndpoint
 ) -> None:
-    """If saving fails, the error surfaces but the rotated tokens stay in use."""
+    """Once newer tokens are saved, the older unsaved ones are never handed to on_tokens again."""
+    calls: list[str | None] = []
 
-    async def broken(tokens: tk.TokenSet) -> None:
-        raise OSError("disk full")
+    async def refuses_rt1(tokens: tk.TokenSet) -> None:
+        calls.append(tokens.refresh_token)
+        if tokens.refresh_token == "rt-1":
+            raise OSError("disk full")
 
-    auth = oauth(endpoint.install(server), on_tokens=broken)
+    auth = oauth(endpoint.install(server), on_tokens=refuses_rt1)
     async with make_session(auth=auth) as s:
-        with pytest.raises(OSError, match="disk full"):
-            await s.request(GET, ("p",))
-        assert auth.refresh_token == "rt-1"
         await s.request(GET, ("p",))
-    assert endpoint.refreshes == 1
+        endpoint.access = "at-revoked"  # the server drops at-1: the next call refreshes again
+        await s.request(GET, ("p",))
+        await s.request(GET, ("p",))
+    assert calls == ["rt-1", "rt-1", "rt-1", "rt-2"]
+    assert auth.refresh_token == "rt-2"
+
+
+async def test_refresh_is_logged_at_debug_without_secrets(
+    server: Server,
+    make_session: SessionFactory,
+    endpoint: TokenEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each refresh logs a DEBUG line naming the token host, never a token or secret."""
+    auth = oauth(endpoint.install(server), client_secret="s3cr3t-value")
+    caplog.set_level(logging.DEBUG, logger="taskade_async")
+    async with make_session(auth=auth) as s:
+        await s.request(GET, ("p",))
+    lines = [r.getMessage() for r in caplog.records if r.name == "taskade_async"]
+    assert any(
+        line.startswith("OAuth2: refreshing the access token at 127.0.0.1") for line in lines
+    )
+    assert any("refreshed" in line and "rotated" in line for line in lines)
+    text = "\n".join(lines)
+    for secret in ("rt-0", "rt-1", "at-1", "at-stale", "s3cr3t-value"):
+        assert secret not in text
 
 
 def test_pkce_authorization_request() -> None:
