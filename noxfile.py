@@ -46,7 +46,7 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks against raw aiohttp, side by side; prints medians and ratios."""
     session.install("-e", ".[test]")
-    for script in ("bench_import.py", "bench_client.py", "bench_export.py"):
+    for script in ("bench_import.py", "bench_client.py", "bench_export.py", "bench_soak.py"):
         session.run("python", f"benchmarks/{script}", *session.posargs)
 
 
