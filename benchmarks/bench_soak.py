@@ -184,7 +184,7 @@ async def _soak(args: argparse.Namespace) -> bool:
             stats = dict(s.stats)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kinds = Counter(o.kind for o in outcomes)
-    errors = Counter(type(o.error).__name__ for o in outcomes if o.error is not None)
+    errors = Counter(f"{o.kind} {type(o.error).__name__}" for o in outcomes if o.error)
     latencies = [o.seconds for o in outcomes]
 
     def row(name: str, value: object) -> None:

@@ -115,7 +115,7 @@ def parse_token_response(status: int, body: bytes, *, now: float | None = None) 
     """Decode the token endpoint's answer, or raise AuthenticationError."""
     try:
         data: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or hostile nesting
         data = None
     if status != 200 or not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
         reason = ""

@@ -16,11 +16,20 @@ from urllib.parse import quote
 
 import attrs
 
-from ._errors import APIError, ProtocolError, RateLimitError, ValidationError, error_class
+from ._errors import (
+    APIError,
+    ProtocolError,
+    RateLimitError,
+    TaskadeError,
+    TransportError,
+    ValidationError,
+    error_class,
+)
 from ._retry import parse_retry_after
 
 __all__ = [
     "Operation",
+    "conclude",
     "decode_error",
     "decode_json",
     "encode_query",
@@ -214,4 +223,24 @@ def decode_error(
         error = cls(**kwargs)
     if malformed:
         error.body_excerpt = _excerpt(body)
+    return error
+
+
+def conclude(error: TaskadeError, attempts: int, *, sent: bool, idempotent: bool) -> TaskadeError:
+    """Say on the error that ends a call how many attempts were made (in ``attempts`` and text).
+
+    A transport error also says whether the request may have reached the server
+    (``sent``: some attempt may have); for a call that is not safe to repeat,
+    its message then says it may have been applied.
+    """
+    if error.attempts or not attempts:
+        return error  # already said, or nothing was sent
+    error.attempts = attempts
+    note = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+    if isinstance(error, TransportError):
+        error.may_have_applied = sent
+        if sent and not idempotent:
+            note += "; it may have been applied: check before sending it again"
+    if error.args and isinstance(error.args[0], str):
+        error.args = (f"{error.args[0]} ({note})", *error.args[1:])
     return error

@@ -33,7 +33,7 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
-from ._request import Operation, decode_error, decode_json, encode_query
+from ._request import Operation, conclude, decode_error, decode_json, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import Throttle
 from ._version import __version__
@@ -43,6 +43,7 @@ __all__ = ["DEFAULT_BASE_URL", "Session", "exchange_code"]
 DEFAULT_BASE_URL: Final = URL("https://www.taskade.com/api/v1")
 _log = logging.getLogger("taskade_async")
 _MAX_ERROR_BODY: Final = 64 * 1024
+_READ_CHUNK: Final = 4 * 1024 * 1024
 #: The default cap on a JSON answer: far above the largest real page (1000 tasks).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 _MAX_REDIRECTS: Final = 5
@@ -317,18 +318,17 @@ class Session:
                     self._deadlines.leave(call, cancelled=False)
         except TaskadeError as exc:
             if tally is not None:
-                _conclude(exc, op, tally)
+                conclude(exc, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
             raise
         except TimeoutError:
             assert tally is not None  # only the deadline raises a bare TimeoutError here
-            raise _conclude(
-                RequestTimeoutError(
-                    f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
-                    method=op.method,
-                    url=str(url),
-                ),
-                op,
-                tally,
+            timeout = RequestTimeoutError(
+                f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
+                method=op.method,
+                url=str(url),
+            )
+            raise conclude(
+                timeout, tally.attempts, sent=tally.sent, idempotent=op.idempotent
             ) from None
 
     async def _send(
@@ -702,26 +702,6 @@ def _redirect_target(base: URL, location: str | None) -> URL | None:
         return None
 
 
-def _conclude(error: TaskadeError, op: Operation, tally: _Tally) -> TaskadeError:
-    """Say on the error leaving ``Session.request`` how many attempts were made.
-
-    A transport error also says whether the request may have reached the
-    server; for a call that is not safe to repeat, its message says so.
-    """
-    attempts = tally.attempts
-    if error.attempts or not attempts:
-        return error  # already said, or nothing was sent
-    error.attempts = attempts
-    note = f"{attempts} attempt{'' if attempts == 1 else 's'}"
-    if isinstance(error, TransportError):
-        error.may_have_applied = tally.sent
-        if tally.sent and not op.idempotent:
-            note += "; it may have been applied: check before sending it again"
-    if error.args and isinstance(error.args[0], str):
-        error.args = (f"{error.args[0]} ({note})", *error.args[1:])
-    return error
-
-
 def _no_resend(http: aiohttp.ClientSession) -> None:
     """Turn off aiohttp's own re-send of idempotent requests on a dropped keep-alive connection.
 
@@ -744,6 +724,9 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | No
         response.close()
         return None
     content = response.content
+    # Buffer up to 4 MiB before pausing the socket (as read() does, but bounded), and
+    # decompress at most that much per chunk.
+    content.set_read_chunk_size(min(cap, _READ_CHUNK))
     chunks: list[bytes] = []
     size = 0
     while chunk := await content.readany():

@@ -14,7 +14,7 @@ import pytest
 import taskade_async as tk
 
 from .conftest import SessionFactory
-from .server import Server, TokenEndpoint, reply
+from .server import Server, TokenEndpoint, error, raw, reply
 
 GET = tk.Operation("projectGet", "GET", "/projects/{projectId}")
 
@@ -212,6 +212,19 @@ async def test_a_newer_refresh_supersedes_an_unsaved_one(
     assert auth.refresh_token == "rt-2"
 
 
+async def test_endless_token_answer_is_an_authentication_error(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A token endpoint answering more than 64 KiB fails the refresh; it is not read whole."""
+    big = json.dumps({"access_token": "a" * 100_000}).encode()
+    token_url = server.url.with_path("/oauth2/token")
+    server.route_abs("POST", "/oauth2/token", raw(200, big, "application/json"))
+    server.route("GET", "/projects/p", error(401, "UNAUTHORIZED", "expired"))
+    async with make_session(auth=oauth(token_url)) as s:
+        with pytest.raises(tk.AuthenticationError, match="more than 65536 bytes"):
+            await s.request(GET, ("p",))
+
+
 async def test_refresh_is_logged_at_debug_without_secrets(
     server: Server,
     make_session: SessionFactory,
@@ -357,9 +370,11 @@ def test_token_response_expiry(expires_in: object, expected: float | None) -> No
         (400, b'{"error": "invalid_grant", "error_description": "revoked"}', "400: revoked"),
         (200, b'{"token_type": "Bearer"}', "200"),
         (502, b"<html>", "502"),
+        (200, b"[" * 60_000, "200"),
+        (200, b'{"access_token": "\xff"}', "200"),
     ],
 )
 def test_token_response_errors(status: int, body: bytes, reason: str) -> None:
-    """A refused, incomplete or non-JSON token answer raises AuthenticationError."""
+    """A refused, incomplete, non-JSON, too deep or non-UTF-8 answer raises AuthenticationError."""
     with pytest.raises(tk.AuthenticationError, match=reason):
         tk._auth.parse_token_response(status, body)
