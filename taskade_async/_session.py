@@ -164,6 +164,8 @@ class Session:
         self._base = str(self.base_url)
         self._http = http
         self._owns_http = http is None
+        if http is not None:
+            _no_resend(http)
         self._deadline = deadline
         # JSON calls: the call's deadline bounds everything after connecting, so no
         # per-read timer is armed (it costs CPU on every chunk). A streamed body is
@@ -213,7 +215,7 @@ class Session:
                 connector=connector, timeout=self._timeout, raise_for_status=False
             )
             self._owns_http = True
-        _no_resend(self._http)
+            _no_resend(self._http)
 
     async def close(self) -> None:
         """Close the HTTP client if this session created it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -50,8 +51,6 @@ async def test_dropped_reused_connection_goes_through_the_policy(
 
 async def test_caller_session_does_not_resend_either(server: Server) -> None:
     """A caller's own ClientSession gets the same rule: one request per counted attempt."""
-    import aiohttp
-
     server.route("GET", "/t/a", sequence(OK, reset(), OK))
     async with (
         aiohttp.ClientSession() as http,
