@@ -62,7 +62,13 @@ def docs(session: nox.Session) -> None:
 
 
 #: The benchmark scripts ``nox -s bench`` runs; each adds its figures to the results file.
-BENCHES = ("bench_import.py", "bench_client.py", "bench_export.py", "bench_ratelimit.py")
+BENCHES = (
+    "bench_import.py",
+    "bench_client.py",
+    "bench_export.py",
+    "bench_ratelimit.py",
+    "bench_soak.py",
+)
 
 
 @nox.session

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol
@@ -36,6 +37,7 @@ DEFAULT_TOKEN_URL: Final = URL("https://www.taskade.com/oauth2/token")
 
 #: ``(token_url, form) -> (status, body)``; supplied by the session.
 FormPoster = Callable[[URL, dict[str, str]], Awaitable[tuple[int, bytes]]]
+_log = logging.getLogger("taskade_async")
 
 
 class Auth(Protocol):
@@ -113,7 +115,7 @@ def parse_token_response(status: int, body: bytes, *, now: float | None = None) 
     """Decode the token endpoint's answer, or raise AuthenticationError."""
     try:
         data: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or hostile nesting
         data = None
     if status != 200 or not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
         reason = ""
@@ -144,6 +146,10 @@ class OAuth2:
     of concurrent requests share one refresh; ``on_tokens`` is awaited with the
     new tokens before they are used (store them: the refresh token rotates). A
     failed refresh raises AuthenticationError to every waiter, once, no loop.
+
+    If ``on_tokens`` raises, the new tokens are used all the same (the old
+    refresh token is dead), an ERROR is logged, and ``on_tokens`` is called
+    again with the newest tokens before each later request until it succeeds.
     """
 
     access_token: str
@@ -160,6 +166,10 @@ class OAuth2:
     _inflight: asyncio.Future[None] | None = attrs.field(default=None, init=False)
     _failed_for: str | None = attrs.field(default=None, init=False)
     _failure: AuthenticationError | None = attrs.field(default=None, init=False)
+    #: Tokens in use that ``on_tokens`` failed to store (retried until it succeeds).
+    _unsaved: TokenSet | None = attrs.field(default=None, init=False)
+    #: One ``on_tokens`` call at a time, so an older save never lands after a newer one.
+    _saving: asyncio.Lock = attrs.field(factory=asyncio.Lock, init=False)
 
     def __repr__(self) -> str:
         return f"OAuth2(client_id={self.client_id!r}, expires_at={self.expires_at})"
@@ -169,6 +179,8 @@ class OAuth2:
 
     async def authorization(self, post_form: FormPoster) -> str:
         """``Bearer <access token>``, refreshed first when about to expire."""
+        if self._unsaved is not None and not self._saving.locked():
+            await self._save_again()
         inflight = self._inflight
         if inflight is not None and not inflight.done():
             # A refresh is under way: wait for its tokens rather than send the old ones.
@@ -218,24 +230,64 @@ class OAuth2:
         if self.client_secret is not None:
             form["client_secret"] = self.client_secret
         self.refresh_count += 1
+        _log.debug(
+            "OAuth2: refreshing the access token at %s (refresh %d)",
+            self.token_url.host,
+            self.refresh_count,
+        )
         try:
             status, body = await post_form(self.token_url, form)
             tokens = parse_token_response(status, body)
         except AuthenticationError as exc:
             failure = AuthenticationError(f"refreshing the OAuth2 token failed: {exc}")
             self._failed_for, self._failure = stale, failure
+            _log.debug("OAuth2: %s", failure)
             raise failure from None
         if tokens.refresh_token is None:
             tokens = attrs.evolve(tokens, refresh_token=refresh_token)
+        _log.debug(
+            "OAuth2: access token refreshed (expires in %s s; refresh token %s)",
+            "?" if tokens.expires_at is None else f"{tokens.expires_at - time.time():.0f}",
+            "kept" if tokens.refresh_token == refresh_token else "rotated",
+        )
         # The callback sees the tokens before any request uses them. The old
         # refresh token is dead now, so the new ones are kept even if it fails.
         try:
-            if self.on_tokens is not None:
-                await self.on_tokens(tokens)
+            async with self._saving:
+                await self._save(tokens)
         finally:
             self.access_token = tokens.access_token
             self.refresh_token = tokens.refresh_token
             self.expires_at = tokens.expires_at
+
+    async def _save(self, tokens: TokenSet) -> None:
+        """Hand ``tokens`` to ``on_tokens`` (under ``_saving``); on failure keep them to retry."""
+        if self.on_tokens is None:
+            return
+        try:
+            await self.on_tokens(tokens)
+        except Exception as exc:
+            self._unsaved = tokens
+            # The callback's own message may quote what it tried to store: scrub the tokens.
+            said = str(exc)
+            for secret in (tokens.access_token, tokens.refresh_token):
+                if secret:
+                    said = said.replace(secret, "…")
+            _log.error(
+                "OAuth2: on_tokens failed to store the refreshed tokens (%s: %s); they are "
+                "in use, and on_tokens is called again before the next request",
+                type(exc).__name__,
+                said,
+            )
+        else:
+            self._unsaved = None  # these are the newest tokens: nothing older is pending
+
+    async def _save_again(self) -> None:
+        """Retry the failed ``on_tokens`` call, with the newest unsaved tokens."""
+        async with self._saving:
+            tokens = self._unsaved
+            if tokens is not None:
+                await self._save(tokens)
 
 
 async def _join(task: asyncio.Future[None]) -> None:

@@ -32,6 +32,9 @@ class TaskadeError(Exception):
     """
 
     resume_from: str | int | None = None
+    #: How many times the request was sent before this error was raised (0 if never);
+    #: set on every error that leaves ``Session.request``, and said in its message.
+    attempts: int = 0
 
 
 class ValidationError(TaskadeError, ValueError):
@@ -39,12 +42,21 @@ class ValidationError(TaskadeError, ValueError):
 
 
 class TransportError(TaskadeError):
-    """The request failed on the network: connect error, reset, or timeout."""
+    """The request failed on the network: connect error, reset, or timeout.
 
-    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+    ``may_have_applied`` is True when a request may have reached the server
+    (it was sent, and its answer was lost): a POST or PATCH may then have been
+    carried out, so check before sending it again. False when the server
+    cannot have acted (the connection could not be opened, or it refused).
+    """
+
+    def __init__(
+        self, message: str, *, method: str = "", url: str = "", may_have_applied: bool = False
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        self.may_have_applied = may_have_applied
 
 
 class RequestTimeoutError(TransportError, TimeoutError):

@@ -16,11 +16,20 @@ from urllib.parse import quote
 
 import attrs
 
-from ._errors import APIError, ProtocolError, RateLimitError, ValidationError, error_class
+from ._errors import (
+    APIError,
+    ProtocolError,
+    RateLimitError,
+    TaskadeError,
+    TransportError,
+    ValidationError,
+    error_class,
+)
 from ._retry import parse_retry_after
 
 __all__ = [
     "Operation",
+    "conclude",
     "decode_error",
     "decode_json",
     "encode_query",
@@ -133,14 +142,24 @@ def _excerpt(body: bytes) -> str:
     return body[:_BODY_EXCERPT].decode("utf-8", "replace")
 
 
+def _unparsable(exc: BaseException | None, content_type: str) -> str:
+    """What was wrong with a body ``json.loads`` refused (ValueError or RecursionError)."""
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply to decode"
+    if isinstance(exc, UnicodeDecodeError):
+        return "bytes that are not UTF-8 text"
+    return "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
+
+
 def decode_json(
     body: bytes, *, status: int, content_type: str, method: str, url: str
 ) -> dict[str, Any]:
     """Decode a 2xx body: a JSON object with ``ok: true``, or a ProtocolError."""
     try:
         payload = json.loads(body)
-    except ValueError:
-        what = "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: hostile nesting (a 200,000-deep array) fails here, not in the caller.
+        what = _unparsable(exc, content_type)
         raise ProtocolError(
             f"{method} {url} -> {status}: expected a JSON object, got {what}",
             method=method,
@@ -181,11 +200,13 @@ def decode_error(
     payload: Any = None,
 ) -> APIError:
     """The typed error for an error response (any status, any body)."""
+    what = _unparsable(None, content_type)
     if payload is None:
         try:
             payload = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError) as exc:
             payload = None
+            what = _unparsable(exc, content_type)
     fields: dict[str, Any] = payload if isinstance(payload, dict) else {}
 
     def text(key: str) -> str | None:
@@ -195,7 +216,6 @@ def decode_error(
     message = text("message")
     malformed = not isinstance(payload, dict)
     if malformed:
-        what = "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
         message = f"not the documented JSON error ({what}): {_excerpt(body)!r}"
     cls = error_class(status, malformed=malformed)
     kwargs: dict[str, Any] = {
@@ -215,4 +235,24 @@ def decode_error(
         error = cls(**kwargs)
     if malformed:
         error.body_excerpt = _excerpt(body)
+    return error
+
+
+def conclude(error: TaskadeError, attempts: int, *, sent: bool, idempotent: bool) -> TaskadeError:
+    """Say on the error that ends a call how many attempts were made (in ``attempts`` and text).
+
+    A transport error also says whether the request may have reached the server
+    (``sent``: some attempt may have); for a call that is not safe to repeat,
+    its message then says it may have been applied.
+    """
+    if error.attempts or not attempts:
+        return error  # already said, or nothing was sent
+    error.attempts = attempts
+    note = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+    if isinstance(error, TransportError):
+        error.may_have_applied = sent
+        if sent and not idempotent:
+            note += "; it may have been applied: check before sending it again"
+    if error.args and isinstance(error.args[0], str):
+        error.args = (f"{error.args[0]} ({note})", *error.args[1:])
     return error

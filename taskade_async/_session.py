@@ -33,7 +33,7 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
-from ._request import Operation, decode_error, decode_json, encode_query
+from ._request import Operation, conclude, decode_error, decode_json, encode_query
 from ._retry import RetryPolicy, parse_retry_after
 from ._throttle import Throttle
 from ._version import __version__
@@ -43,10 +43,15 @@ __all__ = ["DEFAULT_BASE_URL", "Session", "exchange_code"]
 DEFAULT_BASE_URL: Final = URL("https://www.taskade.com/api/v1")
 _log = logging.getLogger("taskade_async")
 _MAX_ERROR_BODY: Final = 64 * 1024
+_READ_CHUNK: Final = 4 * 1024 * 1024
+#: The default cap on a JSON answer: far above the largest real page (1000 tasks).
+DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 _MAX_REDIRECTS: Final = 5
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
+#: A 2xx body ``json.loads`` refused (retried like a reset mid-body when that is safe).
+_GARBLED: Final[Any] = object()
 _NO_AUTO_TYPE: Final = frozenset({"Content-Type"})
 #: Methods for which aiohttp adds a Content-Type even without a body.
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
@@ -96,7 +101,8 @@ class Session:
 
     Credentials: ``token`` (a personal access token), or ``auth`` (e.g.
     :class:`OAuth2`), or else the ``TASKADE_TOKEN`` environment variable.
-    ``base_url`` must be https (plain http only for loopback, for tests).
+    ``base_url`` (default: the ``TASKADE_BASE_URL`` environment variable, else
+    the Taskade API) must be https (plain http only for loopback, for tests).
     v2 operations go to ``v2_base_url`` (the same rule), by default the
     sibling of ``base_url`` (``.../api/v1`` -> ``.../api/v2``).
 
@@ -111,9 +117,13 @@ class Session:
     - ``retry``: a :class:`RetryPolicy`.
     - ``rate_limit`` / ``rate_burst``: a ceiling on the pace, in requests per
       second; below it, the pace adapts to the rate the server admits (429s).
+    - ``max_response_bytes``: the largest JSON answer accepted (a longer or
+      endless body fails with ProtocolError).
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
-      limits apply) and not closed by us.
+      limits apply) and not closed by us. Its silent re-send of an idempotent
+      request on a dropped keep-alive connection is turned off: every request
+      the server receives is one the retry policy chose (and ``stats`` counts).
     """
 
     def __init__(
@@ -121,7 +131,7 @@ class Session:
         token: str | None = None,
         *,
         auth: Auth | None = None,
-        base_url: URL | str = DEFAULT_BASE_URL,
+        base_url: URL | str | None = None,
         v2_base_url: URL | str | None = None,
         http: aiohttp.ClientSession | None = None,
         deadline: float = 300.0,
@@ -132,6 +142,7 @@ class Session:
         rate_limit: float | None = None,
         rate_burst: int = 1,
         user_agent: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if token is not None and auth is not None:
             raise ValidationError("pass token or auth, not both")
@@ -152,12 +163,23 @@ class Session:
             raise ValidationError("max_connections must be an int")
         if max_connections < 1:
             raise ValidationError("max_connections must be at least 1")
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise ValidationError("max_response_bytes must be a positive int")
+        self._max_response_bytes = max_response_bytes
+        if base_url is None:
+            base_url = os.environ.get("TASKADE_BASE_URL") or DEFAULT_BASE_URL
         self._auth = auth
         self.base_url = _check_base_url(base_url)
         self._base = str(self.base_url)
         self._v2_base = _derive_v2_root(self.base_url, v2_base_url)
         self._http = http
         self._owns_http = http is None
+        if http is not None:
+            _no_resend(http)
         self._deadline = deadline
         # JSON calls: the call's deadline bounds everything after connecting, so no
         # per-read timer is armed (it costs CPU on every chunk). A streamed body is
@@ -209,6 +231,7 @@ class Session:
                 connector=connector, timeout=self._timeout, raise_for_status=False
             )
             self._owns_http = True
+            _no_resend(self._http)
 
     async def close(self) -> None:
         """Close the HTTP client if this session created it."""
@@ -304,14 +327,16 @@ class Session:
         if budget <= 0:
             raise ValidationError("deadline must be positive")
         deadline_at = time.monotonic() + budget  # the throttle's clock too
+        tally: _Tally | None = None
         try:
             if deadline is not None:
+                tally = _Tally()
                 async with asyncio.timeout(budget):
-                    return await self._send(op, url, headers, body, stream, deadline_at)
+                    return await self._send(op, url, headers, body, stream, deadline_at, tally)
             # The session's own budget: one shared timer (see _Deadlines), not one per call.
-            call = self._deadlines.enter(budget)
+            call = tally = self._deadlines.enter(budget)
             try:
-                return await self._send(op, url, headers, body, stream, deadline_at)
+                return await self._send(op, url, headers, body, stream, deadline_at, call)
             except asyncio.CancelledError:
                 if self._deadlines.leave(call, cancelled=True):
                     raise TimeoutError from None
@@ -319,13 +344,19 @@ class Session:
             finally:
                 if not call.left:
                     self._deadlines.leave(call, cancelled=False)
-        except TimeoutError as exc:
-            if isinstance(exc, TransportError):
-                raise
-            raise RequestTimeoutError(
+        except TaskadeError as exc:
+            if tally is not None:
+                conclude(exc, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
+            raise
+        except TimeoutError:
+            assert tally is not None  # only the deadline raises a bare TimeoutError here
+            timeout = RequestTimeoutError(
                 f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
                 method=op.method,
                 url=str(url),
+            )
+            raise conclude(
+                timeout, tally.attempts, sent=tally.sent, idempotent=op.idempotent
             ) from None
 
     async def _send(
@@ -336,6 +367,7 @@ class Session:
         body: bytes | BodySource | None,
         stream: bool,
         deadline_at: float,
+        tally: _Tally,
     ) -> dict[str, Any] | Download:
         http = self._client()
         method = op.method
@@ -360,6 +392,7 @@ class Session:
             else:
                 await throttle.acquire()
             failure: aiohttp.ClientError | TimeoutError | None = None
+            was_sent = tally.sent
             try:
                 auth = self._auth
                 if type(auth) is BearerToken:  # static: no await (a subclass may do more)
@@ -369,6 +402,8 @@ class Session:
                 headers["Authorization"] = authorization
                 started = time.monotonic()
                 self.stats["requests"] += 1
+                tally.attempts = attempt
+                tally.sent = True  # until we learn that the server cannot have acted
                 response = await self._exchange(http, method, url, headers, body, stream)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = exc
@@ -376,6 +411,8 @@ class Session:
                 throttle.release()  # answered or failed: no longer in flight
             if failure is not None:
                 sent = not isinstance(failure, _NOT_SENT)
+                if not sent:
+                    tally.sent = was_sent
                 if debug:
                     # str(), not repr(): some aiohttp errors' repr shows the request headers.
                     _log.debug(
@@ -399,6 +436,8 @@ class Session:
                 await self._backoff(attempt, error, None, deadline_at)
                 continue
             status = response.status
+            if 300 <= status < 500:
+                tally.sent = was_sent  # refused (or redirected): the server did not act
             if debug:
                 _log.debug(
                     "%s %s -> %d (attempt %d, %.1f ms)",
@@ -413,7 +452,7 @@ class Session:
                 if stream:
                     return Download(response)
                 try:
-                    raw = await response.read()
+                    raw = await _read_capped(response, self._max_response_bytes)
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     error = _transport_error(exc, method, url)
                     if one_shot or not retry.should_retry_transport(
@@ -425,20 +464,44 @@ class Session:
                     continue
                 finally:
                     response.release()
+                if raw is None:
+                    raise ProtocolError(
+                        f"{method} {url} -> {status}: the answer is longer than "
+                        f"max_response_bytes ({self._max_response_bytes} bytes)",
+                        method=method,
+                        url=str(url),
+                        status=status,
+                    )
                 try:
                     payload = json.loads(raw)
                 except ValueError:
-                    payload = None
+                    payload = _GARBLED  # truncated, not JSON, not UTF-8
+                except RecursionError:
+                    payload = None  # hostile nesting: decode_json says so
                 if type(payload) is dict and payload.get("ok") is True:
                     return payload
                 # Not the documented shape: decode_json says how, as a ProtocolError.
-                return decode_json(
-                    raw,
-                    status=status,
-                    content_type=response.content_type,
-                    method=method,
-                    url=str(url),
-                )
+                try:
+                    return decode_json(
+                        raw,
+                        status=status,
+                        content_type=response.content_type,
+                        method=method,
+                        url=str(url),
+                    )
+                except ProtocolError as exc:
+                    # A garbled body is retried like a reset mid-body: only when repeating
+                    # the call is safe (never a POST or PATCH, never a one-shot body).
+                    if (
+                        payload is not _GARBLED
+                        or one_shot
+                        or not retry.should_retry_transport(
+                            idempotent=op.idempotent, sent=True, attempt=attempt
+                        )
+                    ):
+                        raise
+                    await self._backoff(attempt, exc, None, deadline_at)
+                    continue
             # An error: read a bounded excerpt, release the connection, decide.
             try:
                 raw = await _read_bounded(response, _MAX_ERROR_BODY)
@@ -520,6 +583,7 @@ class Session:
             if not _same_origin(target, self.base_url):
                 # Never send the token to another host (e.g. file storage).
                 headers = {k: v for k, v in headers.items() if k != "Authorization"}
+            self.stats["requests"] += 1  # a request the storage server receives
             response = await http.get(
                 target,
                 headers=headers,
@@ -556,12 +620,25 @@ class Session:
         return await _post_form(self._client(), url, form, self._form_timeout)
 
 
-class _Call:
+class _Tally:
+    """What one call has done so far: attempts sent, and whether one may have acted."""
+
+    __slots__ = ("attempts", "sent")
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        #: Some attempt may have reached the server (not: connect failed, 3xx/4xx, 429).
+        self.sent = False
+
+
+class _Call(_Tally):
     """A call in flight under the session's default budget."""
 
     __slots__ = ("cancelling", "expired", "left", "task", "when")
 
     def __init__(self, task: asyncio.Task[Any], when: float) -> None:
+        self.attempts = 0
+        self.sent = False
         self.task = task
         self.when = when  # loop time
         self.cancelling = task.cancelling()
@@ -650,6 +727,42 @@ def _redirect_target(base: URL, location: str | None) -> URL | None:
         return None
 
 
+def _no_resend(http: aiohttp.ClientSession) -> None:
+    """Turn off aiohttp's own re-send of idempotent requests on a dropped keep-alive connection.
+
+    aiohttp (3.10+) silently sends a GET or PUT a second time when a reused
+    connection fails; the retry policy, the deadline and ``stats`` would not
+    know. aiohttp's own test client turns it off the same way.
+    """
+    if hasattr(http, "_retry_connection"):
+        http._retry_connection = False
+
+
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The whole body, or None (and the connection closed) once it passes ``cap`` bytes.
+
+    Chunk by chunk, so an endless body or a decompression bomb never sits in
+    memory whole (``response.read()`` lifts aiohttp's decompression chunk limit).
+    """
+    length = response.content_length
+    if length is not None and length > cap:
+        response.close()
+        return None
+    content = response.content
+    # Buffer up to 4 MiB before pausing the socket (as read() does, but bounded), and
+    # decompress at most that much per chunk.
+    content.set_read_chunk_size(min(cap, _READ_CHUNK))
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await content.readany():
+        size += len(chunk)
+        if size > cap:
+            response.close()
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """Up to ``limit`` bytes of the body (a single read may return only the first chunk)."""
     parts: list[bytes] = []
@@ -692,7 +805,12 @@ async def _post_form(
             raise_for_status=False,  # we map statuses, whatever the ClientSession says
             timeout=limits,
         ) as resp:
-            return resp.status, await resp.read()
+            body = await _read_capped(resp, _MAX_ERROR_BODY)
+            if body is None:
+                raise AuthenticationError(
+                    f"token endpoint {url.host} answered more than {_MAX_ERROR_BODY} bytes"
+                )
+            return resp.status, body
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise AuthenticationError(
             f"token endpoint {url.host} unreachable: {type(exc).__name__}"

@@ -10,7 +10,7 @@ Enable the pytest fixtures with ``pytest_plugins = ("taskade_async.testing.pytes
 """
 
 from ._fake import FakeTaskade
-from ._faults import Fault, FaultKind
+from ._faults import Fault, FaultKind, RandomFaults
 from ._oauth import OAuthClient, OAuthCounters
 from ._server import RecordedRequest
 from ._state import Agent, Convo, Field, Media, Member, Project, Space, Template
@@ -28,6 +28,7 @@ __all__ = [
     "OAuthClient",
     "OAuthCounters",
     "Project",
+    "RandomFaults",
     "RecordedRequest",
     "Space",
     "Task",

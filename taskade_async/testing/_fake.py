@@ -14,7 +14,7 @@ from yarl import URL
 from ._automations import Automations
 from ._bots import BotBuilders
 from ._builders import Builders
-from ._faults import Fault, FaultKind
+from ._faults import Fault, FaultKind, RandomFaults
 from ._handlers_v2 import V2_PREFIX
 from ._oauth import OAuthClient, OAuthCounters
 from ._ratelimit import RateLimiter
@@ -261,8 +261,17 @@ class FakeTaskade(Builders, BotBuilders):
         return self._server.faults.add(fault)
 
     def clear_faults(self) -> None:
-        """Drop every pending fault."""
+        """Drop every pending fault, and the random faults."""
         self._server.faults.clear()
+
+    def random_faults(self, **rates: Any) -> RandomFaults:
+        """Deal faults at random from now on (``seed=`` and rates: see RandomFaults).
+
+        Queued faults (``fail_next`` ...) still come first; ``clear_faults()`` stops it.
+        """
+        chance = RandomFaults(**rates)
+        self._server.faults.random = chance
+        return chance
 
     @property
     def pending_faults(self) -> list[Fault]:
@@ -290,6 +299,10 @@ class FakeTaskade(Builders, BotBuilders):
     def reset_next(self, *, times: int = 1, method: str = "*", path: str = "*") -> Fault:
         """Drop the connection of the next matching requests before any response."""
         return self.inject(Fault(FaultKind.RESET, method, path, times))
+
+    def reset_after_next(self, *, times: int = 1, method: str = "*", path: str = "*") -> Fault:
+        """Carry out the next matching requests, then drop the connection before answering."""
+        return self.inject(Fault(FaultKind.RESET_AFTER, method, path, times))
 
     def reset_mid_body_next(self, *, times: int = 1, method: str = "*", path: str = "*") -> Fault:
         """Carry out the next matching requests but cut their response body in the middle."""

@@ -115,7 +115,9 @@ def _content_disposition(filename: str) -> str:
 
 _CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
 #: Faults that let the request be carried out and then spoil its answer.
-_AFTER: Final = frozenset({FaultKind.RESET_MID_BODY, FaultKind.TRUNCATED_JSON})
+_AFTER: Final = frozenset(
+    {FaultKind.RESET_AFTER, FaultKind.RESET_MID_BODY, FaultKind.TRUNCATED_JSON}
+)
 
 
 class _Router:
@@ -298,13 +300,18 @@ class Server:
             body = _dumps({"ok": True, "items": []})
         if fault.kind is FaultKind.TRUNCATED_JSON:
             return web.Response(body=body[: len(body) // 2], content_type="application/json")
+        transport = request.transport
+        if fault.kind is FaultKind.RESET_AFTER:
+            # The request was carried out; its answer is lost with the connection.
+            if transport is not None:
+                transport.abort()
+            raise web.HTTPServiceUnavailable()  # never sent: the connection is gone
         # RESET_MID_BODY: promise the whole body, send half, then drop the connection.
         stream = web.StreamResponse(status=response.status)
         stream.content_type = response.content_type
         stream.content_length = len(body)
         await stream.prepare(request)
         await stream.write(body[: len(body) // 2])
-        transport = request.transport
         if transport is not None:
             transport.abort()
         return stream

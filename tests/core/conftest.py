@@ -20,6 +20,12 @@ FAST = tk.RetryPolicy(max_attempts=4, base_backoff=0.001, max_backoff=0.005)
 SessionFactory = Callable[..., tk.Session]
 
 
+@pytest.fixture(autouse=True)
+def _no_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TASKADE_BASE_URL left in the shell (from ``serve``) must not redirect these tests."""
+    monkeypatch.delenv("TASKADE_BASE_URL", raising=False)
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     """A started loopback server, stopped after the test."""

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import time
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 import taskade_async as tk
 
 from .conftest import SessionFactory
-from .server import Server, TokenEndpoint, reply
+from .server import Server, TokenEndpoint, error, raw, reply
 
 GET = tk.Operation("projectGet", "GET", "/projects/{projectId}")
 
@@ -159,21 +160,90 @@ async def test_on_tokens_gets_rotated_tokens_before_they_are_used(
     assert min(used) >= saved_at
 
 
-async def test_failing_on_tokens_keeps_the_new_tokens(
+async def test_failing_on_tokens_keeps_the_new_tokens_and_retries_the_save(
+    server: Server,
+    make_session: SessionFactory,
+    endpoint: TokenEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """If saving fails, the new tokens stay in use, an ERROR is logged, and the save is retried."""
+    calls: list[str | None] = []
+
+    async def flaky(tokens: tk.TokenSet) -> None:
+        calls.append(tokens.refresh_token)
+        if len(calls) <= 2:
+            raise OSError(f"disk full while writing {tokens.refresh_token}")
+
+    auth = oauth(endpoint.install(server), on_tokens=flaky)
+    caplog.set_level(logging.ERROR, logger="taskade_async")
+    async with make_session(auth=auth) as s:
+        # Refresh on the 401 (save fails), then the retried attempt saves again (fails too).
+        await s.request(GET, ("p",))
+        assert auth.refresh_token == "rt-1"
+        assert calls == ["rt-1", "rt-1"]
+        await s.request(GET, ("p",))  # saved at last
+        await s.request(GET, ("p",))  # nothing left to save
+    assert calls == ["rt-1"] * 3
+    assert endpoint.refreshes == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2
+    assert all("OSError: disk full" in line and "called again" in line for line in errors)
+    assert not any("rt-1" in line or "at-1" in line for line in errors)
+
+
+async def test_a_newer_refresh_supersedes_an_unsaved_one(
     server: Server, make_session: SessionFactory, endpoint: TokenEndpoint
 ) -> None:
-    """If saving fails, the error surfaces but the rotated tokens stay in use."""
+    """Once newer tokens are saved, the older unsaved ones are never handed to on_tokens again."""
+    calls: list[str | None] = []
 
-    async def broken(tokens: tk.TokenSet) -> None:
-        raise OSError("disk full")
+    async def refuses_rt1(tokens: tk.TokenSet) -> None:
+        calls.append(tokens.refresh_token)
+        if tokens.refresh_token == "rt-1":
+            raise OSError("disk full")
 
-    auth = oauth(endpoint.install(server), on_tokens=broken)
+    auth = oauth(endpoint.install(server), on_tokens=refuses_rt1)
     async with make_session(auth=auth) as s:
-        with pytest.raises(OSError, match="disk full"):
-            await s.request(GET, ("p",))
-        assert auth.refresh_token == "rt-1"
         await s.request(GET, ("p",))
-    assert endpoint.refreshes == 1
+        endpoint.access = "at-revoked"  # the server drops at-1: the next call refreshes again
+        await s.request(GET, ("p",))
+        await s.request(GET, ("p",))
+    assert calls == ["rt-1", "rt-1", "rt-1", "rt-2"]
+    assert auth.refresh_token == "rt-2"
+
+
+async def test_endless_token_answer_is_an_authentication_error(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A token endpoint answering more than 64 KiB fails the refresh; it is not read whole."""
+    big = json.dumps({"access_token": "a" * 100_000}).encode()
+    token_url = server.url.with_path("/oauth2/token")
+    server.route_abs("POST", "/oauth2/token", raw(200, big, "application/json"))
+    server.route("GET", "/projects/p", error(401, "UNAUTHORIZED", "expired"))
+    async with make_session(auth=oauth(token_url)) as s:
+        with pytest.raises(tk.AuthenticationError, match="more than 65536 bytes"):
+            await s.request(GET, ("p",))
+
+
+async def test_refresh_is_logged_at_debug_without_secrets(
+    server: Server,
+    make_session: SessionFactory,
+    endpoint: TokenEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each refresh logs a DEBUG line naming the token host, never a token or secret."""
+    auth = oauth(endpoint.install(server), client_secret="s3cr3t-value")
+    caplog.set_level(logging.DEBUG, logger="taskade_async")
+    async with make_session(auth=auth) as s:
+        await s.request(GET, ("p",))
+    lines = [r.getMessage() for r in caplog.records if r.name == "taskade_async"]
+    assert any(
+        line.startswith("OAuth2: refreshing the access token at 127.0.0.1") for line in lines
+    )
+    assert any("refreshed" in line and "rotated" in line for line in lines)
+    text = "\n".join(lines)
+    for secret in ("rt-0", "rt-1", "at-1", "at-stale", "s3cr3t-value"):
+        assert secret not in text
 
 
 def test_pkce_authorization_request() -> None:
@@ -300,9 +370,11 @@ def test_token_response_expiry(expires_in: object, expected: float | None) -> No
         (400, b'{"error": "invalid_grant", "error_description": "revoked"}', "400: revoked"),
         (200, b'{"token_type": "Bearer"}', "200"),
         (502, b"<html>", "502"),
+        (200, b"[" * 60_000, "200"),
+        (200, b'{"access_token": "\xff"}', "200"),
     ],
 )
 def test_token_response_errors(status: int, body: bytes, reason: str) -> None:
-    """A refused, incomplete or non-JSON token answer raises AuthenticationError."""
+    """A refused, incomplete, non-JSON, too deep or non-UTF-8 answer raises AuthenticationError."""
     with pytest.raises(tk.AuthenticationError, match=reason):
         tk._auth.parse_token_response(status, body)

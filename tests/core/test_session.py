@@ -8,6 +8,7 @@ import gc
 
 import aiohttp
 import pytest
+from yarl import URL
 
 import taskade_async as tk
 
@@ -39,6 +40,35 @@ async def test_token_from_environment(server: Server, monkeypatch: pytest.Monkey
     async with tk.Session(base_url=server.base_url) as s:
         await s.request(GET, ("p",))
     assert server.requests()[0].headers["Authorization"] == "Bearer tskdp_from_env"
+
+
+async def test_base_url_from_environment(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without base_url, TASKADE_BASE_URL (as ``serve`` prints it) is where requests go."""
+    monkeypatch.setenv("TASKADE_BASE_URL", str(server.base_url))
+    server.route("GET", "/projects/p", reply())
+    async with tk.Session("tskdp_x") as s:
+        assert s.base_url == server.base_url
+        await s.request(GET, ("p",))
+    assert len(server.requests("/projects/p")) == 1
+
+
+def test_explicit_base_url_beats_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A base_url argument wins over TASKADE_BASE_URL; with neither, the real API is used."""
+    monkeypatch.setenv("TASKADE_BASE_URL", "http://127.0.0.1:9/api/v1")
+    assert tk.Session("tskdp_x", base_url="https://example.com/api").base_url == URL(
+        "https://example.com/api"
+    )
+    monkeypatch.delenv("TASKADE_BASE_URL")
+    assert tk.Session("tskdp_x").base_url == tk.DEFAULT_BASE_URL
+
+
+def test_base_url_from_environment_must_be_https_off_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TASKADE_BASE_URL follows the https-unless-loopback rule: the token is never sent in clear."""
+    monkeypatch.setenv("TASKADE_BASE_URL", "http://taskade.example.com/api/v1")
+    with pytest.raises(tk.ValidationError, match="https"):
+        tk.Session("tskdp_x")
 
 
 def test_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
