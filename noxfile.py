@@ -47,7 +47,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the generator, tests, benchmarks and this file."""
-    session.install("-e", ".[test,cli]", "mypy>=1.13", "nox>=2024.10.9")
+    session.install("-e", ".[test,cli,bench]", "mypy>=1.13", "nox>=2024.10.9")
     session.run("mypy", *session.posargs)
 
 
