@@ -68,6 +68,7 @@ BENCHES = (
     "bench_export.py",
     "bench_ratelimit.py",
     "bench_soak.py",
+    "bench_bot.py",
 )
 
 
