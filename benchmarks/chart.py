@@ -70,7 +70,8 @@ def draw(figures: dict[str, Any], out: Path) -> None:
     ax.set_ylim(-0.6, len(keys) - 0.3)
     ax.set_xlabel(
         "taskade_async / raw aiohttp, medians side by side in one run\n"
-        "(W2: goodput / the server's limit);  black mark = target; green = met, red = missed",
+        "(W2: goodput / the allowed rate; soak: invariants passed / checked);\n"
+        "black mark = target; green = met, red = missed",
         fontsize=9,
     )
     any_fig = next(iter(figures.values()), None)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-import taskade_async as tk
 from taskade_async.testing import FakeTaskade
 from tests.docs.snippets import PLACEHOLDER_TOKEN
 
@@ -24,11 +23,5 @@ async def demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator
         fake.add_token(PLACEHOLDER_TOKEN)
         monkeypatch.setenv("TASKADE_TOKEN", fake.token)
         monkeypatch.setenv("TASKADE_BASE_URL", str(fake.base_url))
-        if tk.Session().base_url != fake.base_url:
-            # This Session does not read TASKADE_BASE_URL yet: give it the fake's as
-            # its default, so that tk.Session() in a snippet reaches the fake.
-            defaults = tk.Session.__init__.__kwdefaults__
-            assert defaults is not None
-            monkeypatch.setitem(defaults, "base_url", fake.base_url)
         monkeypatch.chdir(tmp_path)
         yield fake
