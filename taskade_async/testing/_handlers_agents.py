@@ -8,14 +8,14 @@ from typing import Any
 from ._call import Call, Reply, handles
 from ._paging import page_slice
 from ._problems import ApiProblem, not_found
-from ._state import Agent, Space, State
+from ._state import FakeAgent, FakeSpace, State
 
 __all__ = ["new_agent"]
 
 
-def new_agent(state: State, space: Space, name: str, data: dict[str, Any]) -> Agent:
+def new_agent(state: State, space: FakeSpace, name: str, data: dict[str, Any]) -> FakeAgent:
     """Create an agent in ``space``."""
-    agent = Agent(state.ids.new(), name, space.id, data)
+    agent = FakeAgent(state.ids.new(), name, space.id, data)
     state.agents[agent.id] = agent
     return agent
 
@@ -106,12 +106,12 @@ def agent_delete(call: Call) -> Reply:
 # -- public access ---------------------------------------------------------------
 
 
-def _public_url(call: Call, agent: Agent) -> str:
+def _public_url(call: Call, agent: FakeAgent) -> str:
     assert agent.public_id is not None
     return str(call.root_url / "a" / agent.public_id)
 
 
-def _public(call: Call) -> Agent:
+def _public(call: Call) -> FakeAgent:
     agent = call.state.agent(call.args["agentId"])
     if agent.public_id is None:
         raise ApiProblem(404, f"Agent {agent.id!r} has no public access")

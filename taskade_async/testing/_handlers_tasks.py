@@ -6,16 +6,16 @@ from typing import Any
 
 from ._call import Call, Reply, handles
 from ._problems import ApiProblem, not_found
-from ._state import Project
-from ._tree import ROOT_PLACEMENTS, Task, TreeError
+from ._state import FakeProject
+from ._tree import ROOT_PLACEMENTS, FakeTask, TreeError
 
 
-def _project_task(call: Call) -> tuple[Project, Task]:
+def _project_task(call: Call) -> tuple[FakeProject, FakeTask]:
     project = call.state.project(call.args["projectId"])
     return project, project.task(call.args["taskId"])
 
 
-def _item(task: Task) -> Reply:
+def _item(task: FakeTask) -> Reply:
     return {"ok": True, "item": task.to_json()}
 
 
@@ -31,7 +31,7 @@ def task_create(call: Call) -> Reply:
     tree = project.tree
     # Check every item before changing anything, so a bad item creates nothing. New ids
     # are made here, so an item can only refer to a task that exists already.
-    references: list[Task | None] = []
+    references: list[FakeTask | None] = []
     for i, spec in enumerate(specs):
         reference_id = spec.get("taskId")
         if reference_id is None:
