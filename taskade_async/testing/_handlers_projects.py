@@ -6,7 +6,7 @@ from typing import Any
 
 from ._call import Call, Reply, handles
 from ._markdown import parse_project
-from ._paging import cursor_slice, page_slice
+from ._paging import cursor_slice, page_slice, space_page
 from ._state import FakeField, FakeProject, FakeSpace, State
 from ._tree import FakeTask
 
@@ -80,8 +80,8 @@ def folder_projects_get(call: Call) -> Reply:
 @handles("folderProjectTemplatesGet")
 def folder_templates_get(call: Call) -> Reply:
     space = call.state.space(call.args["folderId"])
-    templates = [t for t in call.state.templates.values() if t.space_id == space.id]
-    return {"ok": True, "items": [t.to_json() for t in page_slice(templates, call.query)]}
+    items = space_page(call.state.templates.values(), space.id, call.query)
+    return {"ok": True, "items": items}
 
 
 @handles("meProjectsGet")

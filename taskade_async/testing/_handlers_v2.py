@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from ._call import Call, Reply, handles
-from ._problems import ApiProblem, not_found
+from ._problems import ApiProblem, lookup, not_found
 from ._routes import Route
 from ._state import FakeAgent, FakeConvo, State
 from ._validate import Schema
@@ -102,10 +102,7 @@ def prompt_agent(call: Call) -> Reply:
 @handles("getConversation")
 def get_conversation(call: Call) -> Reply:
     agent = call.state.agent(call.body["agentId"])
-    convo_id = call.body["convoId"]
-    convo = next((c for c in agent.convos if c.id == convo_id), None)
-    if convo is None:
-        raise not_found("Convo", convo_id)
+    convo = agent.convo(call.body["convoId"])
     reply: dict[str, object] = {"ok": True, "item": convo.to_json()}
     if call.body.get("includeTranscript"):
         reply["transcript"] = convo.transcript or f"# {convo.title}\n"
@@ -129,9 +126,7 @@ def list_webhooks(call: Call) -> Reply:
 
 @handles("getWebhook")
 def get_webhook(call: Call) -> Reply:
-    hook = call.state.webhooks.hooks.get(call.args["id"])
-    if hook is None:
-        raise not_found("Webhook", call.args["id"])
+    hook = lookup(call.state.webhooks.hooks, "Webhook", call.args["id"])
     return {"ok": True, "webhook": hook.to_json()}
 
 

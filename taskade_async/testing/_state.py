@@ -7,13 +7,13 @@ Plain records with no HTTP in them; handlers and builders both work on a
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
 from ._ids import IdFactory
-from ._problems import not_found
+from ._problems import lookup, not_found
 from ._tree import FakeTask, TaskTree
 from ._webhooks import Webhooks
 
@@ -32,6 +32,21 @@ __all__ = [
 
 #: A task for the builders: its text, or (text, children).
 TaskSpec: TypeAlias = "str | tuple[str, Sequence[TaskSpec]]"
+
+
+class _Record(Protocol):
+    id: str
+
+
+_R = TypeVar("_R", bound=_Record)
+
+
+def _by_id(records: Iterable[_R], kind: str, ident: str) -> _R:
+    """The first of ``records`` with this id, or a 404 for an unknown id of ``kind``."""
+    for record in records:
+        if record.id == ident:
+            return record
+    raise not_found(kind, ident)
 
 
 @attrs.define(eq=False)
@@ -102,17 +117,11 @@ class FakeProject:
 
     def field(self, field_id: str) -> FakeField:
         """The field with this id, or a 404."""
-        for field in self.fields:
-            if field.id == field_id:
-                return field
-        raise not_found("Field", field_id)
+        return _by_id(self.fields, "Field", field_id)
 
     def task(self, task_id: str) -> FakeTask:
         """The task with this id, or a 404."""
-        task = self.tree.by_id.get(task_id)
-        if task is None:
-            raise not_found("Task", task_id)
-        return task
+        return lookup(self.tree.by_id, "Task", task_id)
 
 
 @attrs.define(eq=False)
@@ -165,6 +174,10 @@ class FakeAgent:
     knowledge_projects: list[str] = attrs.Factory(list)
     knowledge_medias: list[str] = attrs.Factory(list)
     convos: list[FakeConvo] = attrs.Factory(list)
+
+    def convo(self, convo_id: str) -> FakeConvo:
+        """The conversation with this id, or a 404."""
+        return _by_id(self.convos, "Convo", convo_id)
 
     def to_json(self) -> dict[str, Any]:
         """The API's ``SpaceAgent`` shape."""
@@ -237,10 +250,7 @@ class State:
 
     def space(self, space_id: str) -> FakeSpace:
         """The workspace or folder with this id, or a 404."""
-        space = self.spaces.get(space_id)
-        if space is None:
-            raise not_found("Space", space_id)
-        return space
+        return lookup(self.spaces, "Space", space_id)
 
     def workspace(self, workspace_id: str) -> FakeSpace:
         """The workspace with this id (not a folder), or a 404."""
@@ -251,31 +261,19 @@ class State:
 
     def project(self, project_id: str) -> FakeProject:
         """The project with this id, or a 404."""
-        project = self.projects.get(project_id)
-        if project is None:
-            raise not_found("Project", project_id)
-        return project
+        return lookup(self.projects, "Project", project_id)
 
     def agent(self, agent_id: str) -> FakeAgent:
         """The agent with this id, or a 404."""
-        agent = self.agents.get(agent_id)
-        if agent is None:
-            raise not_found("Agent", agent_id)
-        return agent
+        return lookup(self.agents, "Agent", agent_id)
 
     def media(self, media_id: str) -> FakeMedia:
         """The media with this id, or a 404."""
-        media = self.medias.get(media_id)
-        if media is None:
-            raise not_found("Media", media_id)
-        return media
+        return lookup(self.medias, "Media", media_id)
 
     def template(self, template_id: str) -> FakeTemplate:
         """The template with this id, or a 404."""
-        template = self.templates.get(template_id)
-        if template is None:
-            raise not_found("Template", template_id)
-        return template
+        return lookup(self.templates, "Template", template_id)
 
     def workspace_members(self, space: FakeSpace) -> list[FakeMember]:
         """The people of the workspace ``space`` belongs to."""
