@@ -56,6 +56,7 @@ INVENTORIES: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
             "collections.abc.Mapping": ("class", "library/collections.abc.html"),
             "collections.abc.Sequence": ("class", "library/collections.abc.html"),
             # the rest of the standard library
+            "argparse.ArgumentParser": ("class", "library/argparse.html"),
             "contextlib.aclosing": ("class", "library/contextlib.html"),
             "datetime.date": ("class", "library/datetime.html"),
             "datetime.datetime": ("class", "library/datetime.html"),

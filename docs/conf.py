@@ -32,13 +32,10 @@ nitpicky = True
 default_role = "py:obj"
 # Names in signatures that are deliberately not public (no page to link to).
 nitpick_ignore = [
-    ("py:class", "Auth"),  # the protocol Session(auth=) takes: OAuth2, BearerToken
-    ("py:class", "taskade_async._auth.Auth"),
     ("py:class", "Decode"),  # a pager's item decoder, supplied by generated code
     ("py:class", "T"),
     ("py:obj", "taskade_async._pagination.T"),
     ("py:class", "taskade_async._pagination.T"),
-    ("py:class", "taskade_async._validate.Unset"),  # "not sent"; see the models page
     ("py:class", "TaskSpec"),  # FakeTaskade's outline items: a text or (text, children)
     ("py:class", "taskade_async.testing._builders.Builders"),  # FakeTaskade's mixin
     ("py:class", "taskade_async.testing._tree.TaskTree"),

@@ -1,6 +1,7 @@
 """An asyncio-native, typed client for the Taskade REST API v1."""
 
 from ._auth import (
+    Auth,
     AuthorizationRequest,
     BearerToken,
     OAuth2,
@@ -32,16 +33,21 @@ from ._request import Operation
 from ._retry import RetryPolicy
 from ._session import DEFAULT_BASE_URL, Session, exchange_code
 from ._trigger import trigger_automation
+from ._validate import UNSET, Unset
 from ._version import __version__
+from .bulk import CreateTasksError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "UNSET",
     "APIError",
+    "Auth",
     "AuthenticationError",
     "AuthorizationRequest",
     "BadRequestError",
     "BearerToken",
     "ConflictError",
+    "CreateTasksError",
     "CursorPager",
     "Download",
     "ForbiddenError",
@@ -65,6 +71,7 @@ __all__ = [
     "TokenSet",
     "TransportError",
     "UnauthorizedError",
+    "Unset",
     "ValidationError",
     "__version__",
     "authorization_request",

@@ -24,7 +24,7 @@ BATCH_SIZE: Final = 20
 
 
 class CreateTasksError(TaskadeError):
-    """A batch failed part-way through :func:`create_tasks`.
+    """A batch failed part-way through :func:`~taskade_async.bulk.create_tasks`.
 
     ``created`` holds the tasks made before the failure (in order), so
     ``items[len(created):]`` is what is left to send, unless ``uncertain``:

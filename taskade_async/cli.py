@@ -31,12 +31,25 @@ from taskade_async.export._checks import id_problem
 from taskade_async.export._engine import DEFAULT_CONCURRENCY, finished_export
 from taskade_async.export._store import STATE_DIR
 
-__all__ = ["main"]
+__all__ = [
+    "EXIT_FAILED_ITEMS",
+    "EXIT_FATAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TERMINATED",
+    "build_parser",
+    "main",
+]
 
+#: Exit status: everything was done.
 EXIT_OK: Final = 0
+#: Exit status: the export finished, but some items could not be exported.
 EXIT_FAILED_ITEMS: Final = 1
+#: Exit status: nothing could be done (bad arguments, credentials, folder, full disk).
 EXIT_FATAL: Final = 2
+#: Exit status: interrupted by Ctrl-C (the checkpoint is saved).
 EXIT_INTERRUPTED: Final = 130
+#: Exit status: stopped by SIGTERM (the checkpoint is saved).
 EXIT_TERMINATED: Final = 128 + signal.SIGTERM
 _SHOWN_ERRORS: Final = 10
 #: No space left, or over the quota (an errno some platforms lack).

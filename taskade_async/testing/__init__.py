@@ -13,24 +13,33 @@ from ._fake import FakeTaskade
 from ._faults import Fault, FaultKind, RandomFaults
 from ._oauth import OAuthClient, OAuthCounters
 from ._server import RecordedRequest
-from ._state import Agent, Convo, Field, Media, Member, Project, Space, Template
-from ._tree import Task
+from ._state import (
+    FakeAgent,
+    FakeConvo,
+    FakeField,
+    FakeMedia,
+    FakeMember,
+    FakeProject,
+    FakeSpace,
+    FakeTemplate,
+)
+from ._tree import FakeTask
 
 __all__ = [
-    "Agent",
-    "Convo",
+    "FakeAgent",
+    "FakeConvo",
+    "FakeField",
+    "FakeMedia",
+    "FakeMember",
+    "FakeProject",
+    "FakeSpace",
+    "FakeTask",
     "FakeTaskade",
+    "FakeTemplate",
     "Fault",
     "FaultKind",
-    "Field",
-    "Media",
-    "Member",
     "OAuthClient",
     "OAuthCounters",
-    "Project",
     "RandomFaults",
     "RecordedRequest",
-    "Space",
-    "Task",
-    "Template",
 ]

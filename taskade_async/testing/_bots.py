@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from ._call import Call, Reply
-from ._state import Project, State
-from ._tree import Task
+from ._state import FakeProject, State
+from ._tree import FakeTask
 from ._webhooks import EVENTS, Delivery, Hook
 
 __all__ = ["CAUSES", "BotBuilders"]
@@ -24,13 +24,13 @@ __all__ = ["CAUSES", "BotBuilders"]
 OWNER_NAME: Final = "Fake Owner"
 
 
-def _spaces(state: State, project: Project) -> list[str]:
+def _spaces(state: State, project: FakeProject) -> list[str]:
     """The spaces an event in ``project`` is in: its own and its workspace."""
     space = state.space(project.space_id)
     return list(dict.fromkeys([space.id, space.root_id]))
 
 
-def project_event(state: State, project: Project) -> dict[str, Any]:
+def project_event(state: State, project: FakeProject) -> dict[str, Any]:
     """The ``project.created`` payload (``project.assigned`` adds three fields)."""
     space = state.space(project.space_id)
     return {
@@ -42,7 +42,7 @@ def project_event(state: State, project: Project) -> dict[str, Any]:
     }
 
 
-def _node(task: Task) -> dict[str, Any]:
+def _node(task: FakeTask) -> dict[str, Any]:
     return {
         "nodeId": task.id,
         "nodeText": task.text,
@@ -51,7 +51,7 @@ def _node(task: Task) -> dict[str, Any]:
     }
 
 
-def _emit(state: State, event: str, project: Project, payload: dict[str, Any]) -> int:
+def _emit(state: State, event: str, project: FakeProject, payload: dict[str, Any]) -> int:
     return state.webhooks.emit(event, _spaces(state, project), payload)
 
 

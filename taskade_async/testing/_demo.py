@@ -14,11 +14,11 @@ import random
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from ._tree import Task
+from ._tree import FakeTask
 
 if TYPE_CHECKING:
     from ._builders import Builders
-    from ._state import Agent, Project
+    from ._state import FakeAgent, FakeProject
 
 __all__ = ["build_demo"]
 
@@ -98,7 +98,7 @@ def _date(rng: random.Random, timed: bool, ends: bool) -> dict[str, Any]:
     return {"start": start, "end": end}
 
 
-def _decorate(project: Project, tasks: list[Task], rng: random.Random) -> None:
+def _decorate(project: FakeProject, tasks: list[FakeTask], rng: random.Random) -> None:
     """Text, completion, notes, dates, assignees and field values, each drawn on its own.
 
     Drawn independently (planned work more often assigned), so tasks combine
@@ -127,7 +127,7 @@ def _decorate(project: Project, tasks: list[Task], rng: random.Random) -> None:
                 task.field_values[priority] = rng.randint(1, 5)
 
 
-def _publish(fake: Builders, agent: Agent, space_name: str) -> None:
+def _publish(fake: Builders, agent: FakeAgent, space_name: str) -> None:
     """Give ``agent`` a public page, as enabling public access and editing it would."""
     agent.public_id = fake.state.ids.new()
     agent.preferences = {

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ._call import Call, Reply, handles
-from ._paging import page_slice
+from ._paging import page_slice, space_page
 from ._problems import ApiProblem, not_found
-from ._state import Agent, Space, State
+from ._state import FakeAgent, FakeMedia, FakeProject, FakeSpace, State
 
 __all__ = ["new_agent"]
 
 
-def new_agent(state: State, space: Space, name: str, data: dict[str, Any]) -> Agent:
+def new_agent(state: State, space: FakeSpace, name: str, data: dict[str, Any]) -> FakeAgent:
     """Create an agent in ``space``."""
-    agent = Agent(state.ids.new(), name, space.id, data)
+    agent = FakeAgent(state.ids.new(), name, space.id, data)
     state.agents[agent.id] = agent
     return agent
 
@@ -77,8 +78,7 @@ def folder_agent_generate(call: Call) -> Reply:
 @handles("folderAgentGet")
 def folder_agents_get(call: Call) -> Reply:
     space = call.state.space(call.args["folderId"])
-    agents = [a for a in call.state.agents.values() if a.space_id == space.id]
-    return {"ok": True, "items": [a.to_json() for a in page_slice(agents, call.query)]}
+    return {"ok": True, "items": space_page(call.state.agents.values(), space.id, call.query)}
 
 
 @handles("agentGet")
@@ -106,12 +106,12 @@ def agent_delete(call: Call) -> Reply:
 # -- public access ---------------------------------------------------------------
 
 
-def _public_url(call: Call, agent: Agent) -> str:
+def _public_url(call: Call, agent: FakeAgent) -> str:
     assert agent.public_id is not None
     return str(call.root_url / "a" / agent.public_id)
 
 
-def _public(call: Call) -> Agent:
+def _public(call: Call) -> FakeAgent:
     agent = call.state.agent(call.args["agentId"])
     if agent.public_id is None:
         raise ApiProblem(404, f"Agent {agent.id!r} has no public access")
@@ -158,22 +158,25 @@ def public_agent_get(call: Call) -> Reply:
 # -- knowledge -------------------------------------------------------------------
 
 
+def _add_knowledge(
+    call: Call, field: str, key: str, find: Callable[[str], FakeProject | FakeMedia]
+) -> Reply:
+    agent = call.state.agent(call.args["agentId"])
+    known: list[str] = getattr(agent, field)
+    record = find(call.body[key])
+    if record.id not in known:
+        known.append(record.id)
+    return {"ok": True, "item": agent.to_json()}
+
+
 @handles("agentKnowledgeProjectCreate")
 def agent_knowledge_project_create(call: Call) -> Reply:
-    agent = call.state.agent(call.args["agentId"])
-    project = call.state.project(call.body["projectId"])
-    if project.id not in agent.knowledge_projects:
-        agent.knowledge_projects.append(project.id)
-    return {"ok": True, "item": agent.to_json()}
+    return _add_knowledge(call, "knowledge_projects", "projectId", call.state.project)
 
 
 @handles("agentKnowledgeMediaCreate")
 def agent_knowledge_media_create(call: Call) -> Reply:
-    agent = call.state.agent(call.args["agentId"])
-    media = call.state.media(call.body["mediaId"])
-    if media.id not in agent.knowledge_medias:
-        agent.knowledge_medias.append(media.id)
-    return {"ok": True, "item": agent.to_json()}
+    return _add_knowledge(call, "knowledge_medias", "mediaId", call.state.media)
 
 
 def _remove_knowledge(call: Call, what: str, arg: str, field: str) -> Reply:
@@ -208,8 +211,4 @@ def agent_convos_get(call: Call) -> Reply:
 @handles("agentConvoGet")
 def agent_convo_get(call: Call) -> Reply:
     agent = call.state.agent(call.args["agentId"])
-    convo_id = call.args["convoId"]
-    for convo in agent.convos:
-        if convo.id == convo_id:
-            return {"ok": True, "item": convo.to_json()}
-    raise not_found("Convo", convo_id)
+    return {"ok": True, "item": agent.convo(call.args["convoId"]).to_json()}

@@ -13,11 +13,11 @@ from typing import Any, Final
 
 from ._call import Binary, Call, Reply, handles
 from ._handlers_agents import new_agent
-from ._paging import page_slice
+from ._paging import space_page
 from ._problems import ApiProblem
 from ._schemas import AGENT_DATA, BODIES
-from ._state import Media, Project, Space, State, TaskSpec, Template
-from ._tree import Task
+from ._state import FakeMedia, FakeProject, FakeSpace, FakeTemplate, State, TaskSpec
+from ._tree import FakeTask
 from ._validate import SchemaError, validate
 
 __all__ = ["MAX_BUNDLE_ZIP", "add_media"]
@@ -28,14 +28,14 @@ _BUNDLE_FILE: Final = "bundle.json"
 
 
 def add_media(
-    state: State, space: Space, filename: str, content: bytes, content_type: str | None = None
-) -> Media:
+    state: State, space: FakeSpace, filename: str, content: bytes, content_type: str | None = None
+) -> FakeMedia:
     """Store a file in ``space``; the content type is guessed from the name if not given."""
     if not content_type or content_type == "application/octet-stream":
         content_type = (
             mimetypes.guess_type(filename)[0] or content_type or "application/octet-stream"
         )
-    media = Media(
+    media = FakeMedia(
         state.ids.new(), space.id, filename, content_type, content, f"space-files/{state.ids.new()}"
     )
     state.medias[media.id] = media
@@ -60,8 +60,7 @@ def media_upload(call: Call) -> Reply:
 @handles("mediasGet")
 def medias_get(call: Call) -> Reply:
     space = call.state.space(call.args["folderId"])
-    medias = [m for m in call.state.medias.values() if m.space_id == space.id]
-    return {"ok": True, "items": [m.to_json() for m in page_slice(medias, call.query)]}
+    return {"ok": True, "items": space_page(call.state.medias.values(), space.id, call.query)}
 
 
 @handles("mediaGet")
@@ -85,7 +84,7 @@ def media_download(call: Call) -> Reply:
     return Binary(media.content, media.content_type, media.filename)
 
 
-def _unique_names(medias: Iterable[Media]) -> list[tuple[str, Media]]:
+def _unique_names(medias: Iterable[FakeMedia]) -> list[tuple[str, FakeMedia]]:
     seen: set[str] = set()
     result = []
     for media in medias:
@@ -114,7 +113,7 @@ def media_download_all(call: Call) -> Reply:
 # -- bundles ---------------------------------------------------------------------
 
 
-def _task_json(task: Task) -> dict[str, Any]:
+def _task_json(task: FakeTask) -> dict[str, Any]:
     item: dict[str, Any] = {"text": task.text, "completed": task.completed}
     if task.note is not None:
         item["note"] = task.note
@@ -133,13 +132,13 @@ def _outline_json(outline: Sequence[TaskSpec]) -> list[dict[str, Any]]:
     return result
 
 
-def _spaces_of(state: State, space: Space) -> set[str]:
+def _spaces_of(state: State, space: FakeSpace) -> set[str]:
     if not space.is_workspace:
         return {space.id}
     return {s.id for s in state.spaces.values() if s.root_id == space.id}
 
 
-def export_bundle(state: State, space: Space, with_bytes: bool) -> dict[str, Any]:
+def export_bundle(state: State, space: FakeSpace, with_bytes: bool) -> dict[str, Any]:
     """The bundle (``version`` and ``items``) of everything in ``space``."""
     inside = _spaces_of(state, space)
     items: dict[str, dict[str, Any]] = {}
@@ -215,9 +214,9 @@ def _check_tasks(raw: Any, where: str) -> None:
         _check_tasks(item.get("children", []), f"{at}.children")
 
 
-def _add_tasks(state: State, project: Project, raw: list[Any]) -> None:
+def _add_tasks(state: State, project: FakeProject, raw: list[Any]) -> None:
     """Append checked bundle tasks to ``project``, parents before children."""
-    work: list[tuple[Task | None, Any]] = [(None, item) for item in reversed(raw)]
+    work: list[tuple[FakeTask | None, Any]] = [(None, item) for item in reversed(raw)]
     while work:
         parent, item = work.pop()
         if isinstance(item, str):
@@ -249,7 +248,7 @@ def _name(item: dict[str, Any], fallback: str) -> str:
 
 
 def import_bundle(
-    state: State, workspace: Space, bundle: dict[str, Any], files: dict[str, bytes] | None
+    state: State, workspace: FakeSpace, bundle: dict[str, Any], files: dict[str, bytes] | None
 ) -> dict[str, Any]:
     """Create what ``bundle`` holds in ``workspace``; the installation summary.
 
@@ -278,7 +277,7 @@ def import_bundle(
             _add_tasks(state, state.add_project(workspace, name), item.get("tasks", []))
         elif kind == "template":
             outline = _template_outline(item.get("tasks", []))
-            template = Template(state.ids.new(), name, workspace.id, outline)
+            template = FakeTemplate(state.ids.new(), name, workspace.id, outline)
             state.templates[template.id] = template
         elif kind == "agent":
             new_agent(state, workspace, name, item.get("data", {"commands": []}))

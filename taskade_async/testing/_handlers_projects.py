@@ -6,18 +6,18 @@ from typing import Any
 
 from ._call import Call, Reply, handles
 from ._markdown import parse_project
-from ._paging import cursor_slice, page_slice
-from ._state import Field, Project, Space, State
-from ._tree import Task
+from ._paging import cursor_slice, page_slice, space_page
+from ._state import FakeField, FakeProject, FakeSpace, State
+from ._tree import FakeTask
 
 __all__ = ["copy_project", "project_from_markdown"]
 
 
-def _space_json(space: Space) -> dict[str, Any]:
+def _space_json(space: FakeSpace) -> dict[str, Any]:
     return {"id": space.id, "name": space.name}
 
 
-def project_from_markdown(state: State, space: Space, markdown: str) -> Project:
+def project_from_markdown(state: State, space: FakeSpace, markdown: str) -> FakeProject:
     """A new project in ``space`` built from a markdown document."""
     name, outline = parse_project(markdown)
     project = state.add_project(space, name)
@@ -25,13 +25,15 @@ def project_from_markdown(state: State, space: Space, markdown: str) -> Project:
     return project
 
 
-def copy_project(state: State, source: Project, space: Space, name: str) -> Project:
+def copy_project(state: State, source: FakeProject, space: FakeSpace, name: str) -> FakeProject:
     """A deep copy of ``source`` in ``space``: tasks, notes, dates, assignees, fields."""
     project = state.add_project(space, name)
-    project.fields = [Field(f.id, dict(f.data)) for f in source.fields]
+    project.fields = [FakeField(f.id, dict(f.data)) for f in source.fields]
     project.members = list(source.members)
     tree = project.tree
-    work: list[tuple[Task | None, Task]] = [(None, task) for task in reversed(source.tree.roots)]
+    work: list[tuple[FakeTask | None, FakeTask]] = [
+        (None, task) for task in reversed(source.tree.roots)
+    ]
     while work:
         parent, original = work.pop()
         task = state.new_task(original.text)
@@ -78,8 +80,8 @@ def folder_projects_get(call: Call) -> Reply:
 @handles("folderProjectTemplatesGet")
 def folder_templates_get(call: Call) -> Reply:
     space = call.state.space(call.args["folderId"])
-    templates = [t for t in call.state.templates.values() if t.space_id == space.id]
-    return {"ok": True, "items": [t.to_json() for t in page_slice(templates, call.query)]}
+    items = space_page(call.state.templates.values(), space.id, call.query)
+    return {"ok": True, "items": items}
 
 
 @handles("meProjectsGet")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from ._call import Call, Reply, handles
 from ._problems import ApiProblem, not_found
-from ._state import Project
-from ._tree import ROOT_PLACEMENTS, Task, TreeError
+from ._state import FakeProject
+from ._tree import ROOT_PLACEMENTS, FakeTask, TreeError
 
 
-def _project_task(call: Call) -> tuple[Project, Task]:
+def _project_task(call: Call) -> tuple[FakeProject, FakeTask]:
     project = call.state.project(call.args["projectId"])
     return project, project.task(call.args["taskId"])
 
 
-def _item(task: Task) -> Reply:
+def _item(task: FakeTask) -> Reply:
     return {"ok": True, "item": task.to_json()}
 
 
@@ -31,7 +31,7 @@ def task_create(call: Call) -> Reply:
     tree = project.tree
     # Check every item before changing anything, so a bad item creates nothing. New ids
     # are made here, so an item can only refer to a task that exists already.
-    references: list[Task | None] = []
+    references: list[FakeTask | None] = []
     for i, spec in enumerate(specs):
         reference_id = spec.get("taskId")
         if reference_id is None:
@@ -84,9 +84,7 @@ def task_uncomplete(call: Call) -> Reply:
 def task_move(call: Call) -> Reply:
     project, task = _project_task(call)
     target = call.body["target"]
-    reference = project.tree.by_id.get(target["taskId"])
-    if reference is None:
-        raise not_found("Task", target["taskId"])
+    reference = project.task(target["taskId"])
     try:
         project.tree.move(task, reference, target["position"])
     except TreeError as exc:
@@ -130,6 +128,13 @@ def task_delete_assignee(call: Call) -> Reply:
 # -- date --------------------------------------------------------------------
 
 
+def _clear(task: FakeTask, part: Literal["date", "note"]) -> None:
+    """Remove the task's date or note, or a 404 if it has none."""
+    if getattr(task, part) is None:
+        raise ApiProblem(404, f"Task {task.id!r} has no {part}")
+    setattr(task, part, None)
+
+
 @handles("taskGetDate")
 def task_get_date(call: Call) -> Reply:
     _, task = _project_task(call)
@@ -154,9 +159,7 @@ def task_put_date(call: Call) -> Reply:
 @handles("taskDeleteDate")
 def task_delete_date(call: Call) -> Reply:
     _, task = _project_task(call)
-    if task.date is None:
-        raise ApiProblem(404, f"Task {task.id!r} has no date")
-    task.date = None
+    _clear(task, "date")
     return _item(task)
 
 
@@ -179,9 +182,7 @@ def task_note_put(call: Call) -> Reply:
 @handles("taskNoteDelete")
 def task_note_delete(call: Call) -> Reply:
     _, task = _project_task(call)
-    if task.note is None:
-        raise ApiProblem(404, f"Task {task.id!r} has no note")
-    task.note = None
+    _clear(task, "note")
     return {"ok": True}
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Final
 
 from ._call import Call, Reply, handles
-from ._problems import ApiProblem, not_found
+from ._problems import ApiProblem, lookup, not_found
 from ._routes import Route
-from ._state import Agent, Convo, State
+from ._state import FakeAgent, FakeConvo, State
 from ._validate import Schema
 from ._webhooks import EVENTS
 
@@ -69,12 +69,12 @@ V2_BODIES: Final[dict[str, Schema]] = {
 _LLM: Final = {"type": "openai", "name": "gpt-4o"}
 
 
-def agent_answer(agent: Agent, prompt: str) -> str:
+def agent_answer(agent: FakeAgent, prompt: str) -> str:
     """The fake agent's answer: its name, then the prompt's words in reverse order."""
     return f"{agent.name}: {' '.join(reversed(prompt.split()))}"
 
 
-def _agent_in(state: State, space_id: str, agent_id: str) -> Agent:
+def _agent_in(state: State, space_id: str, agent_id: str) -> FakeAgent:
     agent = state.agent(agent_id)
     space = state.spaces.get(agent.space_id)
     if space_id not in (agent.space_id, space.root_id if space else None):
@@ -93,7 +93,7 @@ def prompt_agent(call: Call) -> Reply:
     prompt: str = call.body["prompt"]
     answer = agent_answer(agent, prompt)
     title = prompt.strip().splitlines()[0][:60] if prompt.strip() else "Untitled"
-    convo = Convo(state.ids.new(), agent.id, "idle", title, {"llm": dict(_LLM)})
+    convo = FakeConvo(state.ids.new(), agent.id, "idle", title, {"llm": dict(_LLM)})
     convo.transcript = f"**User:** {prompt}\n\n**{agent.name}:** {answer}\n"
     agent.convos.append(convo)
     return {"ok": True, "summary": answer}
@@ -102,10 +102,7 @@ def prompt_agent(call: Call) -> Reply:
 @handles("getConversation")
 def get_conversation(call: Call) -> Reply:
     agent = call.state.agent(call.body["agentId"])
-    convo_id = call.body["convoId"]
-    convo = next((c for c in agent.convos if c.id == convo_id), None)
-    if convo is None:
-        raise not_found("Convo", convo_id)
+    convo = agent.convo(call.body["convoId"])
     reply: dict[str, object] = {"ok": True, "item": convo.to_json()}
     if call.body.get("includeTranscript"):
         reply["transcript"] = convo.transcript or f"# {convo.title}\n"
@@ -129,9 +126,7 @@ def list_webhooks(call: Call) -> Reply:
 
 @handles("getWebhook")
 def get_webhook(call: Call) -> Reply:
-    hook = call.state.webhooks.hooks.get(call.args["id"])
-    if hook is None:
-        raise not_found("Webhook", call.args["id"])
+    hook = lookup(call.state.webhooks.hooks, "Webhook", call.args["id"])
     return {"ok": True, "webhook": hook.to_json()}
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from ._problems import ApiProblem
 
-__all__ = ["cursor_slice", "page_slice"]
+__all__ = ["cursor_slice", "page_slice", "space_page"]
 
 T = TypeVar("T")
+
+
+class _SpaceRecord(Protocol):
+    @property
+    def space_id(self) -> str: ...
+
+    def to_json(self) -> dict[str, Any]: ...
 
 
 def cursor_slice(
@@ -43,3 +50,11 @@ def page_slice(items: Sequence[T], query: Mapping[str, Any]) -> Sequence[T]:
     limit: int = query["limit"]
     start = (query["page"] - 1) * limit
     return items[start : start + limit]
+
+
+def space_page(
+    records: Iterable[_SpaceRecord], space_id: str, query: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The API shapes of one page (:func:`page_slice`) of the records in one space."""
+    mine = [record for record in records if record.space_id == space_id]
+    return [record.to_json() for record in page_slice(mine, query)]

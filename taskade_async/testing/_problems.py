@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from http import HTTPStatus
+from typing import TypeVar
 
-__all__ = ["ApiProblem", "NotFound", "not_found"]
+__all__ = ["ApiProblem", "NotFound", "lookup", "not_found"]
+
+R = TypeVar("R")
 
 
 class ApiProblem(Exception):
@@ -46,3 +49,11 @@ class NotFound(ApiProblem, KeyError):
 def not_found(kind: str, ident: str) -> NotFound:
     """A 404 for an unknown id of the given kind."""
     return NotFound(404, f"{kind} {ident!r} not found")
+
+
+def lookup(table: Mapping[str, R], kind: str, ident: str) -> R:
+    """The record ``table`` holds for ``ident``, or a 404 for an unknown id of ``kind``."""
+    record = table.get(ident)
+    if record is None:
+        raise not_found(kind, ident)
+    return record

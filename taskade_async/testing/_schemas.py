@@ -1,4 +1,4 @@
-"""Request-body and query rules of every operation, in one declarative place.
+"""Request-body rules of every operation, in one declarative place (queries: ``_queries``).
 
 Hand-written from the API's contract (the spec is not shipped), with the
 spec's known defects resolved as the project's ERRATA says: taskCreate items
@@ -9,13 +9,11 @@ a type" (ERRATA 3) means "this value or null".
 
 from __future__ import annotations
 
-from typing import Any, Final
-
-import attrs
+from typing import Final
 
 from ._validate import Schema
 
-__all__ = ["AGENT_TEMPLATES", "BODIES", "QUERIES", "QueryParam"]
+__all__ = ["AGENT_TEMPLATES", "BODIES"]
 
 _ID: Final[Schema] = {"type": "string", "minLength": 1}
 _ONE_LINE: Final = r"^[^\r\n]*$"
@@ -373,42 +371,4 @@ BODIES: Final[dict[str, Schema]] = {
     "agentKnowledgeProjectCreate": _body(["projectId"], projectId={"type": "string"}),
     "agentKnowledgeMediaCreate": _body(["mediaId"], mediaId={"type": "string"}),
     "bundleImport": _body(["bundleData"], bundleData=_BUNDLE),
-}
-
-
-@attrs.frozen
-class QueryParam:
-    """One query parameter: an integer count, or a string (optionally an enum)."""
-
-    kind: str  # "count" or "string"
-    default: Any = None
-    required: bool = False
-    minimum: int | None = None
-    maximum: int | None = None
-    enum: tuple[str, ...] | None = None
-
-
-def _limit(default: int, maximum: int | None = None) -> QueryParam:
-    return QueryParam("count", default, minimum=1, maximum=maximum)
-
-
-_PAGE: Final = QueryParam("count", 1, minimum=1)
-_CURSOR: Final = QueryParam("string")
-
-#: operationId -> its query parameters (wire name -> rule). Others take none.
-QUERIES: Final[dict[str, dict[str, QueryParam]]] = {
-    "projectMembersGet": {"limit": _limit(20), "page": _PAGE},
-    "projectBlocksGet": {"limit": _limit(100, 1000), "after": _CURSOR, "before": _CURSOR},
-    "projectTasksGet": {"limit": _limit(100, 1000), "after": _CURSOR, "before": _CURSOR},
-    "folderAgentGet": {"limit": _limit(20), "page": _PAGE},
-    "mediasGet": {"limit": _limit(100), "page": _PAGE},
-    "folderProjectTemplatesGet": {"limit": _limit(20), "page": _PAGE},
-    "meProjectsGet": {
-        "limit": _limit(100),
-        "page": _PAGE,
-        "sort": QueryParam("string", "viewed-desc", enum=("viewed-asc", "viewed-desc")),
-    },
-    "agentConvosGet": {"limit": _limit(20), "page": _PAGE},
-    "mediaUpload": {"filename": QueryParam("string", required=True)},
-    "bundleExportZip": {"format": QueryParam("string", "zip", enum=("zip", "tsk"))},
 }

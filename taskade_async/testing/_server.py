@@ -31,9 +31,10 @@ from ._faults import Fault, FaultKind, FaultQueue
 from ._handlers_v2 import V2_BODIES, V2_PREFIX, V2_ROUTES
 from ._oauth import OAuthServer
 from ._problems import ApiProblem
+from ._queries import QUERIES, QueryParam
 from ._ratelimit import RateLimiter
 from ._routes import ROUTES, Route
-from ._schemas import BODIES, QUERIES, QueryParam
+from ._schemas import BODIES
 from ._state import State
 from ._validate import Schema, SchemaError, validate
 

@@ -7,35 +7,50 @@ Plain records with no HTTP in them; handlers and builders both work on a
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
 from ._ids import IdFactory
-from ._problems import not_found
-from ._tree import Task, TaskTree
+from ._problems import lookup, not_found
+from ._tree import FakeTask, TaskTree
 from ._webhooks import Webhooks
 
 __all__ = [
-    "Agent",
-    "Convo",
-    "Field",
-    "Media",
-    "Member",
-    "Project",
-    "Space",
+    "FakeAgent",
+    "FakeConvo",
+    "FakeField",
+    "FakeMedia",
+    "FakeMember",
+    "FakeProject",
+    "FakeSpace",
+    "FakeTemplate",
     "State",
     "TaskSpec",
-    "Template",
 ]
 
 #: A task for the builders: its text, or (text, children).
 TaskSpec: TypeAlias = "str | tuple[str, Sequence[TaskSpec]]"
 
 
+class _Record(Protocol):
+    id: str
+
+
+_R = TypeVar("_R", bound=_Record)
+
+
+def _by_id(records: Iterable[_R], kind: str, ident: str) -> _R:
+    """The first of ``records`` with this id, or a 404 for an unknown id of ``kind``."""
+    for record in records:
+        if record.id == ident:
+            return record
+    raise not_found(kind, ident)
+
+
 @attrs.define(eq=False)
-class Space:
+class FakeSpace:
     """A workspace (``workspace_id`` is None) or a folder inside one."""
 
     id: str
@@ -54,7 +69,7 @@ class Space:
 
 
 @attrs.define(eq=False)
-class Member:
+class FakeMember:
     """A user as the API shows one: a handle and a display name."""
 
     handle: str
@@ -66,7 +81,7 @@ class Member:
 
 
 @attrs.define(eq=False)
-class Field:
+class FakeField:
     """A custom field of a project: an id and its definition (the ``data`` object)."""
 
     id: str
@@ -83,7 +98,7 @@ class Field:
 
 
 @attrs.define(eq=False)
-class Project:
+class FakeProject:
     """A project: its task tree and what hangs on it."""
 
     id: str
@@ -91,8 +106,8 @@ class Project:
     space_id: str
     tree: TaskTree = attrs.Factory(TaskTree)
     completed: bool = False
-    fields: list[Field] = attrs.Factory(list)
-    members: list[Member] = attrs.Factory(list)
+    fields: list[FakeField] = attrs.Factory(list)
+    members: list[FakeMember] = attrs.Factory(list)
     share: dict[str, str] | None = None
     viewed: int = 0
 
@@ -100,23 +115,17 @@ class Project:
         """The API's ``Project`` shape."""
         return {"id": self.id, "name": self.name}
 
-    def field(self, field_id: str) -> Field:
+    def field(self, field_id: str) -> FakeField:
         """The field with this id, or a 404."""
-        for field in self.fields:
-            if field.id == field_id:
-                return field
-        raise not_found("Field", field_id)
+        return _by_id(self.fields, "Field", field_id)
 
-    def task(self, task_id: str) -> Task:
+    def task(self, task_id: str) -> FakeTask:
         """The task with this id, or a 404."""
-        task = self.tree.by_id.get(task_id)
-        if task is None:
-            raise not_found("Task", task_id)
-        return task
+        return lookup(self.tree.by_id, "Task", task_id)
 
 
 @attrs.define(eq=False)
-class Template:
+class FakeTemplate:
     """A project template in a folder: a name and a task outline."""
 
     id: str
@@ -130,7 +139,7 @@ class Template:
 
 
 @attrs.define(eq=False)
-class Convo:
+class FakeConvo:
     """A conversation with an agent."""
 
     id: str
@@ -152,7 +161,7 @@ class Convo:
 
 
 @attrs.define(eq=False)
-class Agent:
+class FakeAgent:
     """An AI agent of a space, with its knowledge, conversations and public page."""
 
     id: str
@@ -164,7 +173,11 @@ class Agent:
     conversation_starters: list[dict[str, str]] = attrs.Factory(list)
     knowledge_projects: list[str] = attrs.Factory(list)
     knowledge_medias: list[str] = attrs.Factory(list)
-    convos: list[Convo] = attrs.Factory(list)
+    convos: list[FakeConvo] = attrs.Factory(list)
+
+    def convo(self, convo_id: str) -> FakeConvo:
+        """The conversation with this id, or a 404."""
+        return _by_id(self.convos, "Convo", convo_id)
 
     def to_json(self) -> dict[str, Any]:
         """The API's ``SpaceAgent`` shape."""
@@ -182,7 +195,7 @@ class Agent:
 
 
 @attrs.define(eq=False)
-class Media:
+class FakeMedia:
     """An uploaded file of a space."""
 
     id: str
@@ -223,65 +236,50 @@ class State:
 
     def __init__(self, seed: int = 0) -> None:
         self.ids = IdFactory(seed)
-        self.spaces: dict[str, Space] = {}
-        self.projects: dict[str, Project] = {}
-        self.templates: dict[str, Template] = {}
-        self.agents: dict[str, Agent] = {}
-        self.medias: dict[str, Media] = {}
-        self.members: dict[str, list[Member]] = {}  # workspace id -> its people
+        self.spaces: dict[str, FakeSpace] = {}
+        self.projects: dict[str, FakeProject] = {}
+        self.templates: dict[str, FakeTemplate] = {}
+        self.agents: dict[str, FakeAgent] = {}
+        self.medias: dict[str, FakeMedia] = {}
+        self.members: dict[str, list[FakeMember]] = {}  # workspace id -> its people
         self.webhooks = Webhooks()  # v2: registered webhooks and their deliveries
         self.agent_credits: int | None = None  # v2 promptAgent: None = unlimited
         self._views = itertools.count(1)
 
     # -- lookups -----------------------------------------------------------
 
-    def space(self, space_id: str) -> Space:
+    def space(self, space_id: str) -> FakeSpace:
         """The workspace or folder with this id, or a 404."""
-        space = self.spaces.get(space_id)
-        if space is None:
-            raise not_found("Space", space_id)
-        return space
+        return lookup(self.spaces, "Space", space_id)
 
-    def workspace(self, workspace_id: str) -> Space:
+    def workspace(self, workspace_id: str) -> FakeSpace:
         """The workspace with this id (not a folder), or a 404."""
         space = self.spaces.get(workspace_id)
         if space is None or not space.is_workspace:
             raise not_found("Workspace", workspace_id)
         return space
 
-    def project(self, project_id: str) -> Project:
+    def project(self, project_id: str) -> FakeProject:
         """The project with this id, or a 404."""
-        project = self.projects.get(project_id)
-        if project is None:
-            raise not_found("Project", project_id)
-        return project
+        return lookup(self.projects, "Project", project_id)
 
-    def agent(self, agent_id: str) -> Agent:
+    def agent(self, agent_id: str) -> FakeAgent:
         """The agent with this id, or a 404."""
-        agent = self.agents.get(agent_id)
-        if agent is None:
-            raise not_found("Agent", agent_id)
-        return agent
+        return lookup(self.agents, "Agent", agent_id)
 
-    def media(self, media_id: str) -> Media:
+    def media(self, media_id: str) -> FakeMedia:
         """The media with this id, or a 404."""
-        media = self.medias.get(media_id)
-        if media is None:
-            raise not_found("Media", media_id)
-        return media
+        return lookup(self.medias, "Media", media_id)
 
-    def template(self, template_id: str) -> Template:
+    def template(self, template_id: str) -> FakeTemplate:
         """The template with this id, or a 404."""
-        template = self.templates.get(template_id)
-        if template is None:
-            raise not_found("Template", template_id)
-        return template
+        return lookup(self.templates, "Template", template_id)
 
-    def workspace_members(self, space: Space) -> list[Member]:
+    def workspace_members(self, space: FakeSpace) -> list[FakeMember]:
         """The people of the workspace ``space`` belongs to."""
         return self.members.setdefault(space.root_id, [])
 
-    def mark_viewed(self, project: Project) -> None:
+    def mark_viewed(self, project: FakeProject) -> None:
         """Note that ``project`` was just opened (for ``me/projects`` sorting)."""
         project.viewed = next(self._views)
 
@@ -293,33 +291,35 @@ class State:
 
     # -- builders ----------------------------------------------------------
 
-    def add_space(self, name: str, workspace_id: str | None, space_id: str | None) -> Space:
+    def add_space(self, name: str, workspace_id: str | None, space_id: str | None) -> FakeSpace:
         """Create a workspace (``workspace_id`` None) or a folder of one."""
         if workspace_id is not None:
             self.workspace(workspace_id)
-        space = Space(self._id(space_id), name, workspace_id)
+        space = FakeSpace(self._id(space_id), name, workspace_id)
         self.spaces[space.id] = space
         if workspace_id is None:
             self.members.setdefault(space.id, [])
         return space
 
-    def add_project(self, space: Space, name: str, project_id: str | None = None) -> Project:
+    def add_project(
+        self, space: FakeSpace, name: str, project_id: str | None = None
+    ) -> FakeProject:
         """Create an empty project in ``space``; its members are the workspace's people."""
-        project = Project(self._id(project_id), name, space.id)
+        project = FakeProject(self._id(project_id), name, space.id)
         project.members.extend(self.workspace_members(space))
         self.projects[project.id] = project
         return project
 
-    def new_task(self, text: str, task_id: str | None = None) -> Task:
+    def new_task(self, text: str, task_id: str | None = None) -> FakeTask:
         """A task record with a fresh id, not yet in any tree."""
-        return Task(self._id(task_id), text)
+        return FakeTask(self._id(task_id), text)
 
-    def add_outline(self, project: Project, outline: Sequence[TaskSpec]) -> list[Task]:
+    def add_outline(self, project: FakeProject, outline: Sequence[TaskSpec]) -> list[FakeTask]:
         """Append a nested outline of tasks at the end of ``project``; return them in order."""
-        made: list[Task] = []
+        made: list[FakeTask] = []
         tree = project.tree
         # Iterative, parents before children, each level in the given order.
-        work: list[tuple[Task | None, TaskSpec]] = [(None, spec) for spec in reversed(outline)]
+        work: list[tuple[FakeTask | None, TaskSpec]] = [(None, spec) for spec in reversed(outline)]
         while work:
             parent, spec = work.pop()
             children: Sequence[TaskSpec]

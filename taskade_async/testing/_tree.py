@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-__all__ = ["PLACEMENTS", "ROOT_PLACEMENTS", "Placement", "Task", "TaskTree", "TreeError"]
+__all__ = ["PLACEMENTS", "ROOT_PLACEMENTS", "FakeTask", "Placement", "TaskTree", "TreeError"]
 
 Placement = Literal["beforebegin", "afterbegin", "beforeend", "afterend"]
 PLACEMENTS: Final[frozenset[str]] = frozenset(
@@ -32,14 +32,14 @@ class TreeError(ValueError):
 
 
 @attrs.define(eq=False)
-class Task:
+class FakeTask:
     """One task: its text, state and the data hung on it (note, date, ...)."""
 
     id: str
     text: str
-    parent: Task | None = None
+    parent: FakeTask | None = None
     completed: bool = False
-    children: list[Task] = attrs.Factory(list)
+    children: list[FakeTask] = attrs.Factory(list)
     note: dict[str, str] | None = None
     date: dict[str, Any] | None = None
     assignees: list[str] = attrs.Factory(list)
@@ -64,9 +64,9 @@ class TaskTree:
     __slots__ = ("_index", "_order", "_root_index", "by_id", "roots")
 
     def __init__(self) -> None:
-        self.roots: list[Task] = []
-        self.by_id: dict[str, Task] = {}
-        self._order: list[Task] | None = None
+        self.roots: list[FakeTask] = []
+        self.by_id: dict[str, FakeTask] = {}
+        self._order: list[FakeTask] | None = None
         self._index: dict[str, int] | None = None
         self._root_index: dict[str, int] | None = None
 
@@ -78,7 +78,7 @@ class TaskTree:
 
     # -- reading -----------------------------------------------------------
 
-    def order(self) -> tuple[list[Task], dict[str, int]]:
+    def order(self) -> tuple[list[FakeTask], dict[str, int]]:
         """All tasks in document order, and each id's position in that list."""
         order = self._order
         index = self._index
@@ -105,7 +105,7 @@ class TaskTree:
             index = self._root_index = {task.id: i for i, task in enumerate(self.roots)}
         return index
 
-    def walk(self, task: Task) -> Iterator[Task]:
+    def walk(self, task: FakeTask) -> Iterator[FakeTask]:
         """``task`` and its descendants, in document order."""
         stack = [task]
         while stack:
@@ -113,7 +113,7 @@ class TaskTree:
             yield current
             stack.extend(current.children[::-1])
 
-    def siblings(self, task: Task) -> list[Task]:
+    def siblings(self, task: FakeTask) -> list[FakeTask]:
         """The list that holds ``task`` (its parent's children, or the roots)."""
         return self.roots if task.parent is None else task.parent.children
 
@@ -124,14 +124,14 @@ class TaskTree:
         self._index = None
         self._root_index = None
 
-    def append_bulk(self, task: Task, parent: Task | None) -> None:
+    def append_bulk(self, task: FakeTask, parent: FakeTask | None) -> None:
         """Add ``task`` as the last child of ``parent`` (or the last root); for builders."""
         task.parent = parent
         (self.roots if parent is None else parent.children).append(task)
         self.by_id[task.id] = task
         self._changed()
 
-    def _attach(self, task: Task, reference: Task | None, placement: str) -> None:
+    def _attach(self, task: FakeTask, reference: FakeTask | None, placement: str) -> None:
         if reference is None:
             if placement not in ROOT_PLACEMENTS:
                 raise TreeError(
@@ -158,17 +158,17 @@ class TaskTree:
         else:
             raise TreeError(f"unknown placement {placement!r}")
 
-    def insert(self, task: Task, reference: Task | None, placement: str) -> None:
+    def insert(self, task: FakeTask, reference: FakeTask | None, placement: str) -> None:
         """Place a new task relative to ``reference`` (None: the project root)."""
         self._attach(task, reference, placement)
         self.by_id[task.id] = task
         self._changed()
 
-    def move(self, task: Task, reference: Task, placement: str) -> None:
+    def move(self, task: FakeTask, reference: FakeTask, placement: str) -> None:
         """Move ``task`` and its subtree next to or into ``reference``."""
         if placement not in PLACEMENTS:
             raise TreeError(f"unknown placement {placement!r}")
-        ancestor: Task | None = reference
+        ancestor: FakeTask | None = reference
         while ancestor is not None:
             if ancestor is task:
                 raise TreeError("a task cannot be moved relative to itself or into its own subtree")
@@ -178,7 +178,7 @@ class TaskTree:
         self._attach(task, reference, placement)
         self._changed()
 
-    def remove(self, task: Task) -> list[Task]:
+    def remove(self, task: FakeTask) -> list[FakeTask]:
         """Delete ``task`` and its subtree; return the removed tasks."""
         removed = list(self.walk(task))
         siblings = self.siblings(task)
@@ -191,7 +191,7 @@ class TaskTree:
         return removed
 
 
-def _position(siblings: list[Task], task: Task) -> int:
+def _position(siblings: list[FakeTask], task: FakeTask) -> int:
     for i, sibling in enumerate(siblings):
         if sibling is task:
             return i

@@ -8,12 +8,15 @@ import taskade_async as tk
 
 PUBLIC = {
     "DEFAULT_BASE_URL",
+    "UNSET",
     "APIError",
+    "Auth",
     "AuthenticationError",
     "AuthorizationRequest",
     "BadRequestError",
     "BearerToken",
     "ConflictError",
+    "CreateTasksError",
     "CursorPager",
     "Download",
     "ForbiddenError",
@@ -37,6 +40,7 @@ PUBLIC = {
     "TokenSet",
     "TransportError",
     "UnauthorizedError",
+    "Unset",
     "ValidationError",
     "__version__",
     "authorization_request",

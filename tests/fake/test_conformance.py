@@ -12,8 +12,9 @@ import jsonschema  # type: ignore[import-untyped]  # no stubs installed (types-j
 import pytest
 
 from taskade_async.testing import FakeTaskade, RecordedRequest
+from taskade_async.testing._queries import QUERIES
 from taskade_async.testing._routes import ROUTES
-from taskade_async.testing._schemas import BODIES, QUERIES
+from taskade_async.testing._schemas import BODIES
 
 from . import _conformance, _spec
 from .conftest import Api

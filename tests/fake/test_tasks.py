@@ -6,19 +6,19 @@ from typing import Any
 
 import pytest
 
-from taskade_async.testing import FakeTaskade, Project
+from taskade_async.testing import FakeProject, FakeTaskade
 
 from .conftest import Api
 
 
-def _project(fake: FakeTaskade) -> Project:
+def _project(fake: FakeTaskade) -> FakeProject:
     ws = fake.add_workspace("Acme")
     fake.add_member(ws, "ada", "Ada Lovelace")
     fake.add_member(ws, "grace", "Grace Hopper")
     return fake.add_project(ws, "Plan", tasks=[("A", ["A1", "A2"]), "B"])
 
 
-def _texts(fake: FakeTaskade, project: Project) -> list[str]:
+def _texts(fake: FakeTaskade, project: FakeProject) -> list[str]:
     return [task.text for task in fake.tasks(project)]
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from taskade_async.testing._tree import Task, TaskTree, TreeError
+from taskade_async.testing._tree import FakeTask, TaskTree, TreeError
 
 
-def _tree() -> tuple[TaskTree, dict[str, Task]]:
+def _tree() -> tuple[TaskTree, dict[str, FakeTask]]:
     # a
     #   b
     #   c
     #     d
     # e
     tree = TaskTree()
-    tasks = {name: Task(name, name.upper()) for name in "abcde"}
+    tasks = {name: FakeTask(name, name.upper()) for name in "abcde"}
     tree.append_bulk(tasks["a"], None)
     tree.append_bulk(tasks["b"], tasks["a"])
     tree.append_bulk(tasks["c"], tasks["a"])
@@ -51,7 +51,7 @@ def test_insert_placements_follow_insert_adjacent_element(
 ) -> None:
     """Each placement puts the new task where the DOM's insertAdjacentElement would."""
     tree, tasks = _tree()
-    tree.insert(Task("x", "X"), tasks["c"], placement)
+    tree.insert(FakeTask("x", "X"), tasks["c"], placement)
     assert _ids(tree) == expected
     new = tree.by_id["x"]
     assert new.parent is tasks[parent]
@@ -60,12 +60,12 @@ def test_insert_placements_follow_insert_adjacent_element(
 def test_root_placements() -> None:
     """Without a reference task, afterbegin is the first root and beforeend the last."""
     tree, _ = _tree()
-    tree.insert(Task("x", "X"), None, "afterbegin")
-    tree.insert(Task("y", "Y"), None, "beforeend")
+    tree.insert(FakeTask("x", "X"), None, "afterbegin")
+    tree.insert(FakeTask("y", "Y"), None, "beforeend")
     assert _ids(tree) == "xabcdey"
     for placement in ("beforebegin", "afterend"):
         with pytest.raises(TreeError):
-            tree.insert(Task("z", "Z"), None, placement)
+            tree.insert(FakeTask("z", "Z"), None, placement)
     assert "z" not in tree
 
 
@@ -102,7 +102,7 @@ def test_order_is_cached_until_a_structural_change() -> None:
     first = tree.order()[0]
     tasks["b"].text = "changed"  # not structural
     assert tree.order()[0] is first
-    tree.insert(Task("x", "X"), tasks["e"], "afterend")
+    tree.insert(FakeTask("x", "X"), tasks["e"], "afterend")
     assert tree.order()[0] is not first
     assert _ids(tree) == "abcdex"
     assert tree.root_index() == {"a": 0, "e": 1, "x": 2}

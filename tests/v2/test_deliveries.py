@@ -9,8 +9,7 @@ from typing import Any
 
 import taskade_async as tk
 from taskade_async.api import projects, tasks, webhooks
-from taskade_async.testing import FakeTaskade
-from taskade_async.testing._state import Project, Space
+from taskade_async.testing import FakeProject, FakeSpace, FakeTaskade
 
 from .conftest import Received, Receiver
 
@@ -21,7 +20,7 @@ def _valid(secret: str, got: Received) -> bool:
     return got.signature is not None and hmac.compare_digest(want, got.signature)
 
 
-def _setup(fake: FakeTaskade) -> tuple[Space, Space, Project]:
+def _setup(fake: FakeTaskade) -> tuple[FakeSpace, FakeSpace, FakeProject]:
     ws = fake.add_workspace("Team")
     folder = fake.add_folder(ws, "Ops")
     fake.add_member(ws, "ada", "Ada L")
