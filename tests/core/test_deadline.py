@@ -8,7 +8,7 @@ import time
 import pytest
 
 import taskade_async as tk
-from taskade_async._session import _Deadlines
+from taskade_async._deadlines import _Deadlines
 
 from .conftest import SessionFactory, acquired
 from .server import Server, reply

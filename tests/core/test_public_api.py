@@ -32,6 +32,7 @@ PUBLIC = {
     "RetryPolicy",
     "ServerError",
     "Session",
+    "SessionStats",
     "SinglePager",
     "TaskadeError",
     "TokenSet",

@@ -85,7 +85,7 @@ async def test_post_retried_when_connect_fails(make_session: SessionFactory, dea
     async with make_session(base_url=f"{dead_url}/api/v1") as s:
         with pytest.raises(tk.TransportError):
             await s.request(POST, ("a",), json={})
-        assert s.stats["requests"] == 4  # max_attempts of the FAST policy
+        assert s.stats.requests == 4  # max_attempts of the FAST policy
 
 
 async def test_attempts_are_bounded(server: Server, make_session: SessionFactory) -> None:
@@ -214,7 +214,7 @@ async def test_429_pauses_the_whole_session(server: Server, make_session: Sessio
     async with make_session() as s:
         first = asyncio.create_task(s.request(GET, ("a",)))
         await server.wait_for(1)
-        while s.stats["rate_limited"] == 0:  # noqa: ASYNC110  # yield until the 429 is processed
+        while s.stats.rate_limited == 0:  # noqa: ASYNC110  # yield until the 429 is processed
             await asyncio.sleep(0)
         await s.request(GET, ("b",))
         await first
