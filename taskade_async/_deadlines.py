@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 __all__ = ["_Call", "_Deadlines", "_Tally"]
@@ -19,11 +20,12 @@ class _Tally:
         self.sent = False
         self.before = False
 
-    def begin(self, attempt: int) -> None:
-        """Attempt ``attempt`` goes out: it may reach the server, until we learn otherwise."""
+    def begin(self, attempt: int) -> float:
+        """Attempt ``attempt`` goes out (it may reach the server until we learn otherwise): when."""
         self.attempts = attempt
         self.before = self.sent
         self.sent = True
+        return time.monotonic()
 
     def not_acted(self) -> None:
         """The last attempt did not reach the server, or the server refused it unapplied."""

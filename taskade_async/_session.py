@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
-import sys
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -21,24 +19,31 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ._auth import Auth, BearerToken
+from ._auth import Auth
 from ._body import BodySource, RawBody
 from ._deadlines import _Deadlines, _Tally
 from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
 from ._download import Download
 from ._errors import (
-    AuthenticationError,
     RequestTimeoutError,
     TaskadeError,
     ValidationError,
 )
 from ._request import Operation, conclude, encode_query
 from ._retry import RetryPolicy
+from ._settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    check_limits,
+    resolve_auth,
+    resolve_roots,
+    timeouts,
+)
+from ._settings import user_agent as _user_agent
 from ._stats import Counts, SessionStats
 from ._throttle import Throttle
 from ._transport import (
     GARBLED,
-    check_base_url,
     exchange,
     exchange_code,
     failed_facts,
@@ -48,25 +53,12 @@ from ._transport import (
     refused_facts,
     unusable_facts,
 )
-from ._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "Session", "exchange_code"]
 
-DEFAULT_BASE_URL: Final = URL("https://www.taskade.com/api/v1")
 _log = logging.getLogger("taskade_async")
-#: The default cap on a JSON answer: far above the largest real page (1000 tasks).
-DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
-
-
-def _derive_v2_root(base: URL, v2_base_url: URL | str | None) -> str | None:
-    """The v2 API's root: given, or the sibling of a base URL ending in ``/v1``."""
-    if v2_base_url is not None:
-        return str(check_base_url(v2_base_url, "v2_base_url"))
-    if not base.path.endswith("/v1"):
-        return None
-    return str(base.with_path(base.path[: -len("/v1")] + "/v2"))
 
 
 class Session:
@@ -117,53 +109,19 @@ class Session:
         user_agent: str | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        if token is not None and auth is not None:
-            raise ValidationError("pass token or auth, not both")
-        if auth is None:
-            token = token if token is not None else os.environ.get("TASKADE_TOKEN")
-            if not token:
-                raise AuthenticationError(
-                    "no credentials: pass token= or auth=, or set TASKADE_TOKEN"
-                )
-            auth = BearerToken(token)
-        token_url = getattr(auth, "token_url", None)
-        if isinstance(token_url, URL):
-            # The refresh token goes there: https unless loopback, as for the API.
-            check_base_url(token_url, "token_url")
-        if deadline <= 0:
-            raise ValidationError("deadline must be positive")
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise ValidationError("max_connections must be an int")
-        if max_connections < 1:
-            raise ValidationError("max_connections must be at least 1")
-        if (
-            isinstance(max_response_bytes, bool)
-            or not isinstance(max_response_bytes, int)
-            or max_response_bytes < 1
-        ):
-            raise ValidationError("max_response_bytes must be a positive int")
-        self._max_response_bytes = max_response_bytes
-        if base_url is None:
-            base_url = os.environ.get("TASKADE_BASE_URL") or DEFAULT_BASE_URL
+        auth = resolve_auth(token, auth)
+        check_limits(deadline, max_connections, max_response_bytes)
         self._auth = auth
-        self.base_url = check_base_url(base_url)
+        self.base_url, self._v2_base = resolve_roots(base_url, v2_base_url)
         self._base = str(self.base_url)
-        self._v2_base = _derive_v2_root(self.base_url, v2_base_url)
         self._http = http
         self._owns_http = http is None
         if http is not None:
             no_resend(http)
         self._deadline = deadline
-        # JSON calls: the call's deadline bounds everything after connecting, so no
-        # per-read timer is armed (it costs CPU on every chunk). A streamed body is
-        # read after the call returned: there, read_timeout of silence fails it.
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
-        self._stream_timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=connect_timeout, sock_read=read_timeout
-        )
-        #: The token endpoint: the shared refresh runs on even if its callers give up.
-        self._form_timeout = aiohttp.ClientTimeout(
-            total=connect_timeout + read_timeout, sock_connect=connect_timeout
+        self._max_response_bytes = max_response_bytes
+        self._timeout, self._stream_timeout, self._form_timeout = timeouts(
+            connect_timeout, read_timeout
         )
         self._max_connections = max_connections
         self.retry = retry if retry is not None else RetryPolicy()
@@ -171,15 +129,10 @@ class Session:
         pool = max_connections if http is None else http.connector.limit if http.connector else 0
         self.throttle = Throttle(rate_limit, burst=rate_burst, in_flight=pool or None)
         self._deadlines = _Deadlines()
-        ua = user_agent or (
-            f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} "
-            "python/{}.{}.{}".format(*sys.version_info[:3])
-        )
-        self._headers: Final = {"User-Agent": ua, "Accept": "application/json"}
+        self._headers: Final = {"User-Agent": _user_agent(user_agent), "Accept": "application/json"}
         self._counts = Counts()
-        auth_now = getattr(auth, "header_now", None)
         #: A header ready without I/O, else None (then ``authorization`` is awaited).
-        self._header_now: Callable[[], str | None] = auth_now or _none
+        self._header_now: Callable[[], str | None] = getattr(auth, "header_now", None) or _none
 
     @property
     def stats(self) -> SessionStats:
@@ -329,15 +282,7 @@ class Session:
                 conclude(exc, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
             raise
         except TimeoutError:
-            assert tally is not None  # only the deadline raises a bare TimeoutError here
-            timeout = RequestTimeoutError(
-                f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
-                method=op.method,
-                url=str(url),
-            )
-            raise conclude(
-                timeout, tally.attempts, sent=tally.sent, idempotent=op.idempotent
-            ) from None
+            raise _timed_out(op, url, budget, tally) from None
 
     async def _send(
         self,
@@ -349,35 +294,31 @@ class Session:
         deadline_at: float,
         tally: _Tally,
     ) -> dict[str, Any] | Download:
-        http, counts, method = self._client(), self._counts, op.method
+        http, counts, method, throttle = self._client(), self._counts, op.method, self.throttle
         timeout = self._stream_timeout if stream else self._timeout
         attempt, renewed = 0, False
         while True:
             attempt += 1
-            throttle = self.throttle
             if throttle.paused_until >= deadline_at:
                 raise _paused(method, url)
-            if throttle.idle():
-                throttle.enter()  # nothing to wait for: no await on the hot path
-            else:
-                await throttle.acquire()
-            failed: BaseException | None = None
+            # Nothing to wait for: enter without an await (the hot path).
+            throttle.enter() if throttle.idle() else await throttle.acquire()
             try:
                 auth = self._header_now() or await self._auth.authorization(self._post_form)
                 headers["Authorization"] = auth
-                started = time.monotonic()
                 counts.requests += 1
-                tally.begin(attempt)
+                started = tally.begin(attempt)
                 response = await exchange(
                     http, method, url, headers, body, timeout, self.base_url, counts
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
-                failed = exc
+                error, what = failed_facts(exc, op, url, body, attempt)
+                self._note(what, method, url, started, tally, exc)
+                response = None
             finally:
                 throttle.release()  # answered or failed: no longer in flight
-            if failed is not None:
-                error, what = failed_facts(failed, op, url, body, attempt)
-                self._note(what, method, url, started, tally, failed)
+            if response is None:
+                pass  # error and what say how the connection failed
             elif (status := response.status) < 300:
                 throttle.success()
                 if _log.isEnabledFor(logging.DEBUG):
@@ -472,6 +413,17 @@ def _log_attempt(method: str, url: URL, what: str, attempt: int, started: float)
         attempt,
         (time.monotonic() - started) * 1000,
     )
+
+
+def _timed_out(op: Operation, url: URL, budget: float, tally: _Tally | None) -> TaskadeError:
+    """The error of a call that ran out of time, saying how many attempts it made."""
+    assert tally is not None  # only the deadline raises a bare TimeoutError here
+    timeout = RequestTimeoutError(
+        f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
+        method=op.method,
+        url=str(url),
+    )
+    return conclude(timeout, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
 
 
 def _paused(method: str, url: URL) -> RequestTimeoutError:
