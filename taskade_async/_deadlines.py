@@ -6,7 +6,12 @@ import asyncio
 import time
 from typing import Any
 
-__all__ = ["_Call", "_Deadlines", "_Tally"]
+from yarl import URL
+
+from ._errors import RequestTimeoutError, TaskadeError
+from ._request import Operation, conclude
+
+__all__ = ["_Call", "_Deadlines", "_Tally", "paused_error", "timed_out"]
 
 
 class _Tally:
@@ -116,3 +121,23 @@ class _Deadlines:
             del calls[call]
             call.expired = True
             call.task.cancel()
+
+
+def timed_out(op: Operation, url: URL, budget: float, tally: _Tally | None) -> TaskadeError:
+    """The error of a call that ran out of time, saying how many attempts it made."""
+    assert tally is not None  # only the deadline raises a bare TimeoutError here
+    timeout = RequestTimeoutError(
+        f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
+        method=op.method,
+        url=str(url),
+    )
+    return conclude(timeout, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
+
+
+def paused_error(method: str, url: URL) -> RequestTimeoutError:
+    """The error of a call whose deadline passes before the session's 429 pause ends."""
+    return RequestTimeoutError(
+        f"{method} {url}: the session is paused after a 429 until past this call's deadline",
+        method=method,
+        url=str(url),
+    )

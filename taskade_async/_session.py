@@ -1,7 +1,7 @@
 """``Session``: the one request path every API call goes through.
 
-This is the only module that sends requests with aiohttp. Request building,
-decoding, error mapping and retry decisions are pure functions elsewhere.
+It applies, in one loop, what the pure decisions of ``_decide`` say about each
+attempt that ``_transport`` (the only module here that calls aiohttp) made.
 """
 
 from __future__ import annotations
@@ -19,27 +19,16 @@ import aiohttp
 import attrs
 from yarl import URL
 
+from . import _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
-from ._deadlines import _Deadlines, _Tally
+from ._deadlines import _Deadlines, _Tally, paused_error, timed_out
 from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
 from ._download import Download
-from ._errors import (
-    RequestTimeoutError,
-    TaskadeError,
-    ValidationError,
-)
+from ._errors import TaskadeError, ValidationError
 from ._request import Operation, conclude, encode_query
 from ._retry import RetryPolicy
-from ._settings import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    check_limits,
-    resolve_auth,
-    resolve_roots,
-    timeouts,
-)
-from ._settings import user_agent as _user_agent
+from ._settings import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES
 from ._stats import Counts, SessionStats
 from ._throttle import Throttle
 from ._transport import (
@@ -47,6 +36,7 @@ from ._transport import (
     exchange,
     exchange_code,
     failed_facts,
+    log_attempt,
     no_resend,
     post_form,
     read_capped,
@@ -109,10 +99,10 @@ class Session:
         user_agent: str | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        auth = resolve_auth(token, auth)
-        check_limits(deadline, max_connections, max_response_bytes)
+        auth = _settings.resolve_auth(token, auth)
+        _settings.check_limits(deadline, max_connections, max_response_bytes)
         self._auth = auth
-        self.base_url, self._v2_base = resolve_roots(base_url, v2_base_url)
+        self.base_url, self._v2_base = _settings.resolve_roots(base_url, v2_base_url)
         self._base = str(self.base_url)
         self._http = http
         self._owns_http = http is None
@@ -120,7 +110,7 @@ class Session:
             no_resend(http)
         self._deadline = deadline
         self._max_response_bytes = max_response_bytes
-        self._timeout, self._stream_timeout, self._form_timeout = timeouts(
+        self._timeout, self._stream_timeout, self._form_timeout = _settings.timeouts(
             connect_timeout, read_timeout
         )
         self._max_connections = max_connections
@@ -129,7 +119,7 @@ class Session:
         pool = max_connections if http is None else http.connector.limit if http.connector else 0
         self.throttle = Throttle(rate_limit, burst=rate_burst, in_flight=pool or None)
         self._deadlines = _Deadlines()
-        self._headers: Final = {"User-Agent": _user_agent(user_agent), "Accept": "application/json"}
+        self._headers: Final = _settings.headers(user_agent)
         self._counts = Counts()
         #: A header ready without I/O, else None (then ``authorization`` is awaited).
         self._header_now: Callable[[], str | None] = getattr(auth, "header_now", None) or _none
@@ -179,17 +169,10 @@ class Session:
 
     # -- the request path ----------------------------------------------------------
 
-    def _v2_root(self) -> str:
-        if self._v2_base is None:
-            raise ValidationError(
-                f"no v2 root can be derived from base_url {self._base} (it does not end "
-                "in /v1): pass v2_base_url="
-            )
-        return self._v2_base
-
     def url(self, op: Operation, args: tuple[str, ...], query: Mapping[str, Any] | None) -> URL:
         """The full URL of ``op`` for these ids and query (raises ValidationError)."""
-        path = (self._base if op.api == "v1" else self._v2_root()) + op.render(args)
+        root = self._base if op.api == "v1" else self._v2_base or _settings.no_v2_root(self._base)
+        path = root + op.render(args)
         if query:
             qs = encode_query(query)
             if qs:
@@ -282,7 +265,7 @@ class Session:
                 conclude(exc, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
             raise
         except TimeoutError:
-            raise _timed_out(op, url, budget, tally) from None
+            raise timed_out(op, url, budget, tally) from None
 
     async def _send(
         self,
@@ -300,7 +283,7 @@ class Session:
         while True:
             attempt += 1
             if throttle.paused_until >= deadline_at:
-                raise _paused(method, url)
+                raise paused_error(method, url)
             # Nothing to wait for: enter without an await (the hot path).
             throttle.enter() if throttle.idle() else await throttle.acquire()
             try:
@@ -322,7 +305,7 @@ class Session:
             elif (status := response.status) < 300:
                 throttle.success()
                 if _log.isEnabledFor(logging.DEBUG):
-                    _log_attempt(method, url, f"-> {status}", attempt, started)
+                    log_attempt(method, url, f"-> {status}", attempt, started)
                 if stream:
                     return Download(response)
                 try:
@@ -397,41 +380,11 @@ class Session:
         if _log.isEnabledFor(logging.DEBUG):
             # str(), not repr(): some aiohttp errors' repr shows the request headers.
             said = f"failed: {type(exc).__name__}: {exc}" if exc else f"-> {status}"
-            _log_attempt(method, url, said, what.number, started)
+            log_attempt(method, url, said, what.number, started)
 
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
         return await post_form(self._client(), url, form, self._form_timeout)
-
-
-def _log_attempt(method: str, url: URL, what: str, attempt: int, started: float) -> None:
-    _log.debug(
-        "%s %s %s (attempt %d, %.1f ms)",
-        method,
-        url.path,
-        what,
-        attempt,
-        (time.monotonic() - started) * 1000,
-    )
-
-
-def _timed_out(op: Operation, url: URL, budget: float, tally: _Tally | None) -> TaskadeError:
-    """The error of a call that ran out of time, saying how many attempts it made."""
-    assert tally is not None  # only the deadline raises a bare TimeoutError here
-    timeout = RequestTimeoutError(
-        f"{op.method} {url}: no answer within the call's deadline ({budget:g} s)",
-        method=op.method,
-        url=str(url),
-    )
-    return conclude(timeout, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
-
-
-def _paused(method: str, url: URL) -> RequestTimeoutError:
-    return RequestTimeoutError(
-        f"{method} {url}: the session is paused after a 429 until past this call's deadline",
-        method=method,
-        url=str(url),
-    )
 
 
 def _none() -> None:

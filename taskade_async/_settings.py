@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Final
+from typing import Final, NoReturn
 
 import aiohttp
 from yarl import URL
@@ -89,10 +89,19 @@ def timeouts(
     )
 
 
-def user_agent(given: str | None) -> str:
-    """``given``, or ``taskade-async/<version> aiohttp/<version> python/<version>``."""
-    return given or (
-        f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} python/{{}}.{{}}.{{}}".format(
-            *sys.version_info[:3]
-        )
+def headers(user_agent: str | None) -> dict[str, str]:
+    """The headers of every request; the User-Agent is ``user_agent``, or ours.
+
+    Ours: ``taskade-async/<version> aiohttp/<version> python/<version>``.
+    """
+    python = "{}.{}.{}".format(*sys.version_info[:3])
+    ua = user_agent or f"taskade-async/{__version__} aiohttp/{aiohttp.__version__} python/{python}"
+    return {"User-Agent": ua, "Accept": "application/json"}
+
+
+def no_v2_root(base: str) -> NoReturn:
+    """Raise the ValidationError of a v2 call on a session with no v2 root."""
+    raise ValidationError(
+        f"no v2 root can be derived from base_url {base} (it does not end in /v1): "
+        "pass v2_base_url="
     )

@@ -7,6 +7,8 @@ the session (``_session.py``) applies what ``_decide.py`` says.
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 from typing import Any, Final, Protocol
 
 import aiohttp
@@ -29,6 +31,8 @@ from ._request import Operation, decode_error, decode_json
 from ._retry import parse_retry_after
 
 __all__ = ["exchange_code"]
+
+_log = logging.getLogger("taskade_async")
 
 MAX_ERROR_BODY: Final = 64 * 1024
 _READ_CHUNK: Final = 4 * 1024 * 1024
@@ -254,6 +258,18 @@ async def exchange_code(
         async with aiohttp.ClientSession() as own:
             status, body = await post_form(own, url, form)
     return parse_token_response(status, body)
+
+
+def log_attempt(method: str, url: URL, what: str, attempt: int, started: float) -> None:
+    """Log one attempt's outcome at DEBUG (the caller checks the level first)."""
+    _log.debug(
+        "%s %s %s (attempt %d, %.1f ms)",
+        method,
+        url.path,
+        what,
+        attempt,
+        (time.monotonic() - started) * 1000,
+    )
 
 
 # -- the facts of a failed attempt, for _decide ------------------------------------
