@@ -81,6 +81,9 @@ class Session:
       the server receives is one the retry policy chose (and ``stats`` counts).
     """
 
+    #: How the loop waits before a retry (tests record the waits instead of taking them).
+    _sleep = staticmethod(asyncio.sleep)
+
     def __init__(
         self,
         token: str | None = None,
@@ -351,7 +354,7 @@ class Session:
             _log.debug(
                 "retrying in %.3f s (attempt %d failed: %s)", verdict.wait, what.number, error
             )
-        await asyncio.sleep(verdict.wait)
+        await self._sleep(verdict.wait)
         return what.renewed
 
     def _verdict(self, what: Attempt, deadline_at: float) -> Verdict:
