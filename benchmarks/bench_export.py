@@ -148,7 +148,7 @@ async def _run(base_url: str, concurrency: int) -> tuple[float, int, int]:
             start = time.perf_counter()
             manifest = await export(s, out, concurrency=concurrency)
             elapsed = time.perf_counter() - start
-            return elapsed, s.stats["requests"], sum(manifest.counts.values())
+            return elapsed, s.stats.requests, sum(manifest.counts.values())
 
 
 def main() -> None:

@@ -107,8 +107,8 @@ async def _run(workload: str, base_url: str, rate: float | None, burst: int, cap
         except TimeoutError:
             failed = -1
         wall = time.perf_counter() - start
-        refused = s.stats["rate_limited"]
-        return Result(s.stats["requests"] - refused, refused, failed, wall)
+        refused = s.stats.rate_limited
+        return Result(s.stats.requests - refused, refused, failed, wall)
 
 
 WORKLOADS: Final = {

@@ -138,7 +138,7 @@ def _verdicts(
         for o, n in posts
         if n and isinstance(o.error, tk.TransportError) and not o.error.may_have_applied
     ]
-    received, counted = len(fake.requests), s.stats["requests"]
+    received, counted = len(fake.requests), s.stats.requests
     uncounted = [] if received == counted else [f"server got {received}, session counted {counted}"]
     return [
         ("every GET and PUT landed", landed),
@@ -182,7 +182,7 @@ async def _soak(args: argparse.Namespace) -> bool:
             wall = time.perf_counter() - started
             fake.clear_faults()
             verdicts = _verdicts(fake, plan, outcomes, s)
-            stats = dict(s.stats)
+            stats = s.stats
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kinds = Counter(o.kind for o in outcomes)
     errors = Counter(f"{o.kind} {type(o.error).__name__}" for o in outcomes if o.error)
@@ -197,9 +197,9 @@ async def _soak(args: argparse.Namespace) -> bool:
     )
     print("  faults dealt: " + ", ".join(f"{k} {v}" for k, v in sorted(chance.drawn.items())))
     row("calls", len(outcomes))
-    row("requests sent", stats["requests"])
-    row("retries", stats["retries"])
-    row("429s", stats["rate_limited"])
+    row("requests sent", stats.requests)
+    row("retries", stats.retries)
+    row("429s", stats.rate_limited)
     row("calls that raised", ", ".join(f"{k} {v}" for k, v in errors.items()) or "none")
     row("latency p50", f"{_ms(latencies, 0.5):.1f} ms")
     row("latency p99", f"{_ms(latencies, 0.99):.1f} ms")
@@ -226,7 +226,7 @@ async def _soak(args: argparse.Namespace) -> bool:
         detail=(
             f"raw = the invariants checked; {args.concurrency} in flight, seed {args.seed}; "
             f"p50 {_ms(latencies, 0.5):.0f} ms, p99 {_ms(latencies, 0.99):.0f} ms; "
-            f"{stats['retries']} retries, {stats['requests']} requests"
+            f"{stats.retries} retries, {stats.requests} requests"
         ),
     )
     return ok

@@ -113,7 +113,7 @@ async def run(args: argparse.Namespace) -> Summary:
             await asyncio.gather(*workers, return_exceptions=True)
         print(
             f"{summary.matched} matched, {summary.updated} updated, {len(summary.failed)} failed "
-            f"({s.stats['requests']} requests, {s.stats['rate_limited']} rate-limited)"
+            f"({s.stats.requests} requests, {s.stats.rate_limited} rate-limited)"
         )
     for line in summary.failed:
         print(f"  failed: {line}", file=sys.stderr)

@@ -32,6 +32,7 @@ from ._pagination import CursorPager, Page, PagePager, Pager, SinglePager
 from ._request import Operation
 from ._retry import RetryPolicy
 from ._session import DEFAULT_BASE_URL, Session, exchange_code
+from ._stats import SessionStats
 from ._trigger import trigger_automation
 from ._validate import UNSET, Unset
 from ._version import __version__
@@ -66,6 +67,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Session",
+    "SessionStats",
     "SinglePager",
     "TaskadeError",
     "TokenSet",

@@ -43,6 +43,13 @@ _log = logging.getLogger("taskade_async")
 class Auth(Protocol):
     """What the session asks of credentials."""
 
+    def header_now(self) -> str | None:
+        """The ``Authorization`` header if one is ready without I/O, else None.
+
+        The session's fast path: it awaits :meth:`authorization` only on None.
+        """
+        ...
+
     async def authorization(self, post_form: FormPoster) -> str:
         """The ``Authorization`` header value to send now (refreshing first if due)."""
         ...
@@ -74,7 +81,11 @@ class BearerToken:
         return f"BearerToken({_mask(self.token)})"
 
     def header(self) -> str:
-        """``Bearer <token>`` (no I/O: the session calls this without awaiting)."""
+        """``Bearer <token>``."""
+        return f"Bearer {self.token}"
+
+    def header_now(self) -> str:
+        """``Bearer <token>``: always ready."""
         return f"Bearer {self.token}"
 
     async def authorization(self, post_form: FormPoster) -> str:
@@ -176,6 +187,15 @@ class OAuth2:
 
     def _due(self) -> bool:
         return self.expires_at is not None and time.time() >= self.expires_at - self.refresh_margin
+
+    def header_now(self) -> str | None:
+        """``Bearer <access token>`` unless a save, a refresh or an expiry needs awaiting."""
+        inflight = self._inflight
+        if self._unsaved is not None or (inflight is not None and not inflight.done()):
+            return None
+        if self._due() and self.refresh_token is not None:
+            return None
+        return f"Bearer {self.access_token}"
 
     async def authorization(self, post_form: FormPoster) -> str:
         """``Bearer <access token>``, refreshed first when about to expire."""

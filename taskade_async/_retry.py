@@ -92,5 +92,8 @@ class RetryPolicy:
         """Seconds to wait after failed attempt number ``attempt`` (from 1)."""
         if retry_after is not None:
             return retry_after
-        ceiling = min(self.max_backoff, self.base_backoff * (2 ** (attempt - 1)))
-        return random.uniform(0, ceiling)
+        return random.uniform(0, self.ceiling(attempt))
+
+    def ceiling(self, attempt: int) -> float:
+        """The longest wait after failed attempt ``attempt`` (the jitter picks below it)."""
+        return min(self.max_backoff, self.base_backoff * 2.0 ** (attempt - 1))

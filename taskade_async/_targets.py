@@ -7,7 +7,7 @@ from typing import Any, Final
 from yarl import URL
 
 from ._errors import ValidationError
-from ._session import _is_loopback
+from ._transport import is_loopback as _is_loopback
 
 __all__ = ["MAX_TARGET_URL", "check_target_url"]
 

@@ -18,7 +18,10 @@ from yarl import URL
 
 from ._errors import ProtocolError, RequestTimeoutError, TransportError, ValidationError
 from ._request import decode_error
-from ._session import _NOT_SENT, Session, _is_loopback, _read_bounded
+from ._session import Session
+from ._transport import NOT_SENT as _NOT_SENT
+from ._transport import is_loopback as _is_loopback
+from ._transport import read_bounded as _read_bounded
 
 __all__ = ["redact_url", "trigger_automation"]
 
@@ -187,5 +190,5 @@ async def _post(
                 error_cls = RequestTimeoutError if isinstance(exc, TimeoutError) else TransportError
                 raise error_cls(f"POST {shown}: {what}", method="POST", url=shown) from None
         wait = session.retry.backoff(attempt)
-        session.stats["retries"] += 1
+        session._counts.retries += 1
         await asyncio.sleep(wait)

@@ -213,7 +213,7 @@ async def _run_export(args: argparse.Namespace) -> Manifest:
         )
         progress = None
         if not args.quiet:
-            progress = await stack.enter_async_context(Progress(lambda: session.stats["requests"]))
+            progress = await stack.enter_async_context(Progress(lambda: session.stats.requests))
         return await export(
             session,
             args.out_dir,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
+import attrs
 
 from taskade_async._errors import TaskadeError, ValidationError
 from taskade_async._version import __version__
@@ -209,7 +210,7 @@ async def export(
         return finished_before
 
     started_at, started = _now(), time.monotonic()
-    before = dict(session.stats)
+    before = attrs.asdict(session.stats)
     phases: dict[str, float] = {}
     finished = False
 
@@ -218,7 +219,7 @@ async def export(
             "startedAt": started_at,
             "seconds": round(time.monotonic() - started, 3),
             "complete": finished,
-            **{k: session.stats.get(k, 0) - before.get(k, 0) for k in before},
+            **{k: n - before[k] for k, n in attrs.asdict(session.stats).items()},
         }
 
     kinds = [

@@ -24,7 +24,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from taskade_async._session import _is_loopback
+from taskade_async._transport import is_loopback as _is_loopback
 
 from ._problems import ApiProblem
 

@@ -179,7 +179,7 @@ async def test_a_server_error_is_raised_and_not_retried(
     with pytest.raises(tk.RateLimitError):
         await tk.trigger_automation(session, url, {"a": "2"})
     assert len(_posts(taskade_fake, url)) == 2
-    assert session.stats["retries"] == 0
+    assert session.stats.retries == 0
 
 
 async def test_a_dropped_connection_after_sending_is_not_retried(
@@ -248,7 +248,7 @@ async def test_a_connection_refused_before_sending_is_retried(taskade_fake: Fake
     async with http, session:
         await tk.trigger_automation(session, url, {"a": "1"})
     assert resolver.calls == 3
-    assert session.stats["retries"] == 2
+    assert session.stats.retries == 2
     assert taskade_fake.automation_runs(url) == [{"a": "1"}]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -73,3 +74,15 @@ def acquired(session: tk.Session) -> int:
     connector = http.connector
     assert isinstance(connector, aiohttp.BaseConnector)
     return len(connector._acquired)
+
+
+def record_waits(session: tk.Session) -> list[float]:
+    """Make ``session`` record each retry wait it would take, yielding once instead of waiting."""
+    waits: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        waits.append(delay)
+        await asyncio.sleep(0)
+
+    session._sleep = sleep
+    return waits

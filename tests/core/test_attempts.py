@@ -33,7 +33,7 @@ async def test_never_means_never_on_a_reused_connection(
         await s.request(GET, ("a",))  # leaves a keep-alive connection in the pool
         with pytest.raises(tk.TransportError) as info:
             await s.request(GET, ("a",))  # reuses it; the server drops it
-        assert s.stats["requests"] == len(server.requests()) == 2
+        assert s.stats.requests == len(server.requests()) == 2
     assert info.value.attempts == 1
 
 
@@ -45,8 +45,8 @@ async def test_dropped_reused_connection_goes_through_the_policy(
     async with make_session() as s:
         await s.request(GET, ("a",))
         await s.request(GET, ("a",))
-        assert s.stats["requests"] == len(server.requests()) == 3
-        assert s.stats["retries"] == 1
+        assert s.stats.requests == len(server.requests()) == 3
+        assert s.stats.retries == 1
 
 
 async def test_caller_session_does_not_resend_either(server: Server) -> None:
@@ -70,8 +70,8 @@ async def test_fake_reset_reaches_our_retry_code() -> None:
             await workspaces.list(s).collect()
             fake.reset_next(method="GET")
             assert len(await workspaces.list(s).collect()) == 1
-            assert s.stats["retries"] == 1
-            assert s.stats["requests"] == len(fake.requests) == 3
+            assert s.stats.retries == 1
+            assert s.stats.requests == len(fake.requests) == 3
         async with tk.Session(fake.token, base_url=fake.base_url, retry=NEVER) as s:
             await workspaces.list(s).collect()
             fake.reset_next(method="GET")
@@ -92,7 +92,7 @@ async def test_redirect_hops_are_counted(
     other_server.route_abs("GET", "/bucket/f", raw(200, b"data", "application/octet-stream"))
     async with make_session() as s:
         assert await (await s.request(download, ("a",), stream=True)).read() == b"data"
-        assert s.stats["requests"] == len(server.requests()) + len(other_server.requests()) == 2
+        assert s.stats.requests == len(server.requests()) + len(other_server.requests()) == 2
 
 
 async def test_final_error_says_how_many_attempts(
@@ -190,7 +190,7 @@ async def test_idempotent_call_with_garbled_200_is_retried(
     async with make_session() as s:
         assert (await s.request(op, ("a",)))["item"] == "done"
         assert acquired(s) == 0
-        assert s.stats["retries"] == 1
+        assert s.stats.retries == 1
     assert len(server.requests()) == 2
 
 

@@ -35,6 +35,7 @@ PUBLIC = {
     "RetryPolicy",
     "ServerError",
     "Session",
+    "SessionStats",
     "SinglePager",
     "TaskadeError",
     "TokenSet",

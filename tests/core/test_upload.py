@@ -111,7 +111,7 @@ async def test_unread_async_iterable_is_retried_after_connect_failure(
     async with make_session(base_url=f"{dead_url}/api/v1") as s:
         with pytest.raises(tk.TransportError):
             await s.request(POST, ("m",), data=parts())
-        assert s.stats["requests"] == 4
+        assert s.stats.requests == 4
     assert pulled == 0
 
 

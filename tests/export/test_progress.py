@@ -47,7 +47,7 @@ async def test_plain_log_lines_when_not_a_terminal(
 ) -> None:
     """Without a terminal, progress is logged as plain lines with units, records and rate."""
     caplog.set_level(logging.INFO, logger="taskade_async.export")
-    requests = lambda: session.stats["requests"]  # noqa: E731 - a one-line callback
+    requests = lambda: session.stats.requests  # noqa: E731 - a one-line callback
     async with Progress(requests, stream=io.StringIO(), interval=0.01) as p:
         await export(session, tmp_path, progress=p)
         line = p.line()
@@ -76,7 +76,7 @@ async def test_bar_on_a_terminal_with_tqdm(
     module.tqdm = _FakeBar  # type: ignore[attr-defined] # a module built at run time
     monkeypatch.setitem(sys.modules, "tqdm", module)
     _FakeBar.made.clear()
-    async with Progress(lambda: session.stats["requests"], stream=_Tty()) as p:
+    async with Progress(lambda: session.stats.requests, stream=_Tty()) as p:
         await export(session, tmp_path, progress=p)
     descs = [bar.kwargs["desc"] for bar in _FakeBar.made]
     assert descs == ["discovery", "export", "compaction"]

@@ -79,7 +79,7 @@ async def test_v2_reads_are_retried_like_reads(
     taskade_fake.fail_next(500, method="DELETE", path="/api/v2/webhooks/*")
     assert await webhooks.delete(session, url) is True
     assert taskade_fake.webhooks == []
-    assert session.stats["retries"] == 5
+    assert session.stats.retries == 5
     assert _sent(taskade_fake, "/api/v2/getConversation") == 3
 
 
@@ -100,7 +100,7 @@ async def test_prompt_agent_is_never_sent_twice(
         await agents.prompt(session, ws.id, agent.id, prompt="hi")
     assert _sent(taskade_fake, "/api/v2/promptAgent") == 3
     assert len(agent.convos) == 1  # the cut-off answer still ran the agent once
-    assert session.stats["retries"] == 0
+    assert session.stats.retries == 0
 
 
 async def test_a_429_is_retried_even_for_prompt_agent(

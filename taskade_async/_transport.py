@@ -1,0 +1,353 @@
+"""The aiohttp adapter: one attempt, redirects, bounded reads, the OAuth form post.
+
+The only module of the request path that calls aiohttp. It decides nothing:
+the session (``_session.py``) applies what ``_decide.py`` says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from typing import Any, Final, Protocol
+
+import aiohttp
+from yarl import URL
+
+from ._auth import DEFAULT_TOKEN_URL as _TOKEN_URL
+from ._auth import TokenSet, parse_token_response
+from ._body import BodySource
+from ._decide import Attempt, Failure, body_kind
+from ._errors import (
+    AuthenticationError,
+    ProtocolError,
+    RateLimitError,
+    RequestTimeoutError,
+    TaskadeError,
+    TransportError,
+    ValidationError,
+)
+from ._request import Operation, decode_error, decode_json
+from ._retry import parse_retry_after
+
+__all__ = ["exchange_code"]
+
+_log = logging.getLogger("taskade_async")
+
+MAX_ERROR_BODY: Final = 64 * 1024
+_READ_CHUNK: Final = 4 * 1024 * 1024
+_MAX_REDIRECTS: Final = 5
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_NO_AUTO_TYPE: Final = frozenset({"Content-Type"})
+#: Methods for which aiohttp adds a Content-Type even without a body.
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+#: Failures that happen before the request reached the server.
+NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+class Counts(Protocol):
+    """Where a request the server receives is counted (the session's counters)."""
+
+    requests: int
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``[::1]``)."""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        import ipaddress  # rare path: keeps `import taskade_async` fast
+
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: URL | str, what: str = "base_url") -> URL:
+    """``base_url`` as an absolute https URL (http for loopback), or ValidationError."""
+    url = URL(str(base_url))
+    if not url.is_absolute() or url.scheme not in ("http", "https"):
+        raise ValidationError(f"{what} must be an absolute http(s) URL, not {base_url!s}")
+    if url.scheme != "https" and not is_loopback(url.host):
+        raise ValidationError(f"{what} must use https (plain http is allowed for loopback only)")
+    if url.query_string or url.fragment:
+        raise ValidationError(f"{what} must not have a query or fragment")
+    return url.with_path(url.path.rstrip("/"))
+
+
+def _same_origin(a: URL, b: URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+def _redirect_target(base: URL, location: str | None) -> URL | None:
+    """Where a redirect points, or None if its Location is missing or unusable."""
+    if not location:
+        return None
+    try:
+        return base.join(URL(location))
+    except ValueError:
+        return None
+
+
+def no_resend(http: aiohttp.ClientSession) -> None:
+    """Turn off aiohttp's own re-send of idempotent requests on a dropped keep-alive connection.
+
+    aiohttp (3.10+) silently sends a GET or PUT a second time when a reused
+    connection fails; the retry policy, the deadline and ``stats`` would not
+    know. aiohttp's own test client turns it off the same way.
+    """
+    if hasattr(http, "_retry_connection"):
+        http._retry_connection = False
+
+
+async def exchange(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    headers: dict[str, str],
+    body: bytes | BodySource | None,
+    limits: aiohttp.ClientTimeout,
+    origin: URL,
+    counts: Counts,
+) -> aiohttp.ClientResponse:
+    """One attempt: send, and follow a GET's redirects by hand.
+
+    The bearer token is dropped as soon as a redirect leaves ``origin`` (e.g.
+    a download redirected to file storage); every hop is counted in ``counts``.
+    """
+    opened = body.open() if isinstance(body, BodySource) else contextlib.nullcontext(body)
+    with opened as payload:
+        response = await http.request(
+            method,
+            url,
+            data=payload,
+            headers=headers,
+            allow_redirects=False,
+            raise_for_status=False,  # we map statuses, whatever the ClientSession says
+            timeout=limits,
+            # aiohttp would label an empty POST application/octet-stream: send no type.
+            skip_auto_headers=_NO_AUTO_TYPE
+            if payload is None and method in _BODY_METHODS
+            else None,
+        )
+    hops = 0
+    while response.status in _REDIRECTS and method == "GET":
+        location = response.headers.get("Location")
+        response.release()
+        target = _redirect_target(response.url, location)
+        if target is None or target.scheme not in ("http", "https") or hops >= _MAX_REDIRECTS:
+            raise ProtocolError(
+                f"GET {url}: a redirect without a usable Location, or too many redirects",
+                method=method,
+                url=str(url),
+                status=response.status,
+            )
+        hops += 1
+        if not _same_origin(target, origin):
+            # Never send the token to another host (e.g. file storage).
+            headers = {k: v for k, v in headers.items() if k != "Authorization"}
+        counts.requests += 1  # a request the storage server receives
+        response = await http.get(
+            target, headers=headers, allow_redirects=False, raise_for_status=False, timeout=limits
+        )
+    return response
+
+
+async def read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The whole body, or None (and the connection closed) once it passes ``cap`` bytes.
+
+    Chunk by chunk, so an endless body or a decompression bomb never sits in
+    memory whole (``response.read()`` lifts aiohttp's decompression chunk limit).
+    """
+    length = response.content_length
+    if length is not None and length > cap:
+        response.close()
+        return None
+    content = response.content
+    # Buffer up to 4 MiB before pausing the socket (as read() does, but bounded), and
+    # decompress at most that much per chunk.
+    content.set_read_chunk_size(min(cap, _READ_CHUNK))
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await content.readany():
+        size += len(chunk)
+        if size > cap:
+            response.close()
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Up to ``limit`` bytes of the body (a single read may return only the first chunk)."""
+    parts: list[bytes] = []
+    left = limit
+    while left > 0 and (chunk := await response.content.read(left)):
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def transport_error(exc: BaseException, method: str, url: URL) -> TransportError:
+    """The typed error for a failed connection, send or read."""
+    what = type(exc).__name__
+    if isinstance(exc, TimeoutError):
+        return RequestTimeoutError(
+            f"{method} {url}: timed out ({what})", method=method, url=str(url)
+        )
+    return TransportError(f"{method} {url}: {what}: {exc}", method=method, url=str(url))
+
+
+_FORM_TIMEOUT: Final = aiohttp.ClientTimeout(total=70.0, sock_connect=10.0)
+
+
+async def post_form(
+    http: aiohttp.ClientSession,
+    url: URL,
+    form: dict[str, str],
+    limits: aiohttp.ClientTimeout = _FORM_TIMEOUT,
+) -> tuple[int, bytes]:
+    """POST a form to a token endpoint; never follows a redirect (it would carry secrets)."""
+    try:
+        async with http.post(
+            url,
+            data=form,
+            headers={"Accept": "application/json"},
+            allow_redirects=False,
+            raise_for_status=False,  # we map statuses, whatever the ClientSession says
+            timeout=limits,
+        ) as resp:
+            body = await read_capped(resp, MAX_ERROR_BODY)
+            if body is None:
+                raise AuthenticationError(
+                    f"token endpoint {url.host} answered more than {MAX_ERROR_BODY} bytes"
+                )
+            return resp.status, body
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise AuthenticationError(
+            f"token endpoint {url.host} unreachable: {type(exc).__name__}"
+        ) from exc
+
+
+async def exchange_code(
+    code: str,
+    *,
+    code_verifier: str,
+    redirect_uri: str,
+    client_id: str,
+    client_secret: str | None = None,
+    token_url: URL | str = _TOKEN_URL,
+    http: aiohttp.ClientSession | None = None,
+) -> TokenSet:
+    """Trade an authorization code (PKCE) for tokens at the token endpoint."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "code_verifier": code_verifier,
+        "redirect_uri": redirect_uri,
+        "client_id": client_id,
+    }
+    if client_secret is not None:
+        form["client_secret"] = client_secret
+    url = check_base_url(token_url, "token_url")  # the code and secrets go there
+    if http is not None:
+        status, body = await post_form(http, url, form)
+    else:
+        async with aiohttp.ClientSession() as own:
+            status, body = await post_form(own, url, form)
+    return parse_token_response(status, body)
+
+
+def log_attempt(method: str, url: URL, what: str, attempt: int, started: float) -> None:
+    """Log one attempt's outcome at DEBUG (the caller checks the level first)."""
+    _log.debug(
+        "%s %s %s (attempt %d, %.1f ms)",
+        method,
+        url.path,
+        what,
+        attempt,
+        (time.monotonic() - started) * 1000,
+    )
+
+
+# -- the facts of a failed attempt, for _decide ------------------------------------
+
+#: A 2xx body ``json.loads`` refused (retried like a reset mid-body when that is safe).
+GARBLED: Final[Any] = object()
+
+
+def failed_facts(
+    exc: BaseException, op: Operation, url: URL, body: bytes | BodySource | None, attempt: int
+) -> tuple[TaskadeError, Attempt]:
+    """The error and the facts of an attempt whose connection failed."""
+    error = transport_error(exc, op.method, url)
+    error.__cause__ = exc
+    failure = Failure.CONNECT if isinstance(exc, NOT_SENT) else Failure.SEND
+    return error, Attempt(attempt, op.idempotent, body_kind(body, answered=False), failure)
+
+
+def unusable_facts(
+    raw: bytes | BaseException | None,
+    payload: Any,
+    response: aiohttp.ClientResponse,
+    op: Operation,
+    url: URL,
+    body: bytes | BodySource | None,
+    cap: int,
+    attempt: int,
+) -> tuple[TaskadeError, Attempt]:
+    """The error and the facts of a 2xx answer that broke off, or is not the documented shape.
+
+    ``raw`` is the body (None: longer than ``cap``) or the read's failure;
+    ``payload`` what ``json.loads`` made of it (GARBLED: not JSON at all).
+    """
+    method, status, kind = op.method, response.status, body_kind(body, answered=True)
+    if isinstance(raw, BaseException):
+        error: TaskadeError = transport_error(raw, method, url)
+        error.__cause__ = raw
+        return error, Attempt(attempt, op.idempotent, kind, Failure.READ)
+    if raw is None:
+        error = ProtocolError(
+            f"{method} {url} -> {status}: the answer is longer than "
+            f"max_response_bytes ({cap} bytes)",
+            method=method,
+            url=str(url),
+            status=status,
+        )
+        return error, Attempt(attempt, op.idempotent, kind, Failure.INVALID)
+    try:
+        decode_json(
+            raw, status=status, content_type=response.content_type, method=method, url=str(url)
+        )
+    except ProtocolError as exc:
+        failure = Failure.GARBLED if payload is GARBLED else Failure.INVALID
+        return exc, Attempt(attempt, op.idempotent, kind, failure)
+    raise AssertionError("decode_json accepted a body the fast path refused")  # pragma: no cover
+
+
+async def refused_facts(
+    response: aiohttp.ClientResponse,
+    op: Operation,
+    url: URL,
+    body: bytes | BodySource | None,
+    attempt: int,
+) -> tuple[TaskadeError, Attempt]:
+    """The error and the facts of an error status (a bounded excerpt of its body is read)."""
+    method, status = op.method, response.status
+    try:
+        raw = await read_bounded(response, MAX_ERROR_BODY)
+    except (aiohttp.ClientError, TimeoutError):
+        raw = b""  # the status alone still says what happened
+    finally:
+        response.release()
+    error = decode_error(
+        status, raw, response.content_type, method=method, url=str(url), headers=response.headers
+    )
+    if isinstance(error, RateLimitError):
+        retry_after = error.retry_after  # parsed once, by decode_error
+    else:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    kind = body_kind(body, answered=True)
+    return error, Attempt(attempt, op.idempotent, kind, Failure.STATUS, status, retry_after)
