@@ -6,11 +6,21 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from taskade_async._convert import as_str, body, field, item, item_or_none, result, structure_fn
-from taskade_async._pagination import PagePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    Unset,
+    as_str,
+    body,
+    field,
+    item,
+    item_or_none,
+    result,
+    structure_fn,
+)
 from taskade_async.models import (
     Conversation,
     Convo,
@@ -47,7 +57,7 @@ _AGENT_PUBLIC_ACCESS_ENABLE: Final = Operation(
 _AGENT_GET: Final = Operation("agentGet", "GET", "/agents/{agentId}")
 _DELETE_AGENT: Final = Operation("deleteAgent", "DELETE", "/agents/{agentId}")
 _AGENT_UPDATE: Final = Operation("agentUpdate", "PATCH", "/agents/{agentId}")
-_AGENT_UPDATE_BODY: Final = (
+AGENT_UPDATE_BODY: Final = (
     Rule("name", "name", "str", required=False),
     Rule(
         "data",
@@ -140,7 +150,7 @@ _AGENT_PUBLIC_GET: Final = Operation("agentPublicGet", "GET", "/agents/{agentId}
 _AGENT_PUBLIC_UPDATE: Final = Operation(
     "agentPublicUpdate", "PATCH", "/agents/{agentId}/public-agent"
 )
-_AGENT_PUBLIC_UPDATE_BODY: Final = (
+AGENT_PUBLIC_UPDATE_BODY: Final = (
     Rule(
         "preferences",
         "preferences",
@@ -225,11 +235,11 @@ _AGENT_PUBLIC_UPDATE_BODY: Final = (
 _AGENT_KNOWLEDGE_PROJECT_CREATE: Final = Operation(
     "agentKnowledgeProjectCreate", "POST", "/agents/{agentId}/knowledge/project"
 )
-_AGENT_KNOWLEDGE_PROJECT_CREATE_BODY: Final = (Rule("project_id", "projectId", "str"),)
+AGENT_KNOWLEDGE_PROJECT_CREATE_BODY: Final = (Rule("project_id", "projectId", "str"),)
 _AGENT_KNOWLEDGE_MEDIA_CREATE: Final = Operation(
     "agentKnowledgeMediaCreate", "POST", "/agents/{agentId}/knowledge/media"
 )
-_AGENT_KNOWLEDGE_MEDIA_CREATE_BODY: Final = (Rule("media_id", "mediaId", "str"),)
+AGENT_KNOWLEDGE_MEDIA_CREATE_BODY: Final = (Rule("media_id", "mediaId", "str"),)
 _AGENT_KNOWLEDGE_PROJECT_REMOVE: Final = Operation(
     "agentKnowledgeProjectRemove", "DELETE", "/agents/{agentId}/knowledge/project/{projectId}"
 )
@@ -242,7 +252,7 @@ _PUBLIC_AGENT_GET: Final = Operation("publicAgentGet", "GET", "/public-agents/{p
 _PROMPT_AGENT: Final = Operation(
     "promptAgent", "POST", "/promptAgent", api="v2", retry_safe=False, min_deadline=120.0
 )
-_PROMPT_AGENT_BODY: Final = (
+PROMPT_AGENT_BODY: Final = (
     Rule("space_id", "spaceId", "str"),
     Rule("agent_id", "agentId", "str"),
     Rule("prompt", "prompt", "str"),
@@ -250,7 +260,7 @@ _PROMPT_AGENT_BODY: Final = (
 _GET_CONVERSATION: Final = Operation(
     "getConversation", "POST", "/getConversation", api="v2", retry_safe=True
 )
-_GET_CONVERSATION_BODY: Final = (
+GET_CONVERSATION_BODY: Final = (
     Rule("agent_id", "agentId", "str", min_length=1),
     Rule("convo_id", "convoId", "str", min_length=1),
     Rule("include_transcript", "includeTranscript", "bool", required=False),
@@ -302,7 +312,7 @@ async def update(
     data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
 ) -> SpaceAgent | None:
     """Change an agent's name or settings."""
-    json = body("agentUpdate", _AGENT_UPDATE_BODY, (name, data))
+    json = body("agentUpdate", AGENT_UPDATE_BODY, (name, data))
     payload = await session.request(_AGENT_UPDATE, (agent_id,), json=json)
     return item_or_none(payload, structure_fn(SpaceAgent), "agentUpdate")
 
@@ -321,7 +331,7 @@ async def update_public(
     preferences: PublicAgentPreferencesUpdate | dict[str, Any],
 ) -> PublicAgent:
     """Change how a published agent looks and behaves."""
-    json = body("agentPublicUpdate", _AGENT_PUBLIC_UPDATE_BODY, (preferences,))
+    json = body("agentPublicUpdate", AGENT_PUBLIC_UPDATE_BODY, (preferences,))
     payload = await session.request(_AGENT_PUBLIC_UPDATE, (agent_id,), json=json)
     return item(payload, structure_fn(PublicAgent), "agentPublicUpdate")
 
@@ -330,14 +340,14 @@ async def add_knowledge_project(
     session: Session, agent_id: str, /, *, project_id: str
 ) -> SpaceAgent:
     """Give an agent a project to learn from."""
-    json = body("agentKnowledgeProjectCreate", _AGENT_KNOWLEDGE_PROJECT_CREATE_BODY, (project_id,))
+    json = body("agentKnowledgeProjectCreate", AGENT_KNOWLEDGE_PROJECT_CREATE_BODY, (project_id,))
     payload = await session.request(_AGENT_KNOWLEDGE_PROJECT_CREATE, (agent_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeProjectCreate")
 
 
 async def add_knowledge_media(session: Session, agent_id: str, /, *, media_id: str) -> SpaceAgent:
     """Give an agent a media file to learn from."""
-    json = body("agentKnowledgeMediaCreate", _AGENT_KNOWLEDGE_MEDIA_CREATE_BODY, (media_id,))
+    json = body("agentKnowledgeMediaCreate", AGENT_KNOWLEDGE_MEDIA_CREATE_BODY, (media_id,))
     payload = await session.request(_AGENT_KNOWLEDGE_MEDIA_CREATE, (agent_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeMediaCreate")
 
@@ -392,7 +402,7 @@ async def get_public_agent(session: Session, public_agent_id: str, /) -> PublicA
 
 async def prompt(session: Session, space_id: str, agent_id: str, /, *, prompt: str) -> str:
     """Ask an agent; returns its answer's text."""
-    json = body("promptAgent", _PROMPT_AGENT_BODY, (space_id, agent_id, prompt))
+    json = body("promptAgent", PROMPT_AGENT_BODY, (space_id, agent_id, prompt))
     payload = await session.request(_PROMPT_AGENT, (), json=json)
     return field(payload, "summary", as_str, "promptAgent")
 
@@ -401,6 +411,6 @@ async def get_conversation(
     session: Session, agent_id: str, convo_id: str, /, *, include_transcript: bool | Unset = UNSET
 ) -> Conversation:
     """Fetch a conversation, with its Markdown transcript."""
-    json = body("getConversation", _GET_CONVERSATION_BODY, (agent_id, convo_id, include_transcript))
+    json = body("getConversation", GET_CONVERSATION_BODY, (agent_id, convo_id, include_transcript))
     payload = await session.request(_GET_CONVERSATION, (), json=json)
     return result(payload, structure_fn(Conversation), "getConversation")

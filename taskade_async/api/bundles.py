@@ -6,23 +6,31 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from taskade_async._body import RawBody
-from taskade_async._convert import body, item, max_size, query, structure_fn
-from taskade_async._download import Download
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Download,
+    Operation,
+    RawBody,
+    Rule,
+    Session,
+    Unset,
+    body,
+    item,
+    max_size,
+    query,
+    structure_fn,
+)
 from taskade_async.models import Bundle, BundleInstallation
 
 __all__ = ["ENDPOINTS", "export_json", "export_zip", "import_json", "import_zip"]
 
 _BUNDLE_EXPORT: Final = Operation("bundleExport", "GET", "/bundles/{spaceId}/export")
 _BUNDLE_EXPORT_ZIP: Final = Operation("bundleExportZip", "GET", "/bundles/{spaceId}/export/zip")
-_BUNDLE_EXPORT_ZIP_QUERY: Final = (
+BUNDLE_EXPORT_ZIP_QUERY: Final = (
     Rule("format", "format", "str", required=False, enum=("zip", "tsk")),
 )
 _BUNDLE_IMPORT: Final = Operation("bundleImport", "POST", "/bundles/{workspaceId}/import")
-_BUNDLE_IMPORT_BODY: Final = (
+BUNDLE_IMPORT_BODY: Final = (
     Rule(
         "bundle_data",
         "bundleData",
@@ -57,7 +65,7 @@ async def export_zip(
     session: Session, space_id: str, /, *, format: Literal["zip", "tsk"] | Unset = UNSET
 ) -> Download:
     """Stream a space's bundle as a zip."""
-    params = query("bundleExportZip", _BUNDLE_EXPORT_ZIP_QUERY, (format,))
+    params = query("bundleExportZip", BUNDLE_EXPORT_ZIP_QUERY, (format,))
     return await session.request(_BUNDLE_EXPORT_ZIP, (space_id,), query=params, stream=True)
 
 
@@ -65,7 +73,7 @@ async def import_json(
     session: Session, workspace_id: str, /, *, bundle_data: Bundle | dict[str, Any]
 ) -> BundleInstallation:
     """Install a JSON bundle into a workspace."""
-    json = body("bundleImport", _BUNDLE_IMPORT_BODY, (bundle_data,))
+    json = body("bundleImport", BUNDLE_IMPORT_BODY, (bundle_data,))
     payload = await session.request(_BUNDLE_IMPORT, (workspace_id,), json=json)
     return item(payload, structure_fn(BundleInstallation), "bundleImport")
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from taskade_async._convert import body, item, structure_fn
-from taskade_async._pagination import PagePager, SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import Rule
+from taskade_async._runtime import (
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    SinglePager,
+    body,
+    item,
+    structure_fn,
+)
 from taskade_async.models import Media, Project, ProjectTemplate, SpaceAgent
 
 __all__ = [
@@ -27,9 +32,9 @@ _FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{f
 _FOLDER_AGENT_GENERATE: Final = Operation(
     "folderAgentGenerate", "POST", "/folders/{folderId}/agent-generate"
 )
-_FOLDER_AGENT_GENERATE_BODY: Final = (Rule("text", "text", "str"),)
+FOLDER_AGENT_GENERATE_BODY: Final = (Rule("text", "text", "str"),)
 _FOLDER_CREATE_AGENT: Final = Operation("folderCreateAgent", "POST", "/folders/{folderId}/agents")
-_FOLDER_CREATE_AGENT_BODY: Final = (Rule("name", "name", "str"), Rule("data", "data", "object"))
+FOLDER_CREATE_AGENT_BODY: Final = (Rule("name", "name", "str"), Rule("data", "data", "object"))
 _FOLDER_AGENT_GET: Final = Operation("folderAgentGet", "GET", "/folders/{folderId}/agents")
 _MEDIAS_GET: Final = Operation("mediasGet", "GET", "/folders/{folderId}/medias")
 _FOLDER_PROJECT_TEMPLATES_GET: Final = Operation(
@@ -63,7 +68,7 @@ def list_projects(
 
 async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> SpaceAgent:
     """Have the AI build an agent from a description."""
-    json = body("folderAgentGenerate", _FOLDER_AGENT_GENERATE_BODY, (text,))
+    json = body("folderAgentGenerate", FOLDER_AGENT_GENERATE_BODY, (text,))
     payload = await session.request(_FOLDER_AGENT_GENERATE, (folder_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "folderAgentGenerate")
 
@@ -72,7 +77,7 @@ async def create_agent(
     session: Session, folder_id: str, /, *, name: str, data: dict[str, Any]
 ) -> SpaceAgent:
     """Create an agent from settings or a template."""
-    json = body("folderCreateAgent", _FOLDER_CREATE_AGENT_BODY, (name, data))
+    json = body("folderCreateAgent", FOLDER_CREATE_AGENT_BODY, (name, data))
     payload = await session.request(_FOLDER_CREATE_AGENT, (folder_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "folderCreateAgent")
 

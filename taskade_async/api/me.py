@@ -6,17 +6,22 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from taskade_async._convert import query, structure_fn
-from taskade_async._pagination import PagePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    Unset,
+    query,
+    structure_fn,
+)
 from taskade_async.models import Project
 
 __all__ = ["ENDPOINTS", "list_projects"]
 
 _ME_PROJECTS_GET: Final = Operation("meProjectsGet", "GET", "/me/projects")
-_ME_PROJECTS_GET_QUERY: Final = (
+ME_PROJECTS_GET_QUERY: Final = (
     Rule("sort", "sort", "str", required=False, enum=("viewed-asc", "viewed-desc")),
 )
 
@@ -38,7 +43,7 @@ def list_projects(
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     """
-    params = query("meProjectsGet", _ME_PROJECTS_GET_QUERY, (sort,))
+    params = query("meProjectsGet", ME_PROJECTS_GET_QUERY, (sort,))
     return PagePager(
         session,
         _ME_PROJECTS_GET,

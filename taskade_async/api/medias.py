@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from taskade_async._body import RawBody
-from taskade_async._convert import item, query, structure_fn
-from taskade_async._download import Download
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import Rule
+from taskade_async._runtime import (
+    Download,
+    Operation,
+    RawBody,
+    Rule,
+    Session,
+    item,
+    query,
+    structure_fn,
+)
 from taskade_async.models import Media, UploadedMedia
 
 __all__ = ["ENDPOINTS", "delete", "download", "download_all", "get", "upload"]
@@ -23,7 +27,7 @@ _MEDIA_DOWNLOAD_ALL: Final = Operation(
     "mediaDownloadAll", "GET", "/medias/spaces/{spaceId}/download"
 )
 _MEDIA_UPLOAD: Final = Operation("mediaUpload", "POST", "/medias/spaces/{spaceId}/upload")
-_MEDIA_UPLOAD_QUERY: Final = (Rule("filename", "filename", "str"),)
+MEDIA_UPLOAD_QUERY: Final = (Rule("filename", "filename", "str"),)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -66,7 +70,7 @@ async def upload(
     content_type: str = "application/octet-stream",
 ) -> UploadedMedia:
     """Upload a file (streamed) into a space."""
-    params = query("mediaUpload", _MEDIA_UPLOAD_QUERY, (filename,))
+    params = query("mediaUpload", MEDIA_UPLOAD_QUERY, (filename,))
     payload = await session.request(
         _MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type
     )

@@ -6,11 +6,20 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from taskade_async._convert import body, item, item_or_none, structure_fn
-from taskade_async._pagination import CursorPager, PagePager, SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    CursorPager,
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    SinglePager,
+    Unset,
+    body,
+    item,
+    item_or_none,
+    structure_fn,
+)
 from taskade_async.models import Block, Field, Project, ProjectShare, Task, User
 
 __all__ = [
@@ -33,18 +42,18 @@ _PROJECT_GET: Final = Operation("projectGet", "GET", "/projects/{projectId}")
 _PROJECT_COMPLETE: Final = Operation("projectComplete", "POST", "/projects/{projectId}/complete")
 _PROJECT_RESTORE: Final = Operation("projectRestore", "POST", "/projects/{projectId}/restore")
 _PROJECT_COPY: Final = Operation("projectCopy", "POST", "/projects/{projectId}/copy")
-_PROJECT_COPY_BODY: Final = (
+PROJECT_COPY_BODY: Final = (
     Rule("folder_id", "folderId", "str", min_length=1),
     Rule("project_title", "projectTitle", "str", required=False, min_length=1),
 )
 _PROJECT_CREATE: Final = Operation("projectCreate", "POST", "/projects")
-_PROJECT_CREATE_BODY: Final = (
+PROJECT_CREATE_BODY: Final = (
     Rule("folder_id", "folderId", "str", min_length=1),
     Rule("content_type", "contentType", "str", enum=("text/markdown",)),
     Rule("content", "content", "str"),
 )
 _PROJECT_FROM_TEMPLATE: Final = Operation("projectFromTemplate", "POST", "/projects/from-template")
-_PROJECT_FROM_TEMPLATE_BODY: Final = (
+PROJECT_FROM_TEMPLATE_BODY: Final = (
     Rule("folder_id", "folderId", "str", min_length=1),
     Rule("template_id", "templateId", "str", min_length=1),
 )
@@ -98,7 +107,7 @@ async def copy(
     session: Session, project_id: str, /, *, folder_id: str, project_title: str | Unset = UNSET
 ) -> Project | None:
     """Duplicate a project into a folder."""
-    json = body("projectCopy", _PROJECT_COPY_BODY, (folder_id, project_title))
+    json = body("projectCopy", PROJECT_COPY_BODY, (folder_id, project_title))
     payload = await session.request(_PROJECT_COPY, (project_id,), json=json)
     return item_or_none(payload, structure_fn(Project), "projectCopy")
 
@@ -107,7 +116,7 @@ async def create(
     session: Session, /, *, folder_id: str, content_type: Literal["text/markdown"], content: str
 ) -> Project | None:
     """Create a project in a folder from Markdown."""
-    json = body("projectCreate", _PROJECT_CREATE_BODY, (folder_id, content_type, content))
+    json = body("projectCreate", PROJECT_CREATE_BODY, (folder_id, content_type, content))
     payload = await session.request(_PROJECT_CREATE, (), json=json)
     return item_or_none(payload, structure_fn(Project), "projectCreate")
 
@@ -116,7 +125,7 @@ async def create_from_template(
     session: Session, /, *, folder_id: str, template_id: str
 ) -> Project | None:
     """Create a project from a template."""
-    json = body("projectFromTemplate", _PROJECT_FROM_TEMPLATE_BODY, (folder_id, template_id))
+    json = body("projectFromTemplate", PROJECT_FROM_TEMPLATE_BODY, (folder_id, template_id))
     payload = await session.request(_PROJECT_FROM_TEMPLATE, (), json=json)
     return item_or_none(payload, structure_fn(Project), "projectFromTemplate")
 

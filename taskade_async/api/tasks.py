@@ -9,11 +9,19 @@ import datetime
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
-from taskade_async._convert import body, item, item_or_none, items, structure_fn
-from taskade_async._pagination import SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    Rule,
+    Session,
+    SinglePager,
+    Unset,
+    body,
+    item,
+    item_or_none,
+    items,
+    structure_fn,
+)
 from taskade_async.models import (
     Date,
     FieldValue,
@@ -29,7 +37,6 @@ __all__ = [
     "ENDPOINTS",
     "complete",
     "create",
-    "create_many",
     "delete",
     "delete_date",
     "delete_field_value",
@@ -53,7 +60,7 @@ __all__ = [
 _TASK_GET: Final = Operation("taskGet", "GET", "/projects/{projectId}/tasks/{taskId}")
 _TASK_DELETE: Final = Operation("taskDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}")
 _TASK_PUT: Final = Operation("taskPut", "PUT", "/projects/{projectId}/tasks/{taskId}")
-_TASK_PUT_BODY: Final = (
+TASK_PUT_BODY: Final = (
     Rule("content_type", "contentType", "str", enum=("text/markdown", "text/plain")),
     Rule("content", "content", "str", max_length=2000, pattern="^[^\\r\\n]*$"),
 )
@@ -64,7 +71,7 @@ _TASK_UNCOMPLETE: Final = Operation(
     "taskUncomplete", "POST", "/projects/{projectId}/tasks/{taskId}/uncomplete"
 )
 _TASK_CREATE: Final = Operation("taskCreate", "POST", "/projects/{projectId}/tasks/")
-_TASK_CREATE_BODY: Final = (
+TASK_CREATE_BODY: Final = (
     Rule(
         "tasks",
         "tasks",
@@ -92,7 +99,7 @@ _TASK_CREATE_BODY: Final = (
     ),
 )
 _TASK_MOVE: Final = Operation("taskMove", "PUT", "/projects/{projectId}/tasks/{taskId}/move")
-_TASK_MOVE_BODY: Final = (
+TASK_MOVE_BODY: Final = (
     Rule(
         "target",
         "target",
@@ -115,7 +122,7 @@ _TASK_ASSIGNEES_GET: Final = Operation(
 _TASK_PUT_ASSIGNEES: Final = Operation(
     "taskPutAssignees", "PUT", "/projects/{projectId}/tasks/{taskId}/assignees"
 )
-_TASK_PUT_ASSIGNEES_BODY: Final = (
+TASK_PUT_ASSIGNEES_BODY: Final = (
     Rule("handles", "handles", "list", item=Rule("handles[]", "handles", "str", min_length=1)),
 )
 _TASK_DELETE_ASSIGNEES: Final = Operation(
@@ -128,7 +135,7 @@ _TASK_DELETE_DATE: Final = Operation(
     "taskDeleteDate", "DELETE", "/projects/{projectId}/tasks/{taskId}/date"
 )
 _TASK_PUT_DATE: Final = Operation("taskPutDate", "PUT", "/projects/{projectId}/tasks/{taskId}/date")
-_TASK_PUT_DATE_BODY: Final = (
+TASK_PUT_DATE_BODY: Final = (
     Rule(
         "start",
         "start",
@@ -171,7 +178,7 @@ _TASK_PUT_DATE_BODY: Final = (
 )
 _TASK_NOTE_GET: Final = Operation("taskNoteGet", "GET", "/projects/{projectId}/tasks/{taskId}/note")
 _TASK_NOTE_PUT: Final = Operation("taskNotePut", "PUT", "/projects/{projectId}/tasks/{taskId}/note")
-_TASK_NOTE_PUT_BODY: Final = (
+TASK_NOTE_PUT_BODY: Final = (
     Rule("type", "type", "str", enum=("text/plain", "text/markdown")),
     Rule("value", "value", "str", min_length=1, pattern="^[^\\r\\n]*$"),
 )
@@ -190,7 +197,7 @@ _TASK_FIELD_VALUE_DELETE: Final = Operation(
 _TASK_FIELD_VALUE_PUT: Final = Operation(
     "taskFieldValuePut", "PUT", "/projects/{projectId}/tasks/{taskId}/fields/{fieldId}"
 )
-_TASK_FIELD_VALUE_PUT_BODY: Final = (
+TASK_FIELD_VALUE_PUT_BODY: Final = (
     Rule(
         "value",
         "value",
@@ -198,8 +205,6 @@ _TASK_FIELD_VALUE_PUT_BODY: Final = (
         options=(Rule("value", "value", "number"), Rule("value", "value", "str", min_length=1)),
     ),
 )
-#: The checks of a taskCreate body (``bulk.create_tasks`` checks every item first).
-TASK_CREATE_RULES: Final = _TASK_CREATE_BODY
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
@@ -247,7 +252,7 @@ async def update(
     content: str,
 ) -> Task | None:
     """Replace a task's text."""
-    json = body("taskPut", _TASK_PUT_BODY, (content_type, content))
+    json = body("taskPut", TASK_PUT_BODY, (content_type, content))
     payload = await session.request(_TASK_PUT, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskPut")
 
@@ -268,7 +273,7 @@ async def create(
     session: Session, project_id: str, /, *, tasks: Sequence[NewTask | dict[str, Any]]
 ) -> builtins.list[Task]:
     """Add up to 20 tasks in one call, each placed relative to another."""
-    json = body("taskCreate", _TASK_CREATE_BODY, (tasks,))
+    json = body("taskCreate", TASK_CREATE_BODY, (tasks,))
     payload = await session.request(_TASK_CREATE, (project_id,), json=json)
     return items(payload, "item", structure_fn(Task), "taskCreate")
 
@@ -277,7 +282,7 @@ async def move(
     session: Session, project_id: str, task_id: str, /, *, target: MoveTarget | dict[str, Any]
 ) -> Task | None:
     """Move a task (with its subtree) next to or into another."""
-    json = body("taskMove", _TASK_MOVE_BODY, (target,))
+    json = body("taskMove", TASK_MOVE_BODY, (target,))
     payload = await session.request(_TASK_MOVE, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskMove")
 
@@ -304,7 +309,7 @@ async def set_assignees(
     session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str]
 ) -> Task | None:
     """Assign people to a task by their handles."""
-    json = body("taskPutAssignees", _TASK_PUT_ASSIGNEES_BODY, (handles,))
+    json = body("taskPutAssignees", TASK_PUT_ASSIGNEES_BODY, (handles,))
     payload = await session.request(_TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskPutAssignees")
 
@@ -339,7 +344,7 @@ async def set_date(
     end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
 ) -> Task | None:
     """Set a task's date or date range."""
-    json = body("taskPutDate", _TASK_PUT_DATE_BODY, (start, end))
+    json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, end))
     payload = await session.request(_TASK_PUT_DATE, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskPutDate")
 
@@ -360,7 +365,7 @@ async def set_note(
     value: str,
 ) -> TaskNote | None:
     """Write the note attached to a task."""
-    json = body("taskNotePut", _TASK_NOTE_PUT_BODY, (type, value))
+    json = body("taskNotePut", TASK_NOTE_PUT_BODY, (type, value))
     payload = await session.request(_TASK_NOTE_PUT, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(TaskNote), "taskNotePut")
 
@@ -407,8 +412,5 @@ async def set_field_value(
     session: Session, project_id: str, task_id: str, field_id: str, /, *, value: float | str
 ) -> None:
     """Set one custom field value of a task."""
-    json = body("taskFieldValuePut", _TASK_FIELD_VALUE_PUT_BODY, (value,))
+    json = body("taskFieldValuePut", TASK_FIELD_VALUE_PUT_BODY, (value,))
     await session.request(_TASK_FIELD_VALUE_PUT, (project_id, task_id, field_id), json=json)
-
-
-from taskade_async.bulk import create_tasks as create_many  # noqa: E402 - the helper imports this module

@@ -7,18 +7,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from taskade_async._convert import as_bool, body, field, result, structure_fn
-from taskade_async._pagination import SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._targets import check_target_url
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    Rule,
+    Session,
+    SinglePager,
+    Unset,
+    as_bool,
+    body,
+    check_target_url,
+    field,
+    result,
+    structure_fn,
+)
 from taskade_async.models import CreatedWebhook, Webhook
 
 __all__ = ["ENDPOINTS", "create", "delete", "get", "list"]
 
 _CREATE_WEBHOOK: Final = Operation("createWebhook", "POST", "/webhooks", api="v2", retry_safe=False)
-_CREATE_WEBHOOK_BODY: Final = (
+CREATE_WEBHOOK_BODY: Final = (
     Rule("target_url", "targetUrl", "str"),
     Rule(
         "events",
@@ -84,7 +92,7 @@ async def create(
 ) -> CreatedWebhook:
     """Register a webhook; its signing secret is shown only here."""
     check_target_url(target_url, "createWebhook: target_url")
-    json = body("createWebhook", _CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
+    json = body("createWebhook", CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
     payload = await session.request(_CREATE_WEBHOOK, (), json=json)
     return result(payload, structure_fn(CreatedWebhook), "createWebhook")
 

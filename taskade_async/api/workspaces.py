@@ -6,11 +6,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from taskade_async._convert import body, item, structure_fn
-from taskade_async._pagination import SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import Rule
+from taskade_async._runtime import Operation, Rule, Session, SinglePager, body, item, structure_fn
 from taskade_async.models import Folder, Project, Workspace
 
 __all__ = ["ENDPOINTS", "create_project", "list", "list_folders", "list_projects"]
@@ -18,7 +14,7 @@ __all__ = ["ENDPOINTS", "create_project", "list", "list_folders", "list_projects
 _WORKSPACE_CREATE_PROJECT: Final = Operation(
     "workspaceCreateProject", "POST", "/workspaces/{workspaceId}/projects"
 )
-_WORKSPACE_CREATE_PROJECT_BODY: Final = (
+WORKSPACE_CREATE_PROJECT_BODY: Final = (
     Rule("content_type", "contentType", "str", enum=("text/markdown",)),
     Rule("content", "content", "str"),
 )
@@ -40,7 +36,7 @@ async def create_project(
     session: Session, workspace_id: str, /, *, content_type: Literal["text/markdown"], content: str
 ) -> Project:
     """Create a project in a workspace from Markdown."""
-    json = body("workspaceCreateProject", _WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
+    json = body("workspaceCreateProject", WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
     payload = await session.request(_WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
     return item(payload, structure_fn(Project), "workspaceCreateProject")
 
