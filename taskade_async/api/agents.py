@@ -287,19 +287,37 @@ ENDPOINTS: Final = {
 
 
 async def enable_public_access(session: Session, agent_id: str, /) -> PublicAccess:
-    """Publish an agent and return its public URL."""
+    """Publish an agent and return its public URL.
+
+    ``PUT /agents/{agentId}/publicAccess``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    """
     payload = await session.request(_AGENT_PUBLIC_ACCESS_ENABLE, (agent_id,))
     return result(payload, structure_fn(PublicAccess), "agentPublicAccessEnable")
 
 
 async def get(session: Session, agent_id: str, /) -> SpaceAgent:
-    """Fetch one agent."""
+    """Fetch one agent.
+
+    ``GET /agents/{agentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    """
     payload = await session.request(_AGENT_GET, (agent_id,))
     return item(payload, structure_fn(SpaceAgent), "agentGet")
 
 
 async def delete(session: Session, agent_id: str, /) -> None:
-    """Delete an agent."""
+    """Delete an agent.
+
+    ``DELETE /agents/{agentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    """
     await session.request(_DELETE_AGENT, (agent_id,))
 
 
@@ -311,14 +329,28 @@ async def update(
     name: str | Unset = UNSET,
     data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
 ) -> SpaceAgent | None:
-    """Change an agent's name or settings."""
+    """Change an agent's name or settings.
+
+    ``PATCH /agents/{agentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param name: the body's ``name`` (optional: left out unless given).
+    :param data: the body's ``data`` (optional: left out unless given).
+    """
     json = body("agentUpdate", AGENT_UPDATE_BODY, (name, data))
     payload = await session.request(_AGENT_UPDATE, (agent_id,), json=json)
     return item_or_none(payload, structure_fn(SpaceAgent), "agentUpdate")
 
 
 async def get_public(session: Session, agent_id: str, /) -> PublicAgentResult:
-    """Fetch the public face of an agent and its URL."""
+    """Fetch the public face of an agent and its URL.
+
+    ``GET /agents/{agentId}/public-agent``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    """
     payload = await session.request(_AGENT_PUBLIC_GET, (agent_id,))
     return result(payload, structure_fn(PublicAgentResult), "agentPublicGet")
 
@@ -330,7 +362,14 @@ async def update_public(
     *,
     preferences: PublicAgentPreferencesUpdate | dict[str, Any],
 ) -> PublicAgent:
-    """Change how a published agent looks and behaves."""
+    """Change how a published agent looks and behaves.
+
+    ``PATCH /agents/{agentId}/public-agent``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param preferences: the body's ``preferences``.
+    """
     json = body("agentPublicUpdate", AGENT_PUBLIC_UPDATE_BODY, (preferences,))
     payload = await session.request(_AGENT_PUBLIC_UPDATE, (agent_id,), json=json)
     return item(payload, structure_fn(PublicAgent), "agentPublicUpdate")
@@ -339,26 +378,54 @@ async def update_public(
 async def add_knowledge_project(
     session: Session, agent_id: str, /, *, project_id: str
 ) -> SpaceAgent:
-    """Give an agent a project to learn from."""
+    """Give an agent a project to learn from.
+
+    ``POST /agents/{agentId}/knowledge/project``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param project_id: the body's ``projectId``.
+    """
     json = body("agentKnowledgeProjectCreate", AGENT_KNOWLEDGE_PROJECT_CREATE_BODY, (project_id,))
     payload = await session.request(_AGENT_KNOWLEDGE_PROJECT_CREATE, (agent_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeProjectCreate")
 
 
 async def add_knowledge_media(session: Session, agent_id: str, /, *, media_id: str) -> SpaceAgent:
-    """Give an agent a media file to learn from."""
+    """Give an agent a media file to learn from.
+
+    ``POST /agents/{agentId}/knowledge/media``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param media_id: the body's ``mediaId``.
+    """
     json = body("agentKnowledgeMediaCreate", AGENT_KNOWLEDGE_MEDIA_CREATE_BODY, (media_id,))
     payload = await session.request(_AGENT_KNOWLEDGE_MEDIA_CREATE, (agent_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeMediaCreate")
 
 
 async def remove_knowledge_project(session: Session, agent_id: str, project_id: str, /) -> None:
-    """Take a project out of an agent's knowledge."""
+    """Take a project out of an agent's knowledge.
+
+    ``DELETE /agents/{agentId}/knowledge/project/{projectId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param project_id: the path's ``projectId``.
+    """
     await session.request(_AGENT_KNOWLEDGE_PROJECT_REMOVE, (agent_id, project_id))
 
 
 async def remove_knowledge_media(session: Session, agent_id: str, media_id: str, /) -> None:
-    """Take a media file out of an agent's knowledge."""
+    """Take a media file out of an agent's knowledge.
+
+    ``DELETE /agents/{agentId}/knowledge/media/{mediaId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param media_id: the path's ``mediaId``.
+    """
     await session.request(_AGENT_KNOWLEDGE_MEDIA_REMOVE, (agent_id, media_id))
 
 
@@ -373,8 +440,16 @@ def list_convos(
 ) -> PagePager[Convo]:
     """List an agent's conversations.
 
+    ``GET /agents/{agentId}/convos/``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
@@ -389,19 +464,40 @@ def list_convos(
 
 
 async def get_convo(session: Session, agent_id: str, convo_id: str, /) -> Convo:
-    """Fetch one conversation of an agent."""
+    """Fetch one conversation of an agent.
+
+    ``GET /agents/{agentId}/convos/{convoId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param convo_id: the path's ``convoId``.
+    """
     payload = await session.request(_AGENT_CONVO_GET, (agent_id, convo_id))
     return item(payload, structure_fn(Convo), "agentConvoGet")
 
 
 async def get_public_agent(session: Session, public_agent_id: str, /) -> PublicAgentResult:
-    """Fetch a published agent by its public id."""
+    """Fetch a published agent by its public id.
+
+    ``GET /public-agents/{publicAgentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param public_agent_id: the path's ``publicAgentId``.
+    """
     payload = await session.request(_PUBLIC_AGENT_GET, (public_agent_id,))
     return result(payload, structure_fn(PublicAgentResult), "publicAgentGet")
 
 
 async def prompt(session: Session, space_id: str, agent_id: str, /, *, prompt: str) -> str:
-    """Ask an agent; returns its answer's text."""
+    """Ask an agent; returns its answer's text.
+
+    ``POST /promptAgent`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the body's ``spaceId``.
+    :param agent_id: the body's ``agentId``.
+    :param prompt: the body's ``prompt``.
+    """
     json = body("promptAgent", PROMPT_AGENT_BODY, (space_id, agent_id, prompt))
     payload = await session.request(_PROMPT_AGENT, (), json=json)
     return field(payload, "summary", as_str, "promptAgent")
@@ -410,7 +506,15 @@ async def prompt(session: Session, space_id: str, agent_id: str, /, *, prompt: s
 async def get_conversation(
     session: Session, agent_id: str, convo_id: str, /, *, include_transcript: bool | Unset = UNSET
 ) -> Conversation:
-    """Fetch a conversation, with its Markdown transcript."""
+    """Fetch a conversation, with its Markdown transcript.
+
+    ``POST /getConversation`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the body's ``agentId``.
+    :param convo_id: the body's ``convoId``.
+    :param include_transcript: the body's ``includeTranscript`` (optional: left out unless given).
+    """
     json = body("getConversation", GET_CONVERSATION_BODY, (agent_id, convo_id, include_transcript))
     payload = await session.request(_GET_CONVERSATION, (), json=json)
     return result(payload, structure_fn(Conversation), "getConversation")

@@ -56,7 +56,13 @@ ENDPOINTS: Final = {
 
 
 async def export_json(session: Session, space_id: str, /) -> Bundle:
-    """Export a space as a JSON bundle."""
+    """Export a space as a JSON bundle.
+
+    ``GET /bundles/{spaceId}/export``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    """
     payload = await session.request(_BUNDLE_EXPORT, (space_id,))
     return item(payload, structure_fn(Bundle), "bundleExport")
 
@@ -64,7 +70,14 @@ async def export_json(session: Session, space_id: str, /) -> Bundle:
 async def export_zip(
     session: Session, space_id: str, /, *, format: Literal["zip", "tsk"] | Unset = UNSET
 ) -> Download:
-    """Stream a space's bundle as a zip."""
+    """Stream a space's bundle as a zip.
+
+    ``GET /bundles/{spaceId}/export/zip``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    :param format: the query's ``format`` (optional: left out unless given).
+    """
     params = query("bundleExportZip", BUNDLE_EXPORT_ZIP_QUERY, (format,))
     return await session.request(_BUNDLE_EXPORT_ZIP, (space_id,), query=params, stream=True)
 
@@ -72,7 +85,14 @@ async def export_zip(
 async def import_json(
     session: Session, workspace_id: str, /, *, bundle_data: Bundle | dict[str, Any]
 ) -> BundleInstallation:
-    """Install a JSON bundle into a workspace."""
+    """Install a JSON bundle into a workspace.
+
+    ``POST /bundles/{workspaceId}/import``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param bundle_data: the body's ``bundleData``.
+    """
     json = body("bundleImport", BUNDLE_IMPORT_BODY, (bundle_data,))
     payload = await session.request(_BUNDLE_IMPORT, (workspace_id,), json=json)
     return item(payload, structure_fn(BundleInstallation), "bundleImport")
@@ -81,7 +101,15 @@ async def import_json(
 async def import_zip(
     session: Session, workspace_id: str, /, *, data: RawBody, content_type: str = "application/zip"
 ) -> BundleInstallation:
-    """Install a zip bundle (at most 50 MB, streamed)."""
+    """Install a zip bundle (at most 50 MB, streamed).
+
+    ``POST /bundles/{workspaceId}/import/zip``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param data: the request body, streamed.
+    :param content_type: the body's ``Content-Type``.
+    """
     max_size(data, 52428800, "bundleImportZip")
     payload = await session.request(
         _BUNDLE_IMPORT_ZIP, (workspace_id,), data=data, content_type=content_type

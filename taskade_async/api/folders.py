@@ -57,9 +57,15 @@ def list_projects(
 ) -> SinglePager[Project]:
     """List a folder's projects.
 
+    ``GET /folders/{folderId}/projects``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session, _FOLDER_PROJECTS_GET, (folder_id,), {}, structure_fn(Project), max_items=max_items
@@ -67,7 +73,14 @@ def list_projects(
 
 
 async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> SpaceAgent:
-    """Have the AI build an agent from a description."""
+    """Have the AI build an agent from a description.
+
+    ``POST /folders/{folderId}/agent-generate``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param text: the body's ``text``.
+    """
     json = body("folderAgentGenerate", FOLDER_AGENT_GENERATE_BODY, (text,))
     payload = await session.request(_FOLDER_AGENT_GENERATE, (folder_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "folderAgentGenerate")
@@ -76,7 +89,15 @@ async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> S
 async def create_agent(
     session: Session, folder_id: str, /, *, name: str, data: dict[str, Any]
 ) -> SpaceAgent:
-    """Create an agent from settings or a template."""
+    """Create an agent from settings or a template.
+
+    ``POST /folders/{folderId}/agents``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param name: the body's ``name``.
+    :param data: the body's ``data``.
+    """
     json = body("folderCreateAgent", FOLDER_CREATE_AGENT_BODY, (name, data))
     payload = await session.request(_FOLDER_CREATE_AGENT, (folder_id,), json=json)
     return item(payload, structure_fn(SpaceAgent), "folderCreateAgent")
@@ -93,9 +114,17 @@ def list_agents(
 ) -> PagePager[SpaceAgent]:
     """List a folder's agents.
 
+    ``GET /folders/{folderId}/agents``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
@@ -120,9 +149,17 @@ def list_medias(
 ) -> PagePager[Media]:
     """List a folder's media files.
 
+    ``GET /folders/{folderId}/medias``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
@@ -147,9 +184,17 @@ def list_templates(
 ) -> PagePager[ProjectTemplate]:
     """List the project templates of a folder.
 
+    ``GET /folders/{folderId}/project-templates``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,

@@ -40,8 +40,16 @@ def list_projects(
 ) -> PagePager[Project]:
     """List your projects, by last view.
 
+    ``GET /me/projects``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param sort: the query's ``sort`` (optional: left out unless given).
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     params = query("meProjectsGet", ME_PROJECTS_GET_QUERY, (sort,))
     return PagePager(

@@ -40,23 +40,47 @@ ENDPOINTS: Final = {
 
 
 async def get(session: Session, media_id: str, /) -> Media:
-    """Fetch one media file's details."""
+    """Fetch one media file's details.
+
+    ``GET /medias/{mediaId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param media_id: the path's ``mediaId``.
+    """
     payload = await session.request(_MEDIA_GET, (media_id,))
     return item(payload, structure_fn(Media), "mediaGet")
 
 
 async def delete(session: Session, media_id: str, /) -> None:
-    """Delete a media file."""
+    """Delete a media file.
+
+    ``DELETE /medias/{mediaId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param media_id: the path's ``mediaId``.
+    """
     await session.request(_MEDIA_DELETE, (media_id,))
 
 
 async def download(session: Session, media_id: str, /) -> Download:
-    """Stream a media file's bytes."""
+    """Stream a media file's bytes.
+
+    ``GET /medias/{mediaId}/download``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param media_id: the path's ``mediaId``.
+    """
     return await session.request(_MEDIA_DOWNLOAD, (media_id,), stream=True)
 
 
 async def download_all(session: Session, space_id: str, /) -> Download:
-    """Stream every media file of a space as one archive."""
+    """Stream every media file of a space as one archive.
+
+    ``GET /medias/spaces/{spaceId}/download``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    """
     return await session.request(_MEDIA_DOWNLOAD_ALL, (space_id,), stream=True)
 
 
@@ -69,7 +93,16 @@ async def upload(
     data: RawBody,
     content_type: str = "application/octet-stream",
 ) -> UploadedMedia:
-    """Upload a file (streamed) into a space."""
+    """Upload a file (streamed) into a space.
+
+    ``POST /medias/spaces/{spaceId}/upload``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    :param filename: the query's ``filename``.
+    :param data: the request body, streamed.
+    :param content_type: the body's ``Content-Type``.
+    """
     params = query("mediaUpload", MEDIA_UPLOAD_QUERY, (filename,))
     payload = await session.request(
         _MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type

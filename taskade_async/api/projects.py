@@ -86,19 +86,37 @@ ENDPOINTS: Final = {
 
 
 async def get(session: Session, project_id: str, /) -> Project:
-    """Fetch one project."""
+    """Fetch one project.
+
+    ``GET /projects/{projectId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    """
     payload = await session.request(_PROJECT_GET, (project_id,))
     return item(payload, structure_fn(Project), "projectGet")
 
 
 async def complete(session: Session, project_id: str, /) -> Project | None:
-    """Mark a project as completed."""
+    """Mark a project as completed.
+
+    ``POST /projects/{projectId}/complete``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    """
     payload = await session.request(_PROJECT_COMPLETE, (project_id,))
     return item_or_none(payload, structure_fn(Project), "projectComplete")
 
 
 async def restore(session: Session, project_id: str, /) -> Project | None:
-    """Bring a completed project back."""
+    """Bring a completed project back.
+
+    ``POST /projects/{projectId}/restore``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    """
     payload = await session.request(_PROJECT_RESTORE, (project_id,))
     return item_or_none(payload, structure_fn(Project), "projectRestore")
 
@@ -106,7 +124,15 @@ async def restore(session: Session, project_id: str, /) -> Project | None:
 async def copy(
     session: Session, project_id: str, /, *, folder_id: str, project_title: str | Unset = UNSET
 ) -> Project | None:
-    """Duplicate a project into a folder."""
+    """Duplicate a project into a folder.
+
+    ``POST /projects/{projectId}/copy``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param folder_id: the body's ``folderId``.
+    :param project_title: the body's ``projectTitle`` (optional: left out unless given).
+    """
     json = body("projectCopy", PROJECT_COPY_BODY, (folder_id, project_title))
     payload = await session.request(_PROJECT_COPY, (project_id,), json=json)
     return item_or_none(payload, structure_fn(Project), "projectCopy")
@@ -115,7 +141,15 @@ async def copy(
 async def create(
     session: Session, /, *, folder_id: str, content_type: Literal["text/markdown"], content: str
 ) -> Project | None:
-    """Create a project in a folder from Markdown."""
+    """Create a project in a folder from Markdown.
+
+    ``POST /projects``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the body's ``folderId``.
+    :param content_type: the body's ``contentType``.
+    :param content: the body's ``content``.
+    """
     json = body("projectCreate", PROJECT_CREATE_BODY, (folder_id, content_type, content))
     payload = await session.request(_PROJECT_CREATE, (), json=json)
     return item_or_none(payload, structure_fn(Project), "projectCreate")
@@ -124,7 +158,14 @@ async def create(
 async def create_from_template(
     session: Session, /, *, folder_id: str, template_id: str
 ) -> Project | None:
-    """Create a project from a template."""
+    """Create a project from a template.
+
+    ``POST /projects/from-template``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the body's ``folderId``.
+    :param template_id: the body's ``templateId``.
+    """
     json = body("projectFromTemplate", PROJECT_FROM_TEMPLATE_BODY, (folder_id, template_id))
     payload = await session.request(_PROJECT_FROM_TEMPLATE, (), json=json)
     return item_or_none(payload, structure_fn(Project), "projectFromTemplate")
@@ -141,9 +182,17 @@ def list_members(
 ) -> PagePager[User]:
     """List a project's members.
 
+    ``GET /projects/{projectId}/members``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
@@ -162,8 +211,14 @@ def list_fields(
 ) -> SinglePager[Field]:
     """List the custom fields defined on a project.
 
+    ``GET /projects/{projectId}/fields``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session, _PROJECT_FIELDS_GET, (project_id,), {}, structure_fn(Field), max_items=max_items
@@ -171,13 +226,25 @@ def list_fields(
 
 
 async def get_share_link(session: Session, project_id: str, /) -> ProjectShare | None:
-    """Fetch a project's share links."""
+    """Fetch a project's share links.
+
+    ``GET /projects/{projectId}/shareLink``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    """
     payload = await session.request(_PROJECT_SHARE_LINK_GET, (project_id,))
     return item_or_none(payload, structure_fn(ProjectShare), "projectShareLinkGet")
 
 
 async def enable_share_link(session: Session, project_id: str, /) -> ProjectShare:
-    """Turn on a project's share link and return it."""
+    """Turn on a project's share link and return it.
+
+    ``PUT /projects/{projectId}/shareLink``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    """
     payload = await session.request(_PROJECT_SHARE_LINK_ENABLE, (project_id,))
     return item(payload, structure_fn(ProjectShare), "projectShareLinkEnable")
 
@@ -194,8 +261,17 @@ def list_blocks(
 ) -> CursorPager[Block]:
     """Walk a project's top-level blocks by cursor.
 
+    ``GET /projects/{projectId}/blocks``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param limit: items per page (the query's ``limit``).
+    :param after: start after this id (a cursor; ``None``: from the start).
+    :param before: walk back from before this id (a cursor).
+    :param max_items: stop after this many items in all.
     """
     return CursorPager(
         session,
@@ -222,8 +298,17 @@ def list_tasks(
 ) -> CursorPager[Task]:
     """Walk a project's tasks in document order by cursor.
 
+    ``GET /projects/{projectId}/tasks``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param limit: items per page (the query's ``limit``).
+    :param after: start after this id (a cursor; ``None``: from the start).
+    :param before: walk back from before this id (a cursor).
+    :param max_items: stop after this many items in all.
     """
     return CursorPager(
         session,

@@ -232,13 +232,27 @@ ENDPOINTS: Final = {
 
 
 async def get(session: Session, project_id: str, task_id: str, /) -> Task:
-    """Fetch one task."""
+    """Fetch one task.
+
+    ``GET /projects/{projectId}/tasks/{taskId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     payload = await session.request(_TASK_GET, (project_id, task_id))
     return item(payload, structure_fn(Task), "taskGet")
 
 
 async def delete(session: Session, project_id: str, task_id: str, /) -> None:
-    """Delete a task and everything under it."""
+    """Delete a task and everything under it.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     await session.request(_TASK_DELETE, (project_id, task_id))
 
 
@@ -251,20 +265,43 @@ async def update(
     content_type: Literal["text/markdown", "text/plain"],
     content: str,
 ) -> Task | None:
-    """Replace a task's text."""
+    """Replace a task's text.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param content_type: the body's ``contentType``.
+    :param content: the body's ``content``.
+    """
     json = body("taskPut", TASK_PUT_BODY, (content_type, content))
     payload = await session.request(_TASK_PUT, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskPut")
 
 
 async def complete(session: Session, project_id: str, task_id: str, /) -> Task | None:
-    """Mark a task as done."""
+    """Mark a task as done.
+
+    ``POST /projects/{projectId}/tasks/{taskId}/complete``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     payload = await session.request(_TASK_COMPLETE, (project_id, task_id))
     return item_or_none(payload, structure_fn(Task), "taskComplete")
 
 
 async def uncomplete(session: Session, project_id: str, task_id: str, /) -> Task | None:
-    """Mark a task as not done."""
+    """Mark a task as not done.
+
+    ``POST /projects/{projectId}/tasks/{taskId}/uncomplete``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     payload = await session.request(_TASK_UNCOMPLETE, (project_id, task_id))
     return item_or_none(payload, structure_fn(Task), "taskUncomplete")
 
@@ -272,7 +309,14 @@ async def uncomplete(session: Session, project_id: str, task_id: str, /) -> Task
 async def create(
     session: Session, project_id: str, /, *, tasks: Sequence[NewTask | dict[str, Any]]
 ) -> builtins.list[Task]:
-    """Add up to 20 tasks in one call, each placed relative to another."""
+    """Add up to 20 tasks in one call, each placed relative to another.
+
+    ``POST /projects/{projectId}/tasks/``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param tasks: the body's ``tasks``.
+    """
     json = body("taskCreate", TASK_CREATE_BODY, (tasks,))
     payload = await session.request(_TASK_CREATE, (project_id,), json=json)
     return items(payload, "item", structure_fn(Task), "taskCreate")
@@ -281,7 +325,15 @@ async def create(
 async def move(
     session: Session, project_id: str, task_id: str, /, *, target: MoveTarget | dict[str, Any]
 ) -> Task | None:
-    """Move a task (with its subtree) next to or into another."""
+    """Move a task (with its subtree) next to or into another.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/move``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param target: the body's ``target``.
+    """
     json = body("taskMove", TASK_MOVE_BODY, (target,))
     payload = await session.request(_TASK_MOVE, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskMove")
@@ -292,8 +344,15 @@ def list_assignees(
 ) -> SinglePager[User]:
     """List the people assigned to a task.
 
+    ``GET /projects/{projectId}/tasks/{taskId}/assignees``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
@@ -308,7 +367,15 @@ def list_assignees(
 async def set_assignees(
     session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str]
 ) -> Task | None:
-    """Assign people to a task by their handles."""
+    """Assign people to a task by their handles.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/assignees``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param handles: the body's ``handles``.
+    """
     json = body("taskPutAssignees", TASK_PUT_ASSIGNEES_BODY, (handles,))
     payload = await session.request(_TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskPutAssignees")
@@ -317,19 +384,41 @@ async def set_assignees(
 async def remove_assignee(
     session: Session, project_id: str, task_id: str, assignee_handle: str, /
 ) -> Task | None:
-    """Unassign one person from a task."""
+    """Unassign one person from a task.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/assignees/{assigneeHandle}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param assignee_handle: the path's ``assigneeHandle``.
+    """
     payload = await session.request(_TASK_DELETE_ASSIGNEES, (project_id, task_id, assignee_handle))
     return item_or_none(payload, structure_fn(Task), "taskDeleteAssignees")
 
 
 async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDate | None:
-    """Fetch a task's date or date range (None if it has none)."""
+    """Fetch a task's date or date range (None if it has none).
+
+    ``GET /projects/{projectId}/tasks/{taskId}/date``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     payload = await session.request(_TASK_GET_DATE, (project_id, task_id))
     return item_or_none(payload, structure_fn(TaskDate), "taskGetDate")
 
 
 async def delete_date(session: Session, project_id: str, task_id: str, /) -> Task | None:
-    """Clear a task's date."""
+    """Clear a task's date.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/date``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     payload = await session.request(_TASK_DELETE_DATE, (project_id, task_id))
     return item_or_none(payload, structure_fn(Task), "taskDeleteDate")
 
@@ -343,14 +432,30 @@ async def set_date(
     start: Date | dict[str, Any] | datetime.date,
     end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
 ) -> Task | None:
-    """Set a task's date or date range."""
+    """Set a task's date or date range.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/date``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param start: the body's ``start``.
+    :param end: the body's ``end`` (optional: left out unless given).
+    """
     json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, end))
     payload = await session.request(_TASK_PUT_DATE, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskPutDate")
 
 
 async def get_note(session: Session, project_id: str, task_id: str, /) -> TaskNote | None:
-    """Fetch the note attached to a task (None if it has none)."""
+    """Fetch the note attached to a task (None if it has none).
+
+    ``GET /projects/{projectId}/tasks/{taskId}/note``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     payload = await session.request(_TASK_NOTE_GET, (project_id, task_id))
     return item_or_none(payload, structure_fn(TaskNote), "taskNoteGet")
 
@@ -364,14 +469,30 @@ async def set_note(
     type: Literal["text/plain", "text/markdown"],
     value: str,
 ) -> TaskNote | None:
-    """Write the note attached to a task."""
+    """Write the note attached to a task.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/note``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param type: the body's ``type``.
+    :param value: the body's ``value``.
+    """
     json = body("taskNotePut", TASK_NOTE_PUT_BODY, (type, value))
     payload = await session.request(_TASK_NOTE_PUT, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(TaskNote), "taskNotePut")
 
 
 async def delete_note(session: Session, project_id: str, task_id: str, /) -> None:
-    """Remove the note attached to a task."""
+    """Remove the note attached to a task.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/note``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
     await session.request(_TASK_NOTE_DELETE, (project_id, task_id))
 
 
@@ -380,8 +501,15 @@ def list_field_values(
 ) -> SinglePager[FieldValue]:
     """List a task's custom field values.
 
+    ``GET /projects/{projectId}/tasks/{taskId}/fields``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
@@ -396,7 +524,15 @@ def list_field_values(
 async def get_field_value(
     session: Session, project_id: str, task_id: str, field_id: str, /
 ) -> FieldValue:
-    """Fetch one custom field value of a task."""
+    """Fetch one custom field value of a task.
+
+    ``GET /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param field_id: the path's ``fieldId``.
+    """
     payload = await session.request(_TASK_FIELD_VALUE_GET, (project_id, task_id, field_id))
     return item(payload, structure_fn(FieldValue), "taskFieldValueGet")
 
@@ -404,13 +540,30 @@ async def get_field_value(
 async def delete_field_value(
     session: Session, project_id: str, task_id: str, field_id: str, /
 ) -> None:
-    """Clear one custom field value of a task."""
+    """Clear one custom field value of a task.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param field_id: the path's ``fieldId``.
+    """
     await session.request(_TASK_FIELD_VALUE_DELETE, (project_id, task_id, field_id))
 
 
 async def set_field_value(
     session: Session, project_id: str, task_id: str, field_id: str, /, *, value: float | str
 ) -> None:
-    """Set one custom field value of a task."""
+    """Set one custom field value of a task.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param field_id: the path's ``fieldId``.
+    :param value: the body's ``value``.
+    """
     json = body("taskFieldValuePut", TASK_FIELD_VALUE_PUT_BODY, (value,))
     await session.request(_TASK_FIELD_VALUE_PUT, (project_id, task_id, field_id), json=json)

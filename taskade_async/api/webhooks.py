@@ -90,7 +90,15 @@ async def create(
     ],
     space_ids: Sequence[str] | Unset = UNSET,
 ) -> CreatedWebhook:
-    """Register a webhook; its signing secret is shown only here."""
+    """Register a webhook; its signing secret is shown only here.
+
+    ``POST /webhooks`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param target_url: the body's ``targetUrl``.
+    :param events: the body's ``events``.
+    :param space_ids: the body's ``spaceIds`` (optional: left out unless given).
+    """
     check_target_url(target_url, "createWebhook: target_url")
     json = body("createWebhook", CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
     payload = await session.request(_CREATE_WEBHOOK, (), json=json)
@@ -100,19 +108,36 @@ async def create(
 def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Webhook]:
     """List your registered webhooks.
 
+    ``GET /webhooks`` (API v2)
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(session, _LIST_WEBHOOKS, (), {}, structure_fn(Webhook), max_items=max_items)
 
 
 async def get(session: Session, webhook_id: str, /) -> Webhook:
-    """Fetch one webhook by its id (its target URL)."""
+    """Fetch one webhook by its id (its target URL).
+
+    ``GET /webhooks/{webhookId}`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param webhook_id: the path's ``webhookId``.
+    """
     payload = await session.request(_GET_WEBHOOK, (webhook_id,))
     return field(payload, "webhook", structure_fn(Webhook), "getWebhook")
 
 
 async def delete(session: Session, webhook_id: str, /) -> bool:
-    """Delete a webhook; False if it was already gone."""
+    """Delete a webhook; False if it was already gone.
+
+    ``DELETE /webhooks/{webhookId}`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param webhook_id: the path's ``webhookId``.
+    """
     payload = await session.request(_DELETE_WEBHOOK, (webhook_id,))
     return field(payload, "deleted", as_bool, "deleteWebhook")

@@ -35,7 +35,15 @@ ENDPOINTS: Final = {
 async def create_project(
     session: Session, workspace_id: str, /, *, content_type: Literal["text/markdown"], content: str
 ) -> Project:
-    """Create a project in a workspace from Markdown."""
+    """Create a project in a workspace from Markdown.
+
+    ``POST /workspaces/{workspaceId}/projects``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param content_type: the body's ``contentType``.
+    :param content: the body's ``content``.
+    """
     json = body("workspaceCreateProject", WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
     payload = await session.request(_WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
     return item(payload, structure_fn(Project), "workspaceCreateProject")
@@ -44,9 +52,14 @@ async def create_project(
 def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Workspace]:
     """List the workspaces you belong to.
 
+    ``GET /workspaces``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session, _WORKSPACES_GET, (), {}, structure_fn(Workspace), max_items=max_items
@@ -58,9 +71,15 @@ def list_folders(
 ) -> SinglePager[Folder]:
     """List the folders of a workspace.
 
+    ``GET /workspaces/{workspaceId}/folders``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
@@ -77,12 +96,18 @@ def list_projects(
 ) -> SinglePager[Project]:
     """List the projects at a workspace's top level.
 
+    ``GET /folders/{folderId}/projects``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
 
     A workspace's id is also the id of its root folder: this is
     ``folders.list_projects(s, workspace_id)`` under the name you would look for.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
