@@ -53,6 +53,8 @@ class Function:
     call: list[str]
     lines: list[str] = field(default_factory=list)
     doc: list[str] = field(default_factory=list)
+    #: Whether the function has ``raw=True`` (the answer's JSON, not decoded).
+    raw: bool = False
 
 
 class FunctionEmitter(TypeEmitter):
@@ -89,17 +91,35 @@ class FunctionEmitter(TypeEmitter):
         self._checks(fn, query, consts)
         if op.entry.pager is not None:
             ret = self._result_pager(fn, query, decoders)
-            asynchronous = ""
+            head = [f"def {op.entry.function}({', '.join(params)}) -> {ret}:"]
         else:
             emit = RESULTS.get(op.returns.kind)
             if emit is None:
                 raise SpecError(f"{op.operation_id}: unknown result kind {op.returns.kind}")
             ret = emit(self, fn, decoders)
-            asynchronous = "async "
+            head = self._heads(fn, params, ret)
         if note:
-            fn.doc += ["", note]
-        head = f"{asynchronous}def {op.entry.function}({', '.join(params)}) -> {ret}:"
-        return [head, *self._docstring(op, fn.doc, [*query, *named_body]), *fn.lines]
+            fn.doc += ["", note] if fn.doc else [note]
+        return [*head, *self._docstring(op, fn.doc, [*query, *named_body], fn.raw), *fn.lines]
+
+    def _heads(self, fn: Function, params: list[str], ret: str) -> list[str]:
+        """The ``async def`` line; with a raw mode, two overloads typing ``raw=`` first."""
+        name = fn.op.entry.function
+        if not fn.raw:
+            return [f"async def {name}({', '.join(params)}) -> {ret}:"]
+        params = params if "*" in params else [*params, "*"]
+        overload = self.imp.name("typing", "overload")
+        literal = self.imp.name("typing", "Literal")
+        payload = f"dict[str, {self.imp.name('typing', 'Any')}]"
+        decoded = ", ".join([*params, f"raw: {literal}[False] = False"])
+        raw = ", ".join([*params, f"raw: {literal}[True]"])
+        return [
+            f"@{overload}",
+            f"async def {name}({decoded}) -> {ret}: ...",
+            f"@{overload}",
+            f"async def {name}({raw}) -> {payload}: ...",
+            f"async def {name}({', '.join([*params, 'raw: bool = False'])}) -> {payload} | {ret}:",
+        ]
 
     # -- arguments ------------------------------------------------------------------------
 
@@ -121,10 +141,10 @@ class FunctionEmitter(TypeEmitter):
         op, where, name = fn.op, fn.op.operation_id, const(fn.op.operation_id)
         if query:
             checks = [self._rule(q.name, q.wire, q.type, q.required) for q in query]
-            consts.append(f"{name[1:]}_QUERY: Final = {tuple_display(checks)}")
+            consts.append(f"{name}_QUERY: Final = {tuple_display(checks)}")
             values = tuple_display([q.name for q in query])
             fn.lines.append(
-                f"    params = {self.imp.runtime('query')}({where!r}, {name[1:]}_QUERY, {values})"
+                f"    params = {self.imp.runtime('query')}({where!r}, {name}_QUERY, {values})"
             )
             fn.call.append("query=params")
         for wire in overrides.TARGET_URLS.get(op.operation_id, ()):
@@ -132,10 +152,10 @@ class FunctionEmitter(TypeEmitter):
             fn.lines.append(f"    {check}({snake(wire)}, {where + ': ' + snake(wire)!r})")
         if op.body:
             checks = [self._rule(b.name, b.wire, b.type, b.required) for b in op.body]
-            consts.append(f"{name[1:]}_BODY: Final = {tuple_display(checks)}")
+            consts.append(f"{name}_BODY: Final = {tuple_display(checks)}")
             values = tuple_display([b.name for b in op.body])
             fn.lines.append(
-                f"    json = {self.imp.runtime('body')}({where!r}, {name[1:]}_BODY, {values})"
+                f"    json = {self.imp.runtime('body')}({where!r}, {name}_BODY, {values})"
             )
             fn.call.append("json=json")
         if op.raw_body:
@@ -144,7 +164,9 @@ class FunctionEmitter(TypeEmitter):
                 fn.lines.append(f"    {limit}(data, {op.raw_limit}, {where!r})")
             fn.call += ["data=data", "content_type=content_type"]
 
-    def _docstring(self, op: Operation, extra: list[str], params: list[Param]) -> list[str]:
+    def _docstring(
+        self, op: Operation, extra: list[str], params: list[Param], raw: bool
+    ) -> list[str]:
         """Summary, ``METHOD /path``, notes, then a ``:param:`` list of every argument."""
         api = "" if op.api == "v1" else f" (API {op.api})"
         lines = [f'    """{op.entry.summary}', "", f"    ``{op.method} {op.path}``{api}"]
@@ -166,6 +188,8 @@ class FunctionEmitter(TypeEmitter):
             for keyword in PAGERS[op.entry.pager].params:
                 lines.append(f"    :param {keyword}: {PAGING_DOCS[keyword]}")
             lines.append("    :param max_items: stop after this many items in all.")
+        if raw:
+            lines.append("    :param raw: return the answer's JSON as received, nothing decoded.")
         return [*lines, '    """']
 
     # -- results: one emitter per kind ------------------------------------------------------
@@ -207,7 +231,9 @@ class FunctionEmitter(TypeEmitter):
 
     def _decode(self, fn: Function, helper: str, *args: str) -> None:
         """``payload = await request``, then ``return helper(payload, *args, where)``."""
+        fn.raw = True
         fn.lines.append(f"    payload = {self._request(fn)})")
+        fn.lines += ["    if raw:", "        return payload"]
         call = ", ".join(["payload", *args, repr(fn.op.operation_id)])
         fn.lines.append(f"    return {self.imp.runtime(helper)}({call})")
 

@@ -30,7 +30,7 @@ def tuple_display(parts: list[str]) -> str:
 
 def const(operation_id: str) -> str:
     """The module constant holding an operation's ``Operation``."""
-    return "_" + snake(operation_id).upper()
+    return snake(operation_id).upper()
 
 
 class TypeEmitter:

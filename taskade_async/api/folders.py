@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
 from taskade_async._runtime import (
     Operation,
@@ -28,27 +28,27 @@ __all__ = [
     "list_templates",
 ]
 
-_FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
-_FOLDER_AGENT_GENERATE: Final = Operation(
+FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
+FOLDER_AGENT_GENERATE: Final = Operation(
     "folderAgentGenerate", "POST", "/folders/{folderId}/agent-generate"
 )
 FOLDER_AGENT_GENERATE_BODY: Final = (Rule("text", "text", "str"),)
-_FOLDER_CREATE_AGENT: Final = Operation("folderCreateAgent", "POST", "/folders/{folderId}/agents")
+FOLDER_CREATE_AGENT: Final = Operation("folderCreateAgent", "POST", "/folders/{folderId}/agents")
 FOLDER_CREATE_AGENT_BODY: Final = (Rule("name", "name", "str"), Rule("data", "data", "object"))
-_FOLDER_AGENT_GET: Final = Operation("folderAgentGet", "GET", "/folders/{folderId}/agents")
-_MEDIAS_GET: Final = Operation("mediasGet", "GET", "/folders/{folderId}/medias")
-_FOLDER_PROJECT_TEMPLATES_GET: Final = Operation(
+FOLDER_AGENT_GET: Final = Operation("folderAgentGet", "GET", "/folders/{folderId}/agents")
+MEDIAS_GET: Final = Operation("mediasGet", "GET", "/folders/{folderId}/medias")
+FOLDER_PROJECT_TEMPLATES_GET: Final = Operation(
     "folderProjectTemplatesGet", "GET", "/folders/{folderId}/project-templates"
 )
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "folderProjectsGet": _FOLDER_PROJECTS_GET,
-    "folderAgentGenerate": _FOLDER_AGENT_GENERATE,
-    "folderCreateAgent": _FOLDER_CREATE_AGENT,
-    "folderAgentGet": _FOLDER_AGENT_GET,
-    "mediasGet": _MEDIAS_GET,
-    "folderProjectTemplatesGet": _FOLDER_PROJECT_TEMPLATES_GET,
+    "folderProjectsGet": FOLDER_PROJECTS_GET,
+    "folderAgentGenerate": FOLDER_AGENT_GENERATE,
+    "folderCreateAgent": FOLDER_CREATE_AGENT,
+    "folderAgentGet": FOLDER_AGENT_GET,
+    "mediasGet": MEDIAS_GET,
+    "folderProjectTemplatesGet": FOLDER_PROJECT_TEMPLATES_GET,
 }
 
 
@@ -68,11 +68,21 @@ def list_projects(
     :param max_items: stop after this many items in all.
     """
     return SinglePager(
-        session, _FOLDER_PROJECTS_GET, (folder_id,), {}, structure_fn(Project), max_items=max_items
+        session, FOLDER_PROJECTS_GET, (folder_id,), {}, structure_fn(Project), max_items=max_items
     )
 
 
-async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> SpaceAgent:
+@overload
+async def generate_agent(
+    session: Session, folder_id: str, /, *, text: str, raw: Literal[False] = False
+) -> SpaceAgent: ...
+@overload
+async def generate_agent(
+    session: Session, folder_id: str, /, *, text: str, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def generate_agent(
+    session: Session, folder_id: str, /, *, text: str, raw: bool = False
+) -> dict[str, Any] | SpaceAgent:
     """Have the AI build an agent from a description.
 
     ``POST /folders/{folderId}/agent-generate``
@@ -80,15 +90,32 @@ async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> S
     :param session: the :class:`~taskade_async.Session` to send with.
     :param folder_id: the path's ``folderId``.
     :param text: the body's ``text``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("folderAgentGenerate", FOLDER_AGENT_GENERATE_BODY, (text,))
-    payload = await session.request(_FOLDER_AGENT_GENERATE, (folder_id,), json=json)
+    payload = await session.request(FOLDER_AGENT_GENERATE, (folder_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(SpaceAgent), "folderAgentGenerate")
 
 
+@overload
 async def create_agent(
-    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any]
-) -> SpaceAgent:
+    session: Session,
+    folder_id: str,
+    /,
+    *,
+    name: str,
+    data: dict[str, Any],
+    raw: Literal[False] = False,
+) -> SpaceAgent: ...
+@overload
+async def create_agent(
+    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any], raw: Literal[True]
+) -> dict[str, Any]: ...
+async def create_agent(
+    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any], raw: bool = False
+) -> dict[str, Any] | SpaceAgent:
     """Create an agent from settings or a template.
 
     ``POST /folders/{folderId}/agents``
@@ -97,9 +124,12 @@ async def create_agent(
     :param folder_id: the path's ``folderId``.
     :param name: the body's ``name``.
     :param data: the body's ``data``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("folderCreateAgent", FOLDER_CREATE_AGENT_BODY, (name, data))
-    payload = await session.request(_FOLDER_CREATE_AGENT, (folder_id,), json=json)
+    payload = await session.request(FOLDER_CREATE_AGENT, (folder_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(SpaceAgent), "folderCreateAgent")
 
 
@@ -128,7 +158,7 @@ def list_agents(
     """
     return PagePager(
         session,
-        _FOLDER_AGENT_GET,
+        FOLDER_AGENT_GET,
         (folder_id,),
         {},
         structure_fn(SpaceAgent),
@@ -163,7 +193,7 @@ def list_medias(
     """
     return PagePager(
         session,
-        _MEDIAS_GET,
+        MEDIAS_GET,
         (folder_id,),
         {},
         structure_fn(Media),
@@ -198,7 +228,7 @@ def list_templates(
     """
     return PagePager(
         session,
-        _FOLDER_PROJECT_TEMPLATES_GET,
+        FOLDER_PROJECT_TEMPLATES_GET,
         (folder_id,),
         {},
         structure_fn(ProjectTemplate),

@@ -20,13 +20,13 @@ from taskade_async.models import Project
 
 __all__ = ["ENDPOINTS", "list_projects"]
 
-_ME_PROJECTS_GET: Final = Operation("meProjectsGet", "GET", "/me/projects")
+ME_PROJECTS_GET: Final = Operation("meProjectsGet", "GET", "/me/projects")
 ME_PROJECTS_GET_QUERY: Final = (
     Rule("sort", "sort", "str", required=False, enum=("viewed-asc", "viewed-desc")),
 )
 
 #: This module's endpoints by operationId.
-ENDPOINTS: Final = {"meProjectsGet": _ME_PROJECTS_GET}
+ENDPOINTS: Final = {"meProjectsGet": ME_PROJECTS_GET}
 
 
 def list_projects(
@@ -54,7 +54,7 @@ def list_projects(
     params = query("meProjectsGet", ME_PROJECTS_GET_QUERY, (sort,))
     return PagePager(
         session,
-        _ME_PROJECTS_GET,
+        ME_PROJECTS_GET,
         (),
         params,
         structure_fn(Project),

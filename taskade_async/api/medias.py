@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, Literal, overload
 
 from taskade_async._runtime import (
     Download,
@@ -20,34 +20,41 @@ from taskade_async.models import Media, UploadedMedia
 
 __all__ = ["ENDPOINTS", "delete", "download", "download_all", "get", "upload"]
 
-_MEDIA_GET: Final = Operation("mediaGet", "GET", "/medias/{mediaId}")
-_MEDIA_DELETE: Final = Operation("mediaDelete", "DELETE", "/medias/{mediaId}")
-_MEDIA_DOWNLOAD: Final = Operation("mediaDownload", "GET", "/medias/{mediaId}/download")
-_MEDIA_DOWNLOAD_ALL: Final = Operation(
+MEDIA_GET: Final = Operation("mediaGet", "GET", "/medias/{mediaId}")
+MEDIA_DELETE: Final = Operation("mediaDelete", "DELETE", "/medias/{mediaId}")
+MEDIA_DOWNLOAD: Final = Operation("mediaDownload", "GET", "/medias/{mediaId}/download")
+MEDIA_DOWNLOAD_ALL: Final = Operation(
     "mediaDownloadAll", "GET", "/medias/spaces/{spaceId}/download"
 )
-_MEDIA_UPLOAD: Final = Operation("mediaUpload", "POST", "/medias/spaces/{spaceId}/upload")
+MEDIA_UPLOAD: Final = Operation("mediaUpload", "POST", "/medias/spaces/{spaceId}/upload")
 MEDIA_UPLOAD_QUERY: Final = (Rule("filename", "filename", "str"),)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "mediaGet": _MEDIA_GET,
-    "mediaDelete": _MEDIA_DELETE,
-    "mediaDownload": _MEDIA_DOWNLOAD,
-    "mediaDownloadAll": _MEDIA_DOWNLOAD_ALL,
-    "mediaUpload": _MEDIA_UPLOAD,
+    "mediaGet": MEDIA_GET,
+    "mediaDelete": MEDIA_DELETE,
+    "mediaDownload": MEDIA_DOWNLOAD,
+    "mediaDownloadAll": MEDIA_DOWNLOAD_ALL,
+    "mediaUpload": MEDIA_UPLOAD,
 }
 
 
-async def get(session: Session, media_id: str, /) -> Media:
+@overload
+async def get(session: Session, media_id: str, /, *, raw: Literal[False] = False) -> Media: ...
+@overload
+async def get(session: Session, media_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+async def get(session: Session, media_id: str, /, *, raw: bool = False) -> dict[str, Any] | Media:
     """Fetch one media file's details.
 
     ``GET /medias/{mediaId}``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param media_id: the path's ``mediaId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_MEDIA_GET, (media_id,))
+    payload = await session.request(MEDIA_GET, (media_id,))
+    if raw:
+        return payload
     return item(payload, structure_fn(Media), "mediaGet")
 
 
@@ -59,7 +66,7 @@ async def delete(session: Session, media_id: str, /) -> None:
     :param session: the :class:`~taskade_async.Session` to send with.
     :param media_id: the path's ``mediaId``.
     """
-    await session.request(_MEDIA_DELETE, (media_id,))
+    await session.request(MEDIA_DELETE, (media_id,))
 
 
 async def download(session: Session, media_id: str, /) -> Download:
@@ -70,7 +77,7 @@ async def download(session: Session, media_id: str, /) -> Download:
     :param session: the :class:`~taskade_async.Session` to send with.
     :param media_id: the path's ``mediaId``.
     """
-    return await session.request(_MEDIA_DOWNLOAD, (media_id,), stream=True)
+    return await session.request(MEDIA_DOWNLOAD, (media_id,), stream=True)
 
 
 async def download_all(session: Session, space_id: str, /) -> Download:
@@ -81,9 +88,10 @@ async def download_all(session: Session, space_id: str, /) -> Download:
     :param session: the :class:`~taskade_async.Session` to send with.
     :param space_id: the path's ``spaceId``.
     """
-    return await session.request(_MEDIA_DOWNLOAD_ALL, (space_id,), stream=True)
+    return await session.request(MEDIA_DOWNLOAD_ALL, (space_id,), stream=True)
 
 
+@overload
 async def upload(
     session: Session,
     space_id: str,
@@ -92,7 +100,29 @@ async def upload(
     filename: str,
     data: RawBody,
     content_type: str = "application/octet-stream",
-) -> UploadedMedia:
+    raw: Literal[False] = False,
+) -> UploadedMedia: ...
+@overload
+async def upload(
+    session: Session,
+    space_id: str,
+    /,
+    *,
+    filename: str,
+    data: RawBody,
+    content_type: str = "application/octet-stream",
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def upload(
+    session: Session,
+    space_id: str,
+    /,
+    *,
+    filename: str,
+    data: RawBody,
+    content_type: str = "application/octet-stream",
+    raw: bool = False,
+) -> dict[str, Any] | UploadedMedia:
     """Upload a file (streamed) into a space.
 
     ``POST /medias/spaces/{spaceId}/upload``
@@ -102,9 +132,12 @@ async def upload(
     :param filename: the query's ``filename``.
     :param data: the request body, streamed.
     :param content_type: the body's ``Content-Type``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     params = query("mediaUpload", MEDIA_UPLOAD_QUERY, (filename,))
     payload = await session.request(
-        _MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type
+        MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type
     )
+    if raw:
+        return payload
     return item(payload, structure_fn(UploadedMedia), "mediaUpload")

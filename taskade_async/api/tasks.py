@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 import datetime
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 from taskade_async._runtime import (
     UNSET,
@@ -57,20 +57,20 @@ __all__ = [
     "update",
 ]
 
-_TASK_GET: Final = Operation("taskGet", "GET", "/projects/{projectId}/tasks/{taskId}")
-_TASK_DELETE: Final = Operation("taskDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}")
-_TASK_PUT: Final = Operation("taskPut", "PUT", "/projects/{projectId}/tasks/{taskId}")
+TASK_GET: Final = Operation("taskGet", "GET", "/projects/{projectId}/tasks/{taskId}")
+TASK_DELETE: Final = Operation("taskDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}")
+TASK_PUT: Final = Operation("taskPut", "PUT", "/projects/{projectId}/tasks/{taskId}")
 TASK_PUT_BODY: Final = (
     Rule("content_type", "contentType", "str", enum=("text/markdown", "text/plain")),
     Rule("content", "content", "str", max_length=2000, pattern="^[^\\r\\n]*$"),
 )
-_TASK_COMPLETE: Final = Operation(
+TASK_COMPLETE: Final = Operation(
     "taskComplete", "POST", "/projects/{projectId}/tasks/{taskId}/complete"
 )
-_TASK_UNCOMPLETE: Final = Operation(
+TASK_UNCOMPLETE: Final = Operation(
     "taskUncomplete", "POST", "/projects/{projectId}/tasks/{taskId}/uncomplete"
 )
-_TASK_CREATE: Final = Operation("taskCreate", "POST", "/projects/{projectId}/tasks/")
+TASK_CREATE: Final = Operation("taskCreate", "POST", "/projects/{projectId}/tasks/")
 TASK_CREATE_BODY: Final = (
     Rule(
         "tasks",
@@ -98,7 +98,7 @@ TASK_CREATE_BODY: Final = (
         convert=True,
     ),
 )
-_TASK_MOVE: Final = Operation("taskMove", "PUT", "/projects/{projectId}/tasks/{taskId}/move")
+TASK_MOVE: Final = Operation("taskMove", "PUT", "/projects/{projectId}/tasks/{taskId}/move")
 TASK_MOVE_BODY: Final = (
     Rule(
         "target",
@@ -116,25 +116,25 @@ TASK_MOVE_BODY: Final = (
         convert=True,
     ),
 )
-_TASK_ASSIGNEES_GET: Final = Operation(
+TASK_ASSIGNEES_GET: Final = Operation(
     "taskAssigneesGet", "GET", "/projects/{projectId}/tasks/{taskId}/assignees"
 )
-_TASK_PUT_ASSIGNEES: Final = Operation(
+TASK_PUT_ASSIGNEES: Final = Operation(
     "taskPutAssignees", "PUT", "/projects/{projectId}/tasks/{taskId}/assignees"
 )
 TASK_PUT_ASSIGNEES_BODY: Final = (
     Rule("handles", "handles", "list", item=Rule("handles[]", "handles", "str", min_length=1)),
 )
-_TASK_DELETE_ASSIGNEES: Final = Operation(
+TASK_DELETE_ASSIGNEES: Final = Operation(
     "taskDeleteAssignees",
     "DELETE",
     "/projects/{projectId}/tasks/{taskId}/assignees/{assigneeHandle}",
 )
-_TASK_GET_DATE: Final = Operation("taskGetDate", "GET", "/projects/{projectId}/tasks/{taskId}/date")
-_TASK_DELETE_DATE: Final = Operation(
+TASK_GET_DATE: Final = Operation("taskGetDate", "GET", "/projects/{projectId}/tasks/{taskId}/date")
+TASK_DELETE_DATE: Final = Operation(
     "taskDeleteDate", "DELETE", "/projects/{projectId}/tasks/{taskId}/date"
 )
-_TASK_PUT_DATE: Final = Operation("taskPutDate", "PUT", "/projects/{projectId}/tasks/{taskId}/date")
+TASK_PUT_DATE: Final = Operation("taskPutDate", "PUT", "/projects/{projectId}/tasks/{taskId}/date")
 TASK_PUT_DATE_BODY: Final = (
     Rule(
         "start",
@@ -176,25 +176,25 @@ TASK_PUT_DATE_BODY: Final = (
         convert=True,
     ),
 )
-_TASK_NOTE_GET: Final = Operation("taskNoteGet", "GET", "/projects/{projectId}/tasks/{taskId}/note")
-_TASK_NOTE_PUT: Final = Operation("taskNotePut", "PUT", "/projects/{projectId}/tasks/{taskId}/note")
+TASK_NOTE_GET: Final = Operation("taskNoteGet", "GET", "/projects/{projectId}/tasks/{taskId}/note")
+TASK_NOTE_PUT: Final = Operation("taskNotePut", "PUT", "/projects/{projectId}/tasks/{taskId}/note")
 TASK_NOTE_PUT_BODY: Final = (
     Rule("type", "type", "str", enum=("text/plain", "text/markdown")),
     Rule("value", "value", "str", min_length=1, pattern="^[^\\r\\n]*$"),
 )
-_TASK_NOTE_DELETE: Final = Operation(
+TASK_NOTE_DELETE: Final = Operation(
     "taskNoteDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}/note"
 )
-_TASK_FIELDS_VALUE_GET: Final = Operation(
+TASK_FIELDS_VALUE_GET: Final = Operation(
     "taskFieldsValueGet", "GET", "/projects/{projectId}/tasks/{taskId}/fields"
 )
-_TASK_FIELD_VALUE_GET: Final = Operation(
+TASK_FIELD_VALUE_GET: Final = Operation(
     "taskFieldValueGet", "GET", "/projects/{projectId}/tasks/{taskId}/fields/{fieldId}"
 )
-_TASK_FIELD_VALUE_DELETE: Final = Operation(
+TASK_FIELD_VALUE_DELETE: Final = Operation(
     "taskFieldValueDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}/fields/{fieldId}"
 )
-_TASK_FIELD_VALUE_PUT: Final = Operation(
+TASK_FIELD_VALUE_PUT: Final = Operation(
     "taskFieldValuePut", "PUT", "/projects/{projectId}/tasks/{taskId}/fields/{fieldId}"
 )
 TASK_FIELD_VALUE_PUT_BODY: Final = (
@@ -208,30 +208,40 @@ TASK_FIELD_VALUE_PUT_BODY: Final = (
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "taskGet": _TASK_GET,
-    "taskDelete": _TASK_DELETE,
-    "taskPut": _TASK_PUT,
-    "taskComplete": _TASK_COMPLETE,
-    "taskUncomplete": _TASK_UNCOMPLETE,
-    "taskCreate": _TASK_CREATE,
-    "taskMove": _TASK_MOVE,
-    "taskAssigneesGet": _TASK_ASSIGNEES_GET,
-    "taskPutAssignees": _TASK_PUT_ASSIGNEES,
-    "taskDeleteAssignees": _TASK_DELETE_ASSIGNEES,
-    "taskGetDate": _TASK_GET_DATE,
-    "taskDeleteDate": _TASK_DELETE_DATE,
-    "taskPutDate": _TASK_PUT_DATE,
-    "taskNoteGet": _TASK_NOTE_GET,
-    "taskNotePut": _TASK_NOTE_PUT,
-    "taskNoteDelete": _TASK_NOTE_DELETE,
-    "taskFieldsValueGet": _TASK_FIELDS_VALUE_GET,
-    "taskFieldValueGet": _TASK_FIELD_VALUE_GET,
-    "taskFieldValueDelete": _TASK_FIELD_VALUE_DELETE,
-    "taskFieldValuePut": _TASK_FIELD_VALUE_PUT,
+    "taskGet": TASK_GET,
+    "taskDelete": TASK_DELETE,
+    "taskPut": TASK_PUT,
+    "taskComplete": TASK_COMPLETE,
+    "taskUncomplete": TASK_UNCOMPLETE,
+    "taskCreate": TASK_CREATE,
+    "taskMove": TASK_MOVE,
+    "taskAssigneesGet": TASK_ASSIGNEES_GET,
+    "taskPutAssignees": TASK_PUT_ASSIGNEES,
+    "taskDeleteAssignees": TASK_DELETE_ASSIGNEES,
+    "taskGetDate": TASK_GET_DATE,
+    "taskDeleteDate": TASK_DELETE_DATE,
+    "taskPutDate": TASK_PUT_DATE,
+    "taskNoteGet": TASK_NOTE_GET,
+    "taskNotePut": TASK_NOTE_PUT,
+    "taskNoteDelete": TASK_NOTE_DELETE,
+    "taskFieldsValueGet": TASK_FIELDS_VALUE_GET,
+    "taskFieldValueGet": TASK_FIELD_VALUE_GET,
+    "taskFieldValueDelete": TASK_FIELD_VALUE_DELETE,
+    "taskFieldValuePut": TASK_FIELD_VALUE_PUT,
 }
 
 
-async def get(session: Session, project_id: str, task_id: str, /) -> Task:
+@overload
+async def get(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task: ...
+@overload
+async def get(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task:
     """Fetch one task.
 
     ``GET /projects/{projectId}/tasks/{taskId}``
@@ -239,8 +249,11 @@ async def get(session: Session, project_id: str, task_id: str, /) -> Task:
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_GET, (project_id, task_id))
+    payload = await session.request(TASK_GET, (project_id, task_id))
+    if raw:
+        return payload
     return item(payload, structure_fn(Task), "taskGet")
 
 
@@ -253,9 +266,10 @@ async def delete(session: Session, project_id: str, task_id: str, /) -> None:
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     """
-    await session.request(_TASK_DELETE, (project_id, task_id))
+    await session.request(TASK_DELETE, (project_id, task_id))
 
 
+@overload
 async def update(
     session: Session,
     project_id: str,
@@ -264,7 +278,29 @@ async def update(
     *,
     content_type: Literal["text/markdown", "text/plain"],
     content: str,
-) -> Task | None:
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def update(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown", "text/plain"],
+    content: str,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def update(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown", "text/plain"],
+    content: str,
+    raw: bool = False,
+) -> dict[str, Any] | Task | None:
     """Replace a task's text.
 
     ``PUT /projects/{projectId}/tasks/{taskId}``
@@ -274,13 +310,26 @@ async def update(
     :param task_id: the path's ``taskId``.
     :param content_type: the body's ``contentType``.
     :param content: the body's ``content``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskPut", TASK_PUT_BODY, (content_type, content))
-    payload = await session.request(_TASK_PUT, (project_id, task_id), json=json)
+    payload = await session.request(TASK_PUT, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskPut")
 
 
-async def complete(session: Session, project_id: str, task_id: str, /) -> Task | None:
+@overload
+async def complete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task | None: ...
+@overload
+async def complete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def complete(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
     """Mark a task as done.
 
     ``POST /projects/{projectId}/tasks/{taskId}/complete``
@@ -288,12 +337,25 @@ async def complete(session: Session, project_id: str, task_id: str, /) -> Task |
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_COMPLETE, (project_id, task_id))
+    payload = await session.request(TASK_COMPLETE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskComplete")
 
 
-async def uncomplete(session: Session, project_id: str, task_id: str, /) -> Task | None:
+@overload
+async def uncomplete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task | None: ...
+@overload
+async def uncomplete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def uncomplete(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
     """Mark a task as not done.
 
     ``POST /projects/{projectId}/tasks/{taskId}/uncomplete``
@@ -301,14 +363,40 @@ async def uncomplete(session: Session, project_id: str, task_id: str, /) -> Task
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_UNCOMPLETE, (project_id, task_id))
+    payload = await session.request(TASK_UNCOMPLETE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskUncomplete")
 
 
+@overload
 async def create(
-    session: Session, project_id: str, /, *, tasks: Sequence[NewTask | dict[str, Any]]
-) -> builtins.list[Task]:
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    tasks: Sequence[NewTask | dict[str, Any]],
+    raw: Literal[False] = False,
+) -> builtins.list[Task]: ...
+@overload
+async def create(
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    tasks: Sequence[NewTask | dict[str, Any]],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def create(
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    tasks: Sequence[NewTask | dict[str, Any]],
+    raw: bool = False,
+) -> dict[str, Any] | builtins.list[Task]:
     """Add up to 20 tasks in one call, each placed relative to another.
 
     ``POST /projects/{projectId}/tasks/``
@@ -316,15 +404,44 @@ async def create(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param tasks: the body's ``tasks``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskCreate", TASK_CREATE_BODY, (tasks,))
-    payload = await session.request(_TASK_CREATE, (project_id,), json=json)
+    payload = await session.request(TASK_CREATE, (project_id,), json=json)
+    if raw:
+        return payload
     return items(payload, "item", structure_fn(Task), "taskCreate")
 
 
+@overload
 async def move(
-    session: Session, project_id: str, task_id: str, /, *, target: MoveTarget | dict[str, Any]
-) -> Task | None:
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    target: MoveTarget | dict[str, Any],
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def move(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    target: MoveTarget | dict[str, Any],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def move(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    target: MoveTarget | dict[str, Any],
+    raw: bool = False,
+) -> dict[str, Any] | Task | None:
     """Move a task (with its subtree) next to or into another.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/move``
@@ -333,9 +450,12 @@ async def move(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param target: the body's ``target``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskMove", TASK_MOVE_BODY, (target,))
-    payload = await session.request(_TASK_MOVE, (project_id, task_id), json=json)
+    payload = await session.request(TASK_MOVE, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskMove")
 
 
@@ -356,7 +476,7 @@ def list_assignees(
     """
     return SinglePager(
         session,
-        _TASK_ASSIGNEES_GET,
+        TASK_ASSIGNEES_GET,
         (project_id, task_id),
         {},
         structure_fn(User),
@@ -364,9 +484,29 @@ def list_assignees(
     )
 
 
+@overload
 async def set_assignees(
-    session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str]
-) -> Task | None:
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    handles: Sequence[str],
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def set_assignees(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    handles: Sequence[str],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def set_assignees(
+    session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str], raw: bool = False
+) -> dict[str, Any] | Task | None:
     """Assign people to a task by their handles.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/assignees``
@@ -375,15 +515,32 @@ async def set_assignees(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param handles: the body's ``handles``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskPutAssignees", TASK_PUT_ASSIGNEES_BODY, (handles,))
-    payload = await session.request(_TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
+    payload = await session.request(TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskPutAssignees")
 
 
+@overload
 async def remove_assignee(
-    session: Session, project_id: str, task_id: str, assignee_handle: str, /
-) -> Task | None:
+    session: Session,
+    project_id: str,
+    task_id: str,
+    assignee_handle: str,
+    /,
+    *,
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def remove_assignee(
+    session: Session, project_id: str, task_id: str, assignee_handle: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def remove_assignee(
+    session: Session, project_id: str, task_id: str, assignee_handle: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
     """Unassign one person from a task.
 
     ``DELETE /projects/{projectId}/tasks/{taskId}/assignees/{assigneeHandle}``
@@ -392,12 +549,25 @@ async def remove_assignee(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param assignee_handle: the path's ``assigneeHandle``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_DELETE_ASSIGNEES, (project_id, task_id, assignee_handle))
+    payload = await session.request(TASK_DELETE_ASSIGNEES, (project_id, task_id, assignee_handle))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskDeleteAssignees")
 
 
-async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDate | None:
+@overload
+async def get_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> TaskDate | None: ...
+@overload
+async def get_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | TaskDate | None:
     """Fetch a task's date or date range (None if it has none).
 
     ``GET /projects/{projectId}/tasks/{taskId}/date``
@@ -405,12 +575,25 @@ async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDa
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_GET_DATE, (project_id, task_id))
+    payload = await session.request(TASK_GET_DATE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(TaskDate), "taskGetDate")
 
 
-async def delete_date(session: Session, project_id: str, task_id: str, /) -> Task | None:
+@overload
+async def delete_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task | None: ...
+@overload
+async def delete_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def delete_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
     """Clear a task's date.
 
     ``DELETE /projects/{projectId}/tasks/{taskId}/date``
@@ -418,11 +601,15 @@ async def delete_date(session: Session, project_id: str, task_id: str, /) -> Tas
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_DELETE_DATE, (project_id, task_id))
+    payload = await session.request(TASK_DELETE_DATE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskDeleteDate")
 
 
+@overload
 async def set_date(
     session: Session,
     project_id: str,
@@ -431,7 +618,29 @@ async def set_date(
     *,
     start: Date | dict[str, Any] | datetime.date,
     end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
-) -> Task | None:
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def set_date(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    start: Date | dict[str, Any] | datetime.date,
+    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def set_date(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    start: Date | dict[str, Any] | datetime.date,
+    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
+    raw: bool = False,
+) -> dict[str, Any] | Task | None:
     """Set a task's date or date range.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/date``
@@ -441,13 +650,26 @@ async def set_date(
     :param task_id: the path's ``taskId``.
     :param start: the body's ``start``.
     :param end: the body's ``end`` (optional: left out unless given).
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, end))
-    payload = await session.request(_TASK_PUT_DATE, (project_id, task_id), json=json)
+    payload = await session.request(TASK_PUT_DATE, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskPutDate")
 
 
-async def get_note(session: Session, project_id: str, task_id: str, /) -> TaskNote | None:
+@overload
+async def get_note(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> TaskNote | None: ...
+@overload
+async def get_note(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_note(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | TaskNote | None:
     """Fetch the note attached to a task (None if it has none).
 
     ``GET /projects/{projectId}/tasks/{taskId}/note``
@@ -455,11 +677,15 @@ async def get_note(session: Session, project_id: str, task_id: str, /) -> TaskNo
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_NOTE_GET, (project_id, task_id))
+    payload = await session.request(TASK_NOTE_GET, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(TaskNote), "taskNoteGet")
 
 
+@overload
 async def set_note(
     session: Session,
     project_id: str,
@@ -468,7 +694,29 @@ async def set_note(
     *,
     type: Literal["text/plain", "text/markdown"],
     value: str,
-) -> TaskNote | None:
+    raw: Literal[False] = False,
+) -> TaskNote | None: ...
+@overload
+async def set_note(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    type: Literal["text/plain", "text/markdown"],
+    value: str,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def set_note(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    type: Literal["text/plain", "text/markdown"],
+    value: str,
+    raw: bool = False,
+) -> dict[str, Any] | TaskNote | None:
     """Write the note attached to a task.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/note``
@@ -478,9 +726,12 @@ async def set_note(
     :param task_id: the path's ``taskId``.
     :param type: the body's ``type``.
     :param value: the body's ``value``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskNotePut", TASK_NOTE_PUT_BODY, (type, value))
-    payload = await session.request(_TASK_NOTE_PUT, (project_id, task_id), json=json)
+    payload = await session.request(TASK_NOTE_PUT, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(TaskNote), "taskNotePut")
 
 
@@ -493,7 +744,7 @@ async def delete_note(session: Session, project_id: str, task_id: str, /) -> Non
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     """
-    await session.request(_TASK_NOTE_DELETE, (project_id, task_id))
+    await session.request(TASK_NOTE_DELETE, (project_id, task_id))
 
 
 def list_field_values(
@@ -513,7 +764,7 @@ def list_field_values(
     """
     return SinglePager(
         session,
-        _TASK_FIELDS_VALUE_GET,
+        TASK_FIELDS_VALUE_GET,
         (project_id, task_id),
         {},
         structure_fn(FieldValue),
@@ -521,9 +772,23 @@ def list_field_values(
     )
 
 
+@overload
 async def get_field_value(
-    session: Session, project_id: str, task_id: str, field_id: str, /
-) -> FieldValue:
+    session: Session,
+    project_id: str,
+    task_id: str,
+    field_id: str,
+    /,
+    *,
+    raw: Literal[False] = False,
+) -> FieldValue: ...
+@overload
+async def get_field_value(
+    session: Session, project_id: str, task_id: str, field_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_field_value(
+    session: Session, project_id: str, task_id: str, field_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | FieldValue:
     """Fetch one custom field value of a task.
 
     ``GET /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
@@ -532,8 +797,11 @@ async def get_field_value(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param field_id: the path's ``fieldId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(_TASK_FIELD_VALUE_GET, (project_id, task_id, field_id))
+    payload = await session.request(TASK_FIELD_VALUE_GET, (project_id, task_id, field_id))
+    if raw:
+        return payload
     return item(payload, structure_fn(FieldValue), "taskFieldValueGet")
 
 
@@ -549,7 +817,7 @@ async def delete_field_value(
     :param task_id: the path's ``taskId``.
     :param field_id: the path's ``fieldId``.
     """
-    await session.request(_TASK_FIELD_VALUE_DELETE, (project_id, task_id, field_id))
+    await session.request(TASK_FIELD_VALUE_DELETE, (project_id, task_id, field_id))
 
 
 async def set_field_value(
@@ -566,4 +834,4 @@ async def set_field_value(
     :param value: the body's ``value``.
     """
     json = body("taskFieldValuePut", TASK_FIELD_VALUE_PUT_BODY, (value,))
-    await session.request(_TASK_FIELD_VALUE_PUT, (project_id, task_id, field_id), json=json)
+    await session.request(TASK_FIELD_VALUE_PUT, (project_id, task_id, field_id), json=json)

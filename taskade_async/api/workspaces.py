@@ -4,37 +4,63 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal, overload
 
 from taskade_async._runtime import Operation, Rule, Session, SinglePager, body, item, structure_fn
 from taskade_async.models import Folder, Project, Workspace
 
 __all__ = ["ENDPOINTS", "create_project", "list", "list_folders", "list_projects"]
 
-_WORKSPACE_CREATE_PROJECT: Final = Operation(
+WORKSPACE_CREATE_PROJECT: Final = Operation(
     "workspaceCreateProject", "POST", "/workspaces/{workspaceId}/projects"
 )
 WORKSPACE_CREATE_PROJECT_BODY: Final = (
     Rule("content_type", "contentType", "str", enum=("text/markdown",)),
     Rule("content", "content", "str"),
 )
-_WORKSPACES_GET: Final = Operation("workspacesGet", "GET", "/workspaces")
-_WORKSPACE_FOLDERS_GET: Final = Operation(
+WORKSPACES_GET: Final = Operation("workspacesGet", "GET", "/workspaces")
+WORKSPACE_FOLDERS_GET: Final = Operation(
     "workspaceFoldersGet", "GET", "/workspaces/{workspaceId}/folders"
 )
-_FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
+FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "workspaceCreateProject": _WORKSPACE_CREATE_PROJECT,
-    "workspacesGet": _WORKSPACES_GET,
-    "workspaceFoldersGet": _WORKSPACE_FOLDERS_GET,
+    "workspaceCreateProject": WORKSPACE_CREATE_PROJECT,
+    "workspacesGet": WORKSPACES_GET,
+    "workspaceFoldersGet": WORKSPACE_FOLDERS_GET,
 }
 
 
+@overload
 async def create_project(
-    session: Session, workspace_id: str, /, *, content_type: Literal["text/markdown"], content: str
-) -> Project:
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: Literal[False] = False,
+) -> Project: ...
+@overload
+async def create_project(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def create_project(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: bool = False,
+) -> dict[str, Any] | Project:
     """Create a project in a workspace from Markdown.
 
     ``POST /workspaces/{workspaceId}/projects``
@@ -43,9 +69,12 @@ async def create_project(
     :param workspace_id: the path's ``workspaceId``.
     :param content_type: the body's ``contentType``.
     :param content: the body's ``content``.
+    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("workspaceCreateProject", WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
-    payload = await session.request(_WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
+    payload = await session.request(WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(Project), "workspaceCreateProject")
 
 
@@ -62,7 +91,7 @@ def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Wo
     :param max_items: stop after this many items in all.
     """
     return SinglePager(
-        session, _WORKSPACES_GET, (), {}, structure_fn(Workspace), max_items=max_items
+        session, WORKSPACES_GET, (), {}, structure_fn(Workspace), max_items=max_items
     )
 
 
@@ -83,7 +112,7 @@ def list_folders(
     """
     return SinglePager(
         session,
-        _WORKSPACE_FOLDERS_GET,
+        WORKSPACE_FOLDERS_GET,
         (workspace_id,),
         {},
         structure_fn(Folder),
@@ -111,7 +140,7 @@ def list_projects(
     """
     return SinglePager(
         session,
-        _FOLDER_PROJECTS_GET,
+        FOLDER_PROJECTS_GET,
         (workspace_id,),
         {},
         structure_fn(Project),
