@@ -89,7 +89,7 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def generate(session: nox.Session) -> None:
     """Regenerate taskade_async/models and api from the specs (``-- --check`` only diffs)."""
-    session.install("ruff>=0.8")
+    session.install("ruff==0.17.6")  # pinned: codegen/__init__.py FORMATTER
     session.run(
         "python", "-m", "codegen", "--spec", _spec(), "--spec-v2", _spec_v2(), *session.posargs
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import filecmp
-import hashlib
 import json
 import os
 import shutil
@@ -15,7 +14,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from . import overrides
+from . import lock, overrides
 from .emit import Emitter
 from .errors import SpecError
 from .schema import Reader
@@ -47,15 +46,19 @@ def read_spec(source: str) -> bytes:
     return Path(source).read_bytes()
 
 
-def render(raw: bytes, raw_v2: bytes) -> dict[str, str]:
-    """Every generated file (path relative to the repo root -> text), README block included."""
+def render(raw: bytes, raw_v2: bytes, digests: dict[str, str] | None = None) -> dict[str, str]:
+    """Every generated file (path relative to the repo root -> text), README block included.
+
+    ``digests`` (the lock's, when checking) name the specs in the headers; by
+    default the specs' own SHA-256.
+    """
     doc = overrides.patch(json.loads(raw))
-    digest = hashlib.sha256(raw).hexdigest()[:16]
     reader = Reader(doc)
     ops = reader.operations()
     ops += read_v2(json.loads(raw_v2), reader)
-    v2_digest = hashlib.sha256(raw_v2).hexdigest()[:16]
-    emitter = Emitter(reader, ops, digest, v2_digest)
+    if digests is None:
+        digests = {"v1": lock.sha256(raw), "v2": lock.sha256(raw_v2)}
+    emitter = Emitter(reader, ops, {"v1": digests["v1"], "v2": digests["v2"]})
     files: dict[str, str] = {}
     modules = {}
     for module in MODULES:
@@ -157,15 +160,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT, help="repository root to write into")
     parser.add_argument("--check", action="store_true", help="diff instead of writing")
     args = parser.parse_args(argv)
-    raws = []
+    raws: list[bytes] = []
     for source in (args.spec, args.spec_v2):
         try:
             raws.append(read_spec(source))
         except (OSError, ValueError) as exc:  # urllib's URLError is an OSError
             print(f"codegen: cannot read the spec {source}: {exc}", file=sys.stderr)
             return 2
+    specs = {"v1": (args.spec, raws[0]), "v2": (args.spec_v2, raws[1])}
+    digests = None
+    if args.check:
+        locked = lock.read_lock()
+        wrong = lock.problems(specs, locked)
+        if wrong:
+            print("codegen: not as locked in codegen/spec.lock.json:", file=sys.stderr)
+            print("".join(f"  - {line}\n" for line in wrong), end="", file=sys.stderr)
+            return 1
+        digests = {name: spec["sha256"] for name, spec in locked["specs"].items()}
     try:
-        files = render(*raws)
+        files = render(raws[0], raws[1], digests)
     except json.JSONDecodeError as exc:
         print(f"codegen: a spec is not JSON: {exc}", file=sys.stderr)
         return 2
@@ -180,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         print("codegen: generated code is up to date")
         return 0
     write(files, args.out, args.out / README)
+    (args.out / "codegen" / "spec.lock.json").write_text(lock.lock_text(specs), encoding="utf-8")
     print(f"codegen: wrote {len(files)} files under {args.out}")
     return 0
 

@@ -39,60 +39,6 @@ ITEM_REQUIRED: frozenset[str] = frozenset({"projectGet", "taskGet", "mediaGet", 
 #: none to send, so both treat "nothing set" alike: a null item is ``None``.
 ITEM_NULLABLE: frozenset[str] = frozenset({"taskGetDate", "taskNoteGet"})
 
-#: Named functions for what the spec reaches only through another operation:
-#: module -> (function, operationId, its path parameters' new names, summary, note).
-ALIASES: dict[str, tuple[tuple[str, str, tuple[str, ...], str, str], ...]] = {
-    "workspaces": (
-        (
-            "list_projects",
-            "folderProjectsGet",
-            ("workspaceId",),
-            "List the projects at a workspace's top level.",
-            "A workspace's id is also the id of its root folder: this is\n"
-            "    ``folders.list_projects(s, workspace_id)`` under the name you would look for.",
-        ),
-    ),
-}
-
-#: The hand-written helper re-exported by a generated module: module -> import line.
-EXTRA_IMPORTS: dict[str, str] = {
-    "tasks": "from taskade_async.bulk import create_tasks as create_many",
-}
-#: Extra module constants: the taskCreate checks, reused by ``bulk.create_tasks``.
-EXTRA_CONSTANTS: dict[str, str] = {
-    "tasks": "#: The checks of a taskCreate body (``bulk.create_tasks`` checks every item first).\n"
-    "TASK_CREATE_RULES: Final = _TASK_CREATE_BODY",
-}
-EXTRA_EXPORTS: dict[str, tuple[str, ...]] = {"tasks": ("create_many",)}
-EXTRA_README: dict[str, tuple[str, ...]] = {
-    "tasks": (
-        "``tasks.create_many(s, project_id, items, *, batch_size=20)``: any number of tasks, "
-        "sent 20 per call in order (``taskade_async.bulk``).",
-    ),
-}
-
-#: Class names for inline objects, keyed by the name the generator would derive.
-CLASS_NAMES: dict[str, str] = {
-    "WorkspacesGetItem": "Workspace",
-    "WorkspaceFoldersGetItem": "Folder",
-    "TaskGetDateItem": "TaskDate",
-    "MediaUploadItem": "UploadedMedia",
-    "BundleExportItem": "Bundle",
-    "BundleItemsEntry": "BundleEntry",
-    "AgentPublicAccessEnableResult": "PublicAccess",
-    "AgentPublicGetResult": "PublicAgentResult",
-    "PublicAgentResultItem": "PublicAgent",
-    "PublicAgentDataConversationStarter": "ConversationStarter",
-    "PublicAgentPreferencesMeta": "PublicAgentMeta",
-    "PublicAgentMetaImage": "FileInfo",
-    "AgentPublicUpdatePreferences": "PublicAgentPreferencesUpdate",
-    "PublicAgentPreferencesUpdateMeta": "PublicAgentMetaUpdate",
-    "SpaceAgentDataCommand": "AgentCommand",
-    "SpaceAgentDataAvatar": "EmojiAvatar",
-    "TaskMoveTarget": "MoveTarget",
-    "TaskCreateTask": "NewTask",
-}
-
 #: The meant shape of one ``taskCreate`` item (erratum 4): the spec's ``allOf`` of a
 #: required pair and an ``anyOf`` whose branches forbid each other's fields.
 TASK_CREATE_ITEM: dict[str, Any] = {

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import overrides
 from .errors import SpecError
-from .table import OPERATIONS, Entry
+from .table import CLASS_NAMES, OPERATIONS, Entry
 
 #: Every schema keyword the reader understands; anything else is an error.
 KNOWN_KEYS = frozenset(
@@ -131,7 +131,7 @@ class Reader:
 
     #: operationId -> where its function goes (a subclass reads another spec's table).
     table: Mapping[str, Entry] = OPERATIONS
-    class_names: Mapping[str, str] = overrides.CLASS_NAMES
+    class_names: Mapping[str, str] = CLASS_NAMES
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.doc = doc

@@ -179,6 +179,44 @@ OPERATIONS: dict[str, Entry] = {
 }
 
 
+#: Named functions for what the spec reaches only through another operation:
+#: module -> (function, operationId, its path parameters' new names, summary, note).
+ALIASES: dict[str, tuple[tuple[str, str, tuple[str, ...], str, str], ...]] = {
+    "workspaces": (
+        (
+            "list_projects",
+            "folderProjectsGet",
+            ("workspaceId",),
+            "List the projects at a workspace's top level.",
+            "A workspace's id is also the id of its root folder: this is\n"
+            "    ``folders.list_projects(s, workspace_id)`` under the name you would look for.",
+        ),
+    ),
+}
+
+#: Class names for inline objects, keyed by the name the generator would derive.
+CLASS_NAMES: dict[str, str] = {
+    "WorkspacesGetItem": "Workspace",
+    "WorkspaceFoldersGetItem": "Folder",
+    "TaskGetDateItem": "TaskDate",
+    "MediaUploadItem": "UploadedMedia",
+    "BundleExportItem": "Bundle",
+    "BundleItemsEntry": "BundleEntry",
+    "AgentPublicAccessEnableResult": "PublicAccess",
+    "AgentPublicGetResult": "PublicAgentResult",
+    "PublicAgentResultItem": "PublicAgent",
+    "PublicAgentDataConversationStarter": "ConversationStarter",
+    "PublicAgentPreferencesMeta": "PublicAgentMeta",
+    "PublicAgentMetaImage": "FileInfo",
+    "AgentPublicUpdatePreferences": "PublicAgentPreferencesUpdate",
+    "PublicAgentPreferencesUpdateMeta": "PublicAgentMetaUpdate",
+    "SpaceAgentDataCommand": "AgentCommand",
+    "SpaceAgentDataAvatar": "EmojiAvatar",
+    "TaskMoveTarget": "MoveTarget",
+    "TaskCreateTask": "NewTask",
+}
+
+
 # -- API v2 (openapi-v2-excerpt.json) ---------------------------------------------
 
 #: The v2 operations: the same kind of entries, read from the v2 excerpt.

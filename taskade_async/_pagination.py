@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -72,6 +73,10 @@ def decode_items(raw: list[Any], decode: Decode[T], where: str, key: str = "item
         ) from exc
 
 
+def _as_received(raw: Any) -> Any:
+    return raw
+
+
 def _check_count(name: str, value: object, most: int | None = None) -> None:
     """Refuse anything but a positive int (up to ``most``): counts are sent as integers."""
     if (
@@ -121,6 +126,22 @@ class Pager(Generic[T]):
         self._max_items = max_items
         #: Where the first page not yet returned starts (cursor, page number or None).
         self.resume_from: Position = None
+
+    @property
+    def operation(self) -> Operation:
+        """The operation each page is fetched with (its ``operation_id`` names it in errors)."""
+        return self._op
+
+    def raw(self) -> Pager[Any]:
+        """The same list, its items the server's JSON as received (nothing decoded).
+
+        Paging, ``max_items``, the read-ahead and the errors are this pager's;
+        null entries are left out of ``Page.items`` as usual (``Page.raw`` has them).
+        """
+        twin: Pager[Any] = copy.copy(self)
+        twin._decode = _as_received
+        twin.resume_from = None
+        return twin
 
     def _start(self) -> Position:
         raise NotImplementedError

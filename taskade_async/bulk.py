@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from ._errors import APIError, TaskadeError, ValidationError
+from .api import tasks
 from .models import NewTask, Task
 
 if TYPE_CHECKING:
@@ -51,9 +52,6 @@ async def create_tasks(
     anything is sent if any item is invalid, and :class:`CreateTasksError` if
     a call fails (carrying the tasks created so far).
     """
-    # Imported here: api.tasks re-exports this function, so a top-level import is circular.
-    from .api import tasks
-
     if isinstance(batch_size, bool) or not isinstance(batch_size, int):
         raise ValidationError("batch_size must be an int")
     if not 1 <= batch_size <= BATCH_SIZE:
@@ -61,7 +59,7 @@ async def create_tasks(
     if not isinstance(items, list | tuple):
         raise ValidationError("items must be a list of NewTask or dicts")
     # Check every item now, so a bad item 95 does not leave 80 tasks behind.
-    (rule,) = tasks.TASK_CREATE_RULES
+    (rule,) = tasks.TASK_CREATE_BODY
     assert rule.item is not None
     for i, value in enumerate(items):
         rule.item.check(value, f"create_tasks: items[{i}]")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from taskade_async._request import Operation
+from taskade_async._runtime import Operation
 from taskade_async.api import (
     agents,
     bundles,

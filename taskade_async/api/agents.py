@@ -4,13 +4,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
-from taskade_async._convert import as_str, body, field, item, item_or_none, result, structure_fn
-from taskade_async._pagination import PagePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    Unset,
+    as_str,
+    body,
+    field,
+    item,
+    item_or_none,
+    result,
+    structure_fn,
+)
 from taskade_async.models import (
     Conversation,
     Convo,
@@ -41,13 +51,13 @@ __all__ = [
     "update_public",
 ]
 
-_AGENT_PUBLIC_ACCESS_ENABLE: Final = Operation(
+AGENT_PUBLIC_ACCESS_ENABLE: Final = Operation(
     "agentPublicAccessEnable", "PUT", "/agents/{agentId}/publicAccess"
 )
-_AGENT_GET: Final = Operation("agentGet", "GET", "/agents/{agentId}")
-_DELETE_AGENT: Final = Operation("deleteAgent", "DELETE", "/agents/{agentId}")
-_AGENT_UPDATE: Final = Operation("agentUpdate", "PATCH", "/agents/{agentId}")
-_AGENT_UPDATE_BODY: Final = (
+AGENT_GET: Final = Operation("agentGet", "GET", "/agents/{agentId}")
+DELETE_AGENT: Final = Operation("deleteAgent", "DELETE", "/agents/{agentId}")
+AGENT_UPDATE: Final = Operation("agentUpdate", "PATCH", "/agents/{agentId}")
+AGENT_UPDATE_BODY: Final = (
     Rule("name", "name", "str", required=False),
     Rule(
         "data",
@@ -136,11 +146,11 @@ _AGENT_UPDATE_BODY: Final = (
         convert=True,
     ),
 )
-_AGENT_PUBLIC_GET: Final = Operation("agentPublicGet", "GET", "/agents/{agentId}/public-agent")
-_AGENT_PUBLIC_UPDATE: Final = Operation(
+AGENT_PUBLIC_GET: Final = Operation("agentPublicGet", "GET", "/agents/{agentId}/public-agent")
+AGENT_PUBLIC_UPDATE: Final = Operation(
     "agentPublicUpdate", "PATCH", "/agents/{agentId}/public-agent"
 )
-_AGENT_PUBLIC_UPDATE_BODY: Final = (
+AGENT_PUBLIC_UPDATE_BODY: Final = (
     Rule(
         "preferences",
         "preferences",
@@ -222,35 +232,35 @@ _AGENT_PUBLIC_UPDATE_BODY: Final = (
         convert=True,
     ),
 )
-_AGENT_KNOWLEDGE_PROJECT_CREATE: Final = Operation(
+AGENT_KNOWLEDGE_PROJECT_CREATE: Final = Operation(
     "agentKnowledgeProjectCreate", "POST", "/agents/{agentId}/knowledge/project"
 )
-_AGENT_KNOWLEDGE_PROJECT_CREATE_BODY: Final = (Rule("project_id", "projectId", "str"),)
-_AGENT_KNOWLEDGE_MEDIA_CREATE: Final = Operation(
+AGENT_KNOWLEDGE_PROJECT_CREATE_BODY: Final = (Rule("project_id", "projectId", "str"),)
+AGENT_KNOWLEDGE_MEDIA_CREATE: Final = Operation(
     "agentKnowledgeMediaCreate", "POST", "/agents/{agentId}/knowledge/media"
 )
-_AGENT_KNOWLEDGE_MEDIA_CREATE_BODY: Final = (Rule("media_id", "mediaId", "str"),)
-_AGENT_KNOWLEDGE_PROJECT_REMOVE: Final = Operation(
+AGENT_KNOWLEDGE_MEDIA_CREATE_BODY: Final = (Rule("media_id", "mediaId", "str"),)
+AGENT_KNOWLEDGE_PROJECT_REMOVE: Final = Operation(
     "agentKnowledgeProjectRemove", "DELETE", "/agents/{agentId}/knowledge/project/{projectId}"
 )
-_AGENT_KNOWLEDGE_MEDIA_REMOVE: Final = Operation(
+AGENT_KNOWLEDGE_MEDIA_REMOVE: Final = Operation(
     "agentKnowledgeMediaRemove", "DELETE", "/agents/{agentId}/knowledge/media/{mediaId}"
 )
-_AGENT_CONVOS_GET: Final = Operation("agentConvosGet", "GET", "/agents/{agentId}/convos/")
-_AGENT_CONVO_GET: Final = Operation("agentConvoGet", "GET", "/agents/{agentId}/convos/{convoId}")
-_PUBLIC_AGENT_GET: Final = Operation("publicAgentGet", "GET", "/public-agents/{publicAgentId}")
-_PROMPT_AGENT: Final = Operation(
+AGENT_CONVOS_GET: Final = Operation("agentConvosGet", "GET", "/agents/{agentId}/convos/")
+AGENT_CONVO_GET: Final = Operation("agentConvoGet", "GET", "/agents/{agentId}/convos/{convoId}")
+PUBLIC_AGENT_GET: Final = Operation("publicAgentGet", "GET", "/public-agents/{publicAgentId}")
+PROMPT_AGENT: Final = Operation(
     "promptAgent", "POST", "/promptAgent", api="v2", retry_safe=False, min_deadline=120.0
 )
-_PROMPT_AGENT_BODY: Final = (
+PROMPT_AGENT_BODY: Final = (
     Rule("space_id", "spaceId", "str"),
     Rule("agent_id", "agentId", "str"),
     Rule("prompt", "prompt", "str"),
 )
-_GET_CONVERSATION: Final = Operation(
+GET_CONVERSATION: Final = Operation(
     "getConversation", "POST", "/getConversation", api="v2", retry_safe=True
 )
-_GET_CONVERSATION_BODY: Final = (
+GET_CONVERSATION_BODY: Final = (
     Rule("agent_id", "agentId", "str", min_length=1),
     Rule("convo_id", "convoId", "str", min_length=1),
     Rule("include_transcript", "includeTranscript", "bool", required=False),
@@ -258,41 +268,82 @@ _GET_CONVERSATION_BODY: Final = (
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "agentPublicAccessEnable": _AGENT_PUBLIC_ACCESS_ENABLE,
-    "agentGet": _AGENT_GET,
-    "deleteAgent": _DELETE_AGENT,
-    "agentUpdate": _AGENT_UPDATE,
-    "agentPublicGet": _AGENT_PUBLIC_GET,
-    "agentPublicUpdate": _AGENT_PUBLIC_UPDATE,
-    "agentKnowledgeProjectCreate": _AGENT_KNOWLEDGE_PROJECT_CREATE,
-    "agentKnowledgeMediaCreate": _AGENT_KNOWLEDGE_MEDIA_CREATE,
-    "agentKnowledgeProjectRemove": _AGENT_KNOWLEDGE_PROJECT_REMOVE,
-    "agentKnowledgeMediaRemove": _AGENT_KNOWLEDGE_MEDIA_REMOVE,
-    "agentConvosGet": _AGENT_CONVOS_GET,
-    "agentConvoGet": _AGENT_CONVO_GET,
-    "publicAgentGet": _PUBLIC_AGENT_GET,
-    "promptAgent": _PROMPT_AGENT,
-    "getConversation": _GET_CONVERSATION,
+    "agentPublicAccessEnable": AGENT_PUBLIC_ACCESS_ENABLE,
+    "agentGet": AGENT_GET,
+    "deleteAgent": DELETE_AGENT,
+    "agentUpdate": AGENT_UPDATE,
+    "agentPublicGet": AGENT_PUBLIC_GET,
+    "agentPublicUpdate": AGENT_PUBLIC_UPDATE,
+    "agentKnowledgeProjectCreate": AGENT_KNOWLEDGE_PROJECT_CREATE,
+    "agentKnowledgeMediaCreate": AGENT_KNOWLEDGE_MEDIA_CREATE,
+    "agentKnowledgeProjectRemove": AGENT_KNOWLEDGE_PROJECT_REMOVE,
+    "agentKnowledgeMediaRemove": AGENT_KNOWLEDGE_MEDIA_REMOVE,
+    "agentConvosGet": AGENT_CONVOS_GET,
+    "agentConvoGet": AGENT_CONVO_GET,
+    "publicAgentGet": PUBLIC_AGENT_GET,
+    "promptAgent": PROMPT_AGENT,
+    "getConversation": GET_CONVERSATION,
 }
 
 
-async def enable_public_access(session: Session, agent_id: str, /) -> PublicAccess:
-    """Publish an agent and return its public URL."""
-    payload = await session.request(_AGENT_PUBLIC_ACCESS_ENABLE, (agent_id,))
+@overload
+async def enable_public_access(
+    session: Session, agent_id: str, /, *, raw: Literal[False] = False
+) -> PublicAccess: ...
+@overload
+async def enable_public_access(
+    session: Session, agent_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def enable_public_access(
+    session: Session, agent_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | PublicAccess:
+    """Publish an agent and return its public URL.
+
+    ``PUT /agents/{agentId}/publicAccess``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(AGENT_PUBLIC_ACCESS_ENABLE, (agent_id,))
+    if raw:
+        return payload
     return result(payload, structure_fn(PublicAccess), "agentPublicAccessEnable")
 
 
-async def get(session: Session, agent_id: str, /) -> SpaceAgent:
-    """Fetch one agent."""
-    payload = await session.request(_AGENT_GET, (agent_id,))
+@overload
+async def get(session: Session, agent_id: str, /, *, raw: Literal[False] = False) -> SpaceAgent: ...
+@overload
+async def get(session: Session, agent_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+async def get(
+    session: Session, agent_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | SpaceAgent:
+    """Fetch one agent.
+
+    ``GET /agents/{agentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(AGENT_GET, (agent_id,))
+    if raw:
+        return payload
     return item(payload, structure_fn(SpaceAgent), "agentGet")
 
 
 async def delete(session: Session, agent_id: str, /) -> None:
-    """Delete an agent."""
-    await session.request(_DELETE_AGENT, (agent_id,))
+    """Delete an agent.
+
+    ``DELETE /agents/{agentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    """
+    await session.request(DELETE_AGENT, (agent_id,))
 
 
+@overload
 async def update(
     session: Session,
     agent_id: str,
@@ -300,56 +351,187 @@ async def update(
     *,
     name: str | Unset = UNSET,
     data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
-) -> SpaceAgent | None:
-    """Change an agent's name or settings."""
-    json = body("agentUpdate", _AGENT_UPDATE_BODY, (name, data))
-    payload = await session.request(_AGENT_UPDATE, (agent_id,), json=json)
+    raw: Literal[False] = False,
+) -> SpaceAgent | None: ...
+@overload
+async def update(
+    session: Session,
+    agent_id: str,
+    /,
+    *,
+    name: str | Unset = UNSET,
+    data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def update(
+    session: Session,
+    agent_id: str,
+    /,
+    *,
+    name: str | Unset = UNSET,
+    data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
+    raw: bool = False,
+) -> dict[str, Any] | SpaceAgent | None:
+    """Change an agent's name or settings.
+
+    ``PATCH /agents/{agentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param name: the body's ``name`` (optional: left out unless given).
+    :param data: the body's ``data`` (optional: left out unless given).
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("agentUpdate", AGENT_UPDATE_BODY, (name, data))
+    payload = await session.request(AGENT_UPDATE, (agent_id,), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(SpaceAgent), "agentUpdate")
 
 
-async def get_public(session: Session, agent_id: str, /) -> PublicAgentResult:
-    """Fetch the public face of an agent and its URL."""
-    payload = await session.request(_AGENT_PUBLIC_GET, (agent_id,))
+@overload
+async def get_public(
+    session: Session, agent_id: str, /, *, raw: Literal[False] = False
+) -> PublicAgentResult: ...
+@overload
+async def get_public(
+    session: Session, agent_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_public(
+    session: Session, agent_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | PublicAgentResult:
+    """Fetch the public face of an agent and its URL.
+
+    ``GET /agents/{agentId}/public-agent``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(AGENT_PUBLIC_GET, (agent_id,))
+    if raw:
+        return payload
     return result(payload, structure_fn(PublicAgentResult), "agentPublicGet")
 
 
+@overload
 async def update_public(
     session: Session,
     agent_id: str,
     /,
     *,
     preferences: PublicAgentPreferencesUpdate | dict[str, Any],
-) -> PublicAgent:
-    """Change how a published agent looks and behaves."""
-    json = body("agentPublicUpdate", _AGENT_PUBLIC_UPDATE_BODY, (preferences,))
-    payload = await session.request(_AGENT_PUBLIC_UPDATE, (agent_id,), json=json)
+    raw: Literal[False] = False,
+) -> PublicAgent: ...
+@overload
+async def update_public(
+    session: Session,
+    agent_id: str,
+    /,
+    *,
+    preferences: PublicAgentPreferencesUpdate | dict[str, Any],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def update_public(
+    session: Session,
+    agent_id: str,
+    /,
+    *,
+    preferences: PublicAgentPreferencesUpdate | dict[str, Any],
+    raw: bool = False,
+) -> dict[str, Any] | PublicAgent:
+    """Change how a published agent looks and behaves.
+
+    ``PATCH /agents/{agentId}/public-agent``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param preferences: the body's ``preferences``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("agentPublicUpdate", AGENT_PUBLIC_UPDATE_BODY, (preferences,))
+    payload = await session.request(AGENT_PUBLIC_UPDATE, (agent_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(PublicAgent), "agentPublicUpdate")
 
 
+@overload
 async def add_knowledge_project(
-    session: Session, agent_id: str, /, *, project_id: str
-) -> SpaceAgent:
-    """Give an agent a project to learn from."""
-    json = body("agentKnowledgeProjectCreate", _AGENT_KNOWLEDGE_PROJECT_CREATE_BODY, (project_id,))
-    payload = await session.request(_AGENT_KNOWLEDGE_PROJECT_CREATE, (agent_id,), json=json)
+    session: Session, agent_id: str, /, *, project_id: str, raw: Literal[False] = False
+) -> SpaceAgent: ...
+@overload
+async def add_knowledge_project(
+    session: Session, agent_id: str, /, *, project_id: str, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def add_knowledge_project(
+    session: Session, agent_id: str, /, *, project_id: str, raw: bool = False
+) -> dict[str, Any] | SpaceAgent:
+    """Give an agent a project to learn from.
+
+    ``POST /agents/{agentId}/knowledge/project``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param project_id: the body's ``projectId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("agentKnowledgeProjectCreate", AGENT_KNOWLEDGE_PROJECT_CREATE_BODY, (project_id,))
+    payload = await session.request(AGENT_KNOWLEDGE_PROJECT_CREATE, (agent_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeProjectCreate")
 
 
-async def add_knowledge_media(session: Session, agent_id: str, /, *, media_id: str) -> SpaceAgent:
-    """Give an agent a media file to learn from."""
-    json = body("agentKnowledgeMediaCreate", _AGENT_KNOWLEDGE_MEDIA_CREATE_BODY, (media_id,))
-    payload = await session.request(_AGENT_KNOWLEDGE_MEDIA_CREATE, (agent_id,), json=json)
+@overload
+async def add_knowledge_media(
+    session: Session, agent_id: str, /, *, media_id: str, raw: Literal[False] = False
+) -> SpaceAgent: ...
+@overload
+async def add_knowledge_media(
+    session: Session, agent_id: str, /, *, media_id: str, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def add_knowledge_media(
+    session: Session, agent_id: str, /, *, media_id: str, raw: bool = False
+) -> dict[str, Any] | SpaceAgent:
+    """Give an agent a media file to learn from.
+
+    ``POST /agents/{agentId}/knowledge/media``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param media_id: the body's ``mediaId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("agentKnowledgeMediaCreate", AGENT_KNOWLEDGE_MEDIA_CREATE_BODY, (media_id,))
+    payload = await session.request(AGENT_KNOWLEDGE_MEDIA_CREATE, (agent_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeMediaCreate")
 
 
 async def remove_knowledge_project(session: Session, agent_id: str, project_id: str, /) -> None:
-    """Take a project out of an agent's knowledge."""
-    await session.request(_AGENT_KNOWLEDGE_PROJECT_REMOVE, (agent_id, project_id))
+    """Take a project out of an agent's knowledge.
+
+    ``DELETE /agents/{agentId}/knowledge/project/{projectId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param project_id: the path's ``projectId``.
+    """
+    await session.request(AGENT_KNOWLEDGE_PROJECT_REMOVE, (agent_id, project_id))
 
 
 async def remove_knowledge_media(session: Session, agent_id: str, media_id: str, /) -> None:
-    """Take a media file out of an agent's knowledge."""
-    await session.request(_AGENT_KNOWLEDGE_MEDIA_REMOVE, (agent_id, media_id))
+    """Take a media file out of an agent's knowledge.
+
+    ``DELETE /agents/{agentId}/knowledge/media/{mediaId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param media_id: the path's ``mediaId``.
+    """
+    await session.request(AGENT_KNOWLEDGE_MEDIA_REMOVE, (agent_id, media_id))
 
 
 def list_convos(
@@ -363,12 +545,20 @@ def list_convos(
 ) -> PagePager[Convo]:
     """List an agent's conversations.
 
+    ``GET /agents/{agentId}/convos/``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
-        _AGENT_CONVOS_GET,
+        AGENT_CONVOS_GET,
         (agent_id,),
         {},
         structure_fn(Convo),
@@ -378,29 +568,126 @@ def list_convos(
     )
 
 
-async def get_convo(session: Session, agent_id: str, convo_id: str, /) -> Convo:
-    """Fetch one conversation of an agent."""
-    payload = await session.request(_AGENT_CONVO_GET, (agent_id, convo_id))
+@overload
+async def get_convo(
+    session: Session, agent_id: str, convo_id: str, /, *, raw: Literal[False] = False
+) -> Convo: ...
+@overload
+async def get_convo(
+    session: Session, agent_id: str, convo_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_convo(
+    session: Session, agent_id: str, convo_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Convo:
+    """Fetch one conversation of an agent.
+
+    ``GET /agents/{agentId}/convos/{convoId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the path's ``agentId``.
+    :param convo_id: the path's ``convoId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(AGENT_CONVO_GET, (agent_id, convo_id))
+    if raw:
+        return payload
     return item(payload, structure_fn(Convo), "agentConvoGet")
 
 
-async def get_public_agent(session: Session, public_agent_id: str, /) -> PublicAgentResult:
-    """Fetch a published agent by its public id."""
-    payload = await session.request(_PUBLIC_AGENT_GET, (public_agent_id,))
+@overload
+async def get_public_agent(
+    session: Session, public_agent_id: str, /, *, raw: Literal[False] = False
+) -> PublicAgentResult: ...
+@overload
+async def get_public_agent(
+    session: Session, public_agent_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_public_agent(
+    session: Session, public_agent_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | PublicAgentResult:
+    """Fetch a published agent by its public id.
+
+    ``GET /public-agents/{publicAgentId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param public_agent_id: the path's ``publicAgentId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(PUBLIC_AGENT_GET, (public_agent_id,))
+    if raw:
+        return payload
     return result(payload, structure_fn(PublicAgentResult), "publicAgentGet")
 
 
-async def prompt(session: Session, space_id: str, agent_id: str, /, *, prompt: str) -> str:
-    """Ask an agent; returns its answer's text."""
-    json = body("promptAgent", _PROMPT_AGENT_BODY, (space_id, agent_id, prompt))
-    payload = await session.request(_PROMPT_AGENT, (), json=json)
+@overload
+async def prompt(
+    session: Session, space_id: str, agent_id: str, /, *, prompt: str, raw: Literal[False] = False
+) -> str: ...
+@overload
+async def prompt(
+    session: Session, space_id: str, agent_id: str, /, *, prompt: str, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def prompt(
+    session: Session, space_id: str, agent_id: str, /, *, prompt: str, raw: bool = False
+) -> dict[str, Any] | str:
+    """Ask an agent; returns its answer's text.
+
+    ``POST /promptAgent`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the body's ``spaceId``.
+    :param agent_id: the body's ``agentId``.
+    :param prompt: the body's ``prompt``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("promptAgent", PROMPT_AGENT_BODY, (space_id, agent_id, prompt))
+    payload = await session.request(PROMPT_AGENT, (), json=json)
+    if raw:
+        return payload
     return field(payload, "summary", as_str, "promptAgent")
 
 
+@overload
 async def get_conversation(
-    session: Session, agent_id: str, convo_id: str, /, *, include_transcript: bool | Unset = UNSET
-) -> Conversation:
-    """Fetch a conversation, with its Markdown transcript."""
-    json = body("getConversation", _GET_CONVERSATION_BODY, (agent_id, convo_id, include_transcript))
-    payload = await session.request(_GET_CONVERSATION, (), json=json)
+    session: Session,
+    agent_id: str,
+    convo_id: str,
+    /,
+    *,
+    include_transcript: bool | Unset = UNSET,
+    raw: Literal[False] = False,
+) -> Conversation: ...
+@overload
+async def get_conversation(
+    session: Session,
+    agent_id: str,
+    convo_id: str,
+    /,
+    *,
+    include_transcript: bool | Unset = UNSET,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def get_conversation(
+    session: Session,
+    agent_id: str,
+    convo_id: str,
+    /,
+    *,
+    include_transcript: bool | Unset = UNSET,
+    raw: bool = False,
+) -> dict[str, Any] | Conversation:
+    """Fetch a conversation, with its Markdown transcript.
+
+    ``POST /getConversation`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param agent_id: the body's ``agentId``.
+    :param convo_id: the body's ``convoId``.
+    :param include_transcript: the body's ``includeTranscript`` (optional: left out unless given).
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("getConversation", GET_CONVERSATION_BODY, (agent_id, convo_id, include_transcript))
+    payload = await session.request(GET_CONVERSATION, (), json=json)
+    if raw:
+        return payload
     return result(payload, structure_fn(Conversation), "getConversation")

@@ -4,25 +4,33 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
-from taskade_async._body import RawBody
-from taskade_async._convert import body, item, max_size, query, structure_fn
-from taskade_async._download import Download
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Download,
+    Operation,
+    RawBody,
+    Rule,
+    Session,
+    Unset,
+    body,
+    item,
+    max_size,
+    query,
+    structure_fn,
+)
 from taskade_async.models import Bundle, BundleInstallation
 
 __all__ = ["ENDPOINTS", "export_json", "export_zip", "import_json", "import_zip"]
 
-_BUNDLE_EXPORT: Final = Operation("bundleExport", "GET", "/bundles/{spaceId}/export")
-_BUNDLE_EXPORT_ZIP: Final = Operation("bundleExportZip", "GET", "/bundles/{spaceId}/export/zip")
-_BUNDLE_EXPORT_ZIP_QUERY: Final = (
+BUNDLE_EXPORT: Final = Operation("bundleExport", "GET", "/bundles/{spaceId}/export")
+BUNDLE_EXPORT_ZIP: Final = Operation("bundleExportZip", "GET", "/bundles/{spaceId}/export/zip")
+BUNDLE_EXPORT_ZIP_QUERY: Final = (
     Rule("format", "format", "str", required=False, enum=("zip", "tsk")),
 )
-_BUNDLE_IMPORT: Final = Operation("bundleImport", "POST", "/bundles/{workspaceId}/import")
-_BUNDLE_IMPORT_BODY: Final = (
+BUNDLE_IMPORT: Final = Operation("bundleImport", "POST", "/bundles/{workspaceId}/import")
+BUNDLE_IMPORT_BODY: Final = (
     Rule(
         "bundle_data",
         "bundleData",
@@ -34,48 +42,142 @@ _BUNDLE_IMPORT_BODY: Final = (
         convert=True,
     ),
 )
-_BUNDLE_IMPORT_ZIP: Final = Operation(
-    "bundleImportZip", "POST", "/bundles/{workspaceId}/import/zip"
-)
+BUNDLE_IMPORT_ZIP: Final = Operation("bundleImportZip", "POST", "/bundles/{workspaceId}/import/zip")
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "bundleExport": _BUNDLE_EXPORT,
-    "bundleExportZip": _BUNDLE_EXPORT_ZIP,
-    "bundleImport": _BUNDLE_IMPORT,
-    "bundleImportZip": _BUNDLE_IMPORT_ZIP,
+    "bundleExport": BUNDLE_EXPORT,
+    "bundleExportZip": BUNDLE_EXPORT_ZIP,
+    "bundleImport": BUNDLE_IMPORT,
+    "bundleImportZip": BUNDLE_IMPORT_ZIP,
 }
 
 
-async def export_json(session: Session, space_id: str, /) -> Bundle:
-    """Export a space as a JSON bundle."""
-    payload = await session.request(_BUNDLE_EXPORT, (space_id,))
+@overload
+async def export_json(
+    session: Session, space_id: str, /, *, raw: Literal[False] = False
+) -> Bundle: ...
+@overload
+async def export_json(
+    session: Session, space_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def export_json(
+    session: Session, space_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Bundle:
+    """Export a space as a JSON bundle.
+
+    ``GET /bundles/{spaceId}/export``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(BUNDLE_EXPORT, (space_id,))
+    if raw:
+        return payload
     return item(payload, structure_fn(Bundle), "bundleExport")
 
 
 async def export_zip(
     session: Session, space_id: str, /, *, format: Literal["zip", "tsk"] | Unset = UNSET
 ) -> Download:
-    """Stream a space's bundle as a zip."""
-    params = query("bundleExportZip", _BUNDLE_EXPORT_ZIP_QUERY, (format,))
-    return await session.request(_BUNDLE_EXPORT_ZIP, (space_id,), query=params, stream=True)
+    """Stream a space's bundle as a zip.
+
+    ``GET /bundles/{spaceId}/export/zip``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    :param format: the query's ``format`` (optional: left out unless given).
+    """
+    params = query("bundleExportZip", BUNDLE_EXPORT_ZIP_QUERY, (format,))
+    return await session.request(BUNDLE_EXPORT_ZIP, (space_id,), query=params, stream=True)
 
 
+@overload
 async def import_json(
-    session: Session, workspace_id: str, /, *, bundle_data: Bundle | dict[str, Any]
-) -> BundleInstallation:
-    """Install a JSON bundle into a workspace."""
-    json = body("bundleImport", _BUNDLE_IMPORT_BODY, (bundle_data,))
-    payload = await session.request(_BUNDLE_IMPORT, (workspace_id,), json=json)
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    bundle_data: Bundle | dict[str, Any],
+    raw: Literal[False] = False,
+) -> BundleInstallation: ...
+@overload
+async def import_json(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    bundle_data: Bundle | dict[str, Any],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def import_json(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    bundle_data: Bundle | dict[str, Any],
+    raw: bool = False,
+) -> dict[str, Any] | BundleInstallation:
+    """Install a JSON bundle into a workspace.
+
+    ``POST /bundles/{workspaceId}/import``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param bundle_data: the body's ``bundleData``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("bundleImport", BUNDLE_IMPORT_BODY, (bundle_data,))
+    payload = await session.request(BUNDLE_IMPORT, (workspace_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(BundleInstallation), "bundleImport")
 
 
+@overload
 async def import_zip(
-    session: Session, workspace_id: str, /, *, data: RawBody, content_type: str = "application/zip"
-) -> BundleInstallation:
-    """Install a zip bundle (at most 50 MB, streamed)."""
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    data: RawBody,
+    content_type: str = "application/zip",
+    raw: Literal[False] = False,
+) -> BundleInstallation: ...
+@overload
+async def import_zip(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    data: RawBody,
+    content_type: str = "application/zip",
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def import_zip(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    data: RawBody,
+    content_type: str = "application/zip",
+    raw: bool = False,
+) -> dict[str, Any] | BundleInstallation:
+    """Install a zip bundle (at most 50 MB, streamed).
+
+    ``POST /bundles/{workspaceId}/import/zip``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param data: the request body, streamed.
+    :param content_type: the body's ``Content-Type``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
     max_size(data, 52428800, "bundleImportZip")
     payload = await session.request(
-        _BUNDLE_IMPORT_ZIP, (workspace_id,), data=data, content_type=content_type
+        BUNDLE_IMPORT_ZIP, (workspace_id,), data=data, content_type=content_type
     )
+    if raw:
+        return payload
     return item(payload, structure_fn(BundleInstallation), "bundleImportZip")

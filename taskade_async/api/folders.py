@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
-from taskade_async._convert import body, item, structure_fn
-from taskade_async._pagination import PagePager, SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import Rule
+from taskade_async._runtime import (
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    SinglePager,
+    body,
+    item,
+    structure_fn,
+)
 from taskade_async.models import Media, Project, ProjectTemplate, SpaceAgent
 
 __all__ = [
@@ -23,27 +28,27 @@ __all__ = [
     "list_templates",
 ]
 
-_FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
-_FOLDER_AGENT_GENERATE: Final = Operation(
+FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
+FOLDER_AGENT_GENERATE: Final = Operation(
     "folderAgentGenerate", "POST", "/folders/{folderId}/agent-generate"
 )
-_FOLDER_AGENT_GENERATE_BODY: Final = (Rule("text", "text", "str"),)
-_FOLDER_CREATE_AGENT: Final = Operation("folderCreateAgent", "POST", "/folders/{folderId}/agents")
-_FOLDER_CREATE_AGENT_BODY: Final = (Rule("name", "name", "str"), Rule("data", "data", "object"))
-_FOLDER_AGENT_GET: Final = Operation("folderAgentGet", "GET", "/folders/{folderId}/agents")
-_MEDIAS_GET: Final = Operation("mediasGet", "GET", "/folders/{folderId}/medias")
-_FOLDER_PROJECT_TEMPLATES_GET: Final = Operation(
+FOLDER_AGENT_GENERATE_BODY: Final = (Rule("text", "text", "str"),)
+FOLDER_CREATE_AGENT: Final = Operation("folderCreateAgent", "POST", "/folders/{folderId}/agents")
+FOLDER_CREATE_AGENT_BODY: Final = (Rule("name", "name", "str"), Rule("data", "data", "object"))
+FOLDER_AGENT_GET: Final = Operation("folderAgentGet", "GET", "/folders/{folderId}/agents")
+MEDIAS_GET: Final = Operation("mediasGet", "GET", "/folders/{folderId}/medias")
+FOLDER_PROJECT_TEMPLATES_GET: Final = Operation(
     "folderProjectTemplatesGet", "GET", "/folders/{folderId}/project-templates"
 )
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "folderProjectsGet": _FOLDER_PROJECTS_GET,
-    "folderAgentGenerate": _FOLDER_AGENT_GENERATE,
-    "folderCreateAgent": _FOLDER_CREATE_AGENT,
-    "folderAgentGet": _FOLDER_AGENT_GET,
-    "mediasGet": _MEDIAS_GET,
-    "folderProjectTemplatesGet": _FOLDER_PROJECT_TEMPLATES_GET,
+    "folderProjectsGet": FOLDER_PROJECTS_GET,
+    "folderAgentGenerate": FOLDER_AGENT_GENERATE,
+    "folderCreateAgent": FOLDER_CREATE_AGENT,
+    "folderAgentGet": FOLDER_AGENT_GET,
+    "mediasGet": MEDIAS_GET,
+    "folderProjectTemplatesGet": FOLDER_PROJECT_TEMPLATES_GET,
 }
 
 
@@ -52,28 +57,79 @@ def list_projects(
 ) -> SinglePager[Project]:
     """List a folder's projects.
 
+    ``GET /folders/{folderId}/projects``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
-        session, _FOLDER_PROJECTS_GET, (folder_id,), {}, structure_fn(Project), max_items=max_items
+        session, FOLDER_PROJECTS_GET, (folder_id,), {}, structure_fn(Project), max_items=max_items
     )
 
 
-async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> SpaceAgent:
-    """Have the AI build an agent from a description."""
-    json = body("folderAgentGenerate", _FOLDER_AGENT_GENERATE_BODY, (text,))
-    payload = await session.request(_FOLDER_AGENT_GENERATE, (folder_id,), json=json)
+@overload
+async def generate_agent(
+    session: Session, folder_id: str, /, *, text: str, raw: Literal[False] = False
+) -> SpaceAgent: ...
+@overload
+async def generate_agent(
+    session: Session, folder_id: str, /, *, text: str, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def generate_agent(
+    session: Session, folder_id: str, /, *, text: str, raw: bool = False
+) -> dict[str, Any] | SpaceAgent:
+    """Have the AI build an agent from a description.
+
+    ``POST /folders/{folderId}/agent-generate``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param text: the body's ``text``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("folderAgentGenerate", FOLDER_AGENT_GENERATE_BODY, (text,))
+    payload = await session.request(FOLDER_AGENT_GENERATE, (folder_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(SpaceAgent), "folderAgentGenerate")
 
 
+@overload
 async def create_agent(
-    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any]
-) -> SpaceAgent:
-    """Create an agent from settings or a template."""
-    json = body("folderCreateAgent", _FOLDER_CREATE_AGENT_BODY, (name, data))
-    payload = await session.request(_FOLDER_CREATE_AGENT, (folder_id,), json=json)
+    session: Session,
+    folder_id: str,
+    /,
+    *,
+    name: str,
+    data: dict[str, Any],
+    raw: Literal[False] = False,
+) -> SpaceAgent: ...
+@overload
+async def create_agent(
+    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any], raw: Literal[True]
+) -> dict[str, Any]: ...
+async def create_agent(
+    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any], raw: bool = False
+) -> dict[str, Any] | SpaceAgent:
+    """Create an agent from settings or a template.
+
+    ``POST /folders/{folderId}/agents``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param name: the body's ``name``.
+    :param data: the body's ``data``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("folderCreateAgent", FOLDER_CREATE_AGENT_BODY, (name, data))
+    payload = await session.request(FOLDER_CREATE_AGENT, (folder_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(SpaceAgent), "folderCreateAgent")
 
 
@@ -88,13 +144,21 @@ def list_agents(
 ) -> PagePager[SpaceAgent]:
     """List a folder's agents.
 
+    ``GET /folders/{folderId}/agents``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
-        _FOLDER_AGENT_GET,
+        FOLDER_AGENT_GET,
         (folder_id,),
         {},
         structure_fn(SpaceAgent),
@@ -115,13 +179,21 @@ def list_medias(
 ) -> PagePager[Media]:
     """List a folder's media files.
 
+    ``GET /folders/{folderId}/medias``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
-        _MEDIAS_GET,
+        MEDIAS_GET,
         (folder_id,),
         {},
         structure_fn(Media),
@@ -142,13 +214,21 @@ def list_templates(
 ) -> PagePager[ProjectTemplate]:
     """List the project templates of a folder.
 
+    ``GET /folders/{folderId}/project-templates``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the path's ``folderId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
-        _FOLDER_PROJECT_TEMPLATES_GET,
+        FOLDER_PROJECT_TEMPLATES_GET,
         (folder_id,),
         {},
         structure_fn(ProjectTemplate),

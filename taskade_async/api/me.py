@@ -6,22 +6,27 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from taskade_async._convert import query, structure_fn
-from taskade_async._pagination import PagePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    Unset,
+    query,
+    structure_fn,
+)
 from taskade_async.models import Project
 
 __all__ = ["ENDPOINTS", "list_projects"]
 
-_ME_PROJECTS_GET: Final = Operation("meProjectsGet", "GET", "/me/projects")
-_ME_PROJECTS_GET_QUERY: Final = (
+ME_PROJECTS_GET: Final = Operation("meProjectsGet", "GET", "/me/projects")
+ME_PROJECTS_GET_QUERY: Final = (
     Rule("sort", "sort", "str", required=False, enum=("viewed-asc", "viewed-desc")),
 )
 
 #: This module's endpoints by operationId.
-ENDPOINTS: Final = {"meProjectsGet": _ME_PROJECTS_GET}
+ENDPOINTS: Final = {"meProjectsGet": ME_PROJECTS_GET}
 
 
 def list_projects(
@@ -35,13 +40,21 @@ def list_projects(
 ) -> PagePager[Project]:
     """List your projects, by last view.
 
+    ``GET /me/projects``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param sort: the query's ``sort`` (optional: left out unless given).
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
-    params = query("meProjectsGet", _ME_PROJECTS_GET_QUERY, (sort,))
+    params = query("meProjectsGet", ME_PROJECTS_GET_QUERY, (sort,))
     return PagePager(
         session,
-        _ME_PROJECTS_GET,
+        ME_PROJECTS_GET,
         (),
         params,
         structure_fn(Project),

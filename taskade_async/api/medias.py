@@ -4,58 +4,94 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, Literal, overload
 
-from taskade_async._body import RawBody
-from taskade_async._convert import item, query, structure_fn
-from taskade_async._download import Download
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import Rule
+from taskade_async._runtime import (
+    Download,
+    Operation,
+    RawBody,
+    Rule,
+    Session,
+    item,
+    query,
+    structure_fn,
+)
 from taskade_async.models import Media, UploadedMedia
 
 __all__ = ["ENDPOINTS", "delete", "download", "download_all", "get", "upload"]
 
-_MEDIA_GET: Final = Operation("mediaGet", "GET", "/medias/{mediaId}")
-_MEDIA_DELETE: Final = Operation("mediaDelete", "DELETE", "/medias/{mediaId}")
-_MEDIA_DOWNLOAD: Final = Operation("mediaDownload", "GET", "/medias/{mediaId}/download")
-_MEDIA_DOWNLOAD_ALL: Final = Operation(
+MEDIA_GET: Final = Operation("mediaGet", "GET", "/medias/{mediaId}")
+MEDIA_DELETE: Final = Operation("mediaDelete", "DELETE", "/medias/{mediaId}")
+MEDIA_DOWNLOAD: Final = Operation("mediaDownload", "GET", "/medias/{mediaId}/download")
+MEDIA_DOWNLOAD_ALL: Final = Operation(
     "mediaDownloadAll", "GET", "/medias/spaces/{spaceId}/download"
 )
-_MEDIA_UPLOAD: Final = Operation("mediaUpload", "POST", "/medias/spaces/{spaceId}/upload")
-_MEDIA_UPLOAD_QUERY: Final = (Rule("filename", "filename", "str"),)
+MEDIA_UPLOAD: Final = Operation("mediaUpload", "POST", "/medias/spaces/{spaceId}/upload")
+MEDIA_UPLOAD_QUERY: Final = (Rule("filename", "filename", "str"),)
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "mediaGet": _MEDIA_GET,
-    "mediaDelete": _MEDIA_DELETE,
-    "mediaDownload": _MEDIA_DOWNLOAD,
-    "mediaDownloadAll": _MEDIA_DOWNLOAD_ALL,
-    "mediaUpload": _MEDIA_UPLOAD,
+    "mediaGet": MEDIA_GET,
+    "mediaDelete": MEDIA_DELETE,
+    "mediaDownload": MEDIA_DOWNLOAD,
+    "mediaDownloadAll": MEDIA_DOWNLOAD_ALL,
+    "mediaUpload": MEDIA_UPLOAD,
 }
 
 
-async def get(session: Session, media_id: str, /) -> Media:
-    """Fetch one media file's details."""
-    payload = await session.request(_MEDIA_GET, (media_id,))
+@overload
+async def get(session: Session, media_id: str, /, *, raw: Literal[False] = False) -> Media: ...
+@overload
+async def get(session: Session, media_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+async def get(session: Session, media_id: str, /, *, raw: bool = False) -> dict[str, Any] | Media:
+    """Fetch one media file's details.
+
+    ``GET /medias/{mediaId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param media_id: the path's ``mediaId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(MEDIA_GET, (media_id,))
+    if raw:
+        return payload
     return item(payload, structure_fn(Media), "mediaGet")
 
 
 async def delete(session: Session, media_id: str, /) -> None:
-    """Delete a media file."""
-    await session.request(_MEDIA_DELETE, (media_id,))
+    """Delete a media file.
+
+    ``DELETE /medias/{mediaId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param media_id: the path's ``mediaId``.
+    """
+    await session.request(MEDIA_DELETE, (media_id,))
 
 
 async def download(session: Session, media_id: str, /) -> Download:
-    """Stream a media file's bytes."""
-    return await session.request(_MEDIA_DOWNLOAD, (media_id,), stream=True)
+    """Stream a media file's bytes.
+
+    ``GET /medias/{mediaId}/download``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param media_id: the path's ``mediaId``.
+    """
+    return await session.request(MEDIA_DOWNLOAD, (media_id,), stream=True)
 
 
 async def download_all(session: Session, space_id: str, /) -> Download:
-    """Stream every media file of a space as one archive."""
-    return await session.request(_MEDIA_DOWNLOAD_ALL, (space_id,), stream=True)
+    """Stream every media file of a space as one archive.
+
+    ``GET /medias/spaces/{spaceId}/download``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    """
+    return await session.request(MEDIA_DOWNLOAD_ALL, (space_id,), stream=True)
 
 
+@overload
 async def upload(
     session: Session,
     space_id: str,
@@ -64,10 +100,44 @@ async def upload(
     filename: str,
     data: RawBody,
     content_type: str = "application/octet-stream",
-) -> UploadedMedia:
-    """Upload a file (streamed) into a space."""
-    params = query("mediaUpload", _MEDIA_UPLOAD_QUERY, (filename,))
+    raw: Literal[False] = False,
+) -> UploadedMedia: ...
+@overload
+async def upload(
+    session: Session,
+    space_id: str,
+    /,
+    *,
+    filename: str,
+    data: RawBody,
+    content_type: str = "application/octet-stream",
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def upload(
+    session: Session,
+    space_id: str,
+    /,
+    *,
+    filename: str,
+    data: RawBody,
+    content_type: str = "application/octet-stream",
+    raw: bool = False,
+) -> dict[str, Any] | UploadedMedia:
+    """Upload a file (streamed) into a space.
+
+    ``POST /medias/spaces/{spaceId}/upload``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param space_id: the path's ``spaceId``.
+    :param filename: the query's ``filename``.
+    :param data: the request body, streamed.
+    :param content_type: the body's ``Content-Type``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    params = query("mediaUpload", MEDIA_UPLOAD_QUERY, (filename,))
     payload = await session.request(
-        _MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type
+        MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type
     )
+    if raw:
+        return payload
     return item(payload, structure_fn(UploadedMedia), "mediaUpload")

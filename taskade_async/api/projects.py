@@ -4,13 +4,22 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal, overload
 
-from taskade_async._convert import body, item, item_or_none, structure_fn
-from taskade_async._pagination import CursorPager, PagePager, SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    CursorPager,
+    Operation,
+    PagePager,
+    Rule,
+    Session,
+    SinglePager,
+    Unset,
+    body,
+    item,
+    item_or_none,
+    structure_fn,
+)
 from taskade_async.models import Block, Field, Project, ProjectShare, Task, User
 
 __all__ = [
@@ -29,95 +38,240 @@ __all__ = [
     "restore",
 ]
 
-_PROJECT_GET: Final = Operation("projectGet", "GET", "/projects/{projectId}")
-_PROJECT_COMPLETE: Final = Operation("projectComplete", "POST", "/projects/{projectId}/complete")
-_PROJECT_RESTORE: Final = Operation("projectRestore", "POST", "/projects/{projectId}/restore")
-_PROJECT_COPY: Final = Operation("projectCopy", "POST", "/projects/{projectId}/copy")
-_PROJECT_COPY_BODY: Final = (
+PROJECT_GET: Final = Operation("projectGet", "GET", "/projects/{projectId}")
+PROJECT_COMPLETE: Final = Operation("projectComplete", "POST", "/projects/{projectId}/complete")
+PROJECT_RESTORE: Final = Operation("projectRestore", "POST", "/projects/{projectId}/restore")
+PROJECT_COPY: Final = Operation("projectCopy", "POST", "/projects/{projectId}/copy")
+PROJECT_COPY_BODY: Final = (
     Rule("folder_id", "folderId", "str", min_length=1),
     Rule("project_title", "projectTitle", "str", required=False, min_length=1),
 )
-_PROJECT_CREATE: Final = Operation("projectCreate", "POST", "/projects")
-_PROJECT_CREATE_BODY: Final = (
+PROJECT_CREATE: Final = Operation("projectCreate", "POST", "/projects")
+PROJECT_CREATE_BODY: Final = (
     Rule("folder_id", "folderId", "str", min_length=1),
     Rule("content_type", "contentType", "str", enum=("text/markdown",)),
     Rule("content", "content", "str"),
 )
-_PROJECT_FROM_TEMPLATE: Final = Operation("projectFromTemplate", "POST", "/projects/from-template")
-_PROJECT_FROM_TEMPLATE_BODY: Final = (
+PROJECT_FROM_TEMPLATE: Final = Operation("projectFromTemplate", "POST", "/projects/from-template")
+PROJECT_FROM_TEMPLATE_BODY: Final = (
     Rule("folder_id", "folderId", "str", min_length=1),
     Rule("template_id", "templateId", "str", min_length=1),
 )
-_PROJECT_MEMBERS_GET: Final = Operation("projectMembersGet", "GET", "/projects/{projectId}/members")
-_PROJECT_FIELDS_GET: Final = Operation("projectFieldsGet", "GET", "/projects/{projectId}/fields")
-_PROJECT_SHARE_LINK_GET: Final = Operation(
+PROJECT_MEMBERS_GET: Final = Operation("projectMembersGet", "GET", "/projects/{projectId}/members")
+PROJECT_FIELDS_GET: Final = Operation("projectFieldsGet", "GET", "/projects/{projectId}/fields")
+PROJECT_SHARE_LINK_GET: Final = Operation(
     "projectShareLinkGet", "GET", "/projects/{projectId}/shareLink"
 )
-_PROJECT_SHARE_LINK_ENABLE: Final = Operation(
+PROJECT_SHARE_LINK_ENABLE: Final = Operation(
     "projectShareLinkEnable", "PUT", "/projects/{projectId}/shareLink"
 )
-_PROJECT_BLOCKS_GET: Final = Operation("projectBlocksGet", "GET", "/projects/{projectId}/blocks")
-_PROJECT_TASKS_GET: Final = Operation("projectTasksGet", "GET", "/projects/{projectId}/tasks")
+PROJECT_BLOCKS_GET: Final = Operation("projectBlocksGet", "GET", "/projects/{projectId}/blocks")
+PROJECT_TASKS_GET: Final = Operation("projectTasksGet", "GET", "/projects/{projectId}/tasks")
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "projectGet": _PROJECT_GET,
-    "projectComplete": _PROJECT_COMPLETE,
-    "projectRestore": _PROJECT_RESTORE,
-    "projectCopy": _PROJECT_COPY,
-    "projectCreate": _PROJECT_CREATE,
-    "projectFromTemplate": _PROJECT_FROM_TEMPLATE,
-    "projectMembersGet": _PROJECT_MEMBERS_GET,
-    "projectFieldsGet": _PROJECT_FIELDS_GET,
-    "projectShareLinkGet": _PROJECT_SHARE_LINK_GET,
-    "projectShareLinkEnable": _PROJECT_SHARE_LINK_ENABLE,
-    "projectBlocksGet": _PROJECT_BLOCKS_GET,
-    "projectTasksGet": _PROJECT_TASKS_GET,
+    "projectGet": PROJECT_GET,
+    "projectComplete": PROJECT_COMPLETE,
+    "projectRestore": PROJECT_RESTORE,
+    "projectCopy": PROJECT_COPY,
+    "projectCreate": PROJECT_CREATE,
+    "projectFromTemplate": PROJECT_FROM_TEMPLATE,
+    "projectMembersGet": PROJECT_MEMBERS_GET,
+    "projectFieldsGet": PROJECT_FIELDS_GET,
+    "projectShareLinkGet": PROJECT_SHARE_LINK_GET,
+    "projectShareLinkEnable": PROJECT_SHARE_LINK_ENABLE,
+    "projectBlocksGet": PROJECT_BLOCKS_GET,
+    "projectTasksGet": PROJECT_TASKS_GET,
 }
 
 
-async def get(session: Session, project_id: str, /) -> Project:
-    """Fetch one project."""
-    payload = await session.request(_PROJECT_GET, (project_id,))
+@overload
+async def get(session: Session, project_id: str, /, *, raw: Literal[False] = False) -> Project: ...
+@overload
+async def get(session: Session, project_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+async def get(
+    session: Session, project_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Project:
+    """Fetch one project.
+
+    ``GET /projects/{projectId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(PROJECT_GET, (project_id,))
+    if raw:
+        return payload
     return item(payload, structure_fn(Project), "projectGet")
 
 
-async def complete(session: Session, project_id: str, /) -> Project | None:
-    """Mark a project as completed."""
-    payload = await session.request(_PROJECT_COMPLETE, (project_id,))
+@overload
+async def complete(
+    session: Session, project_id: str, /, *, raw: Literal[False] = False
+) -> Project | None: ...
+@overload
+async def complete(
+    session: Session, project_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def complete(
+    session: Session, project_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Project | None:
+    """Mark a project as completed.
+
+    ``POST /projects/{projectId}/complete``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(PROJECT_COMPLETE, (project_id,))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Project), "projectComplete")
 
 
-async def restore(session: Session, project_id: str, /) -> Project | None:
-    """Bring a completed project back."""
-    payload = await session.request(_PROJECT_RESTORE, (project_id,))
+@overload
+async def restore(
+    session: Session, project_id: str, /, *, raw: Literal[False] = False
+) -> Project | None: ...
+@overload
+async def restore(
+    session: Session, project_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def restore(
+    session: Session, project_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Project | None:
+    """Bring a completed project back.
+
+    ``POST /projects/{projectId}/restore``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(PROJECT_RESTORE, (project_id,))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Project), "projectRestore")
 
 
+@overload
 async def copy(
-    session: Session, project_id: str, /, *, folder_id: str, project_title: str | Unset = UNSET
-) -> Project | None:
-    """Duplicate a project into a folder."""
-    json = body("projectCopy", _PROJECT_COPY_BODY, (folder_id, project_title))
-    payload = await session.request(_PROJECT_COPY, (project_id,), json=json)
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    folder_id: str,
+    project_title: str | Unset = UNSET,
+    raw: Literal[False] = False,
+) -> Project | None: ...
+@overload
+async def copy(
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    folder_id: str,
+    project_title: str | Unset = UNSET,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def copy(
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    folder_id: str,
+    project_title: str | Unset = UNSET,
+    raw: bool = False,
+) -> dict[str, Any] | Project | None:
+    """Duplicate a project into a folder.
+
+    ``POST /projects/{projectId}/copy``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param folder_id: the body's ``folderId``.
+    :param project_title: the body's ``projectTitle`` (optional: left out unless given).
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("projectCopy", PROJECT_COPY_BODY, (folder_id, project_title))
+    payload = await session.request(PROJECT_COPY, (project_id,), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Project), "projectCopy")
 
 
+@overload
 async def create(
-    session: Session, /, *, folder_id: str, content_type: Literal["text/markdown"], content: str
-) -> Project | None:
-    """Create a project in a folder from Markdown."""
-    json = body("projectCreate", _PROJECT_CREATE_BODY, (folder_id, content_type, content))
-    payload = await session.request(_PROJECT_CREATE, (), json=json)
+    session: Session,
+    /,
+    *,
+    folder_id: str,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: Literal[False] = False,
+) -> Project | None: ...
+@overload
+async def create(
+    session: Session,
+    /,
+    *,
+    folder_id: str,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def create(
+    session: Session,
+    /,
+    *,
+    folder_id: str,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: bool = False,
+) -> dict[str, Any] | Project | None:
+    """Create a project in a folder from Markdown.
+
+    ``POST /projects``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the body's ``folderId``.
+    :param content_type: the body's ``contentType``.
+    :param content: the body's ``content``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("projectCreate", PROJECT_CREATE_BODY, (folder_id, content_type, content))
+    payload = await session.request(PROJECT_CREATE, (), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Project), "projectCreate")
 
 
+@overload
 async def create_from_template(
-    session: Session, /, *, folder_id: str, template_id: str
-) -> Project | None:
-    """Create a project from a template."""
-    json = body("projectFromTemplate", _PROJECT_FROM_TEMPLATE_BODY, (folder_id, template_id))
-    payload = await session.request(_PROJECT_FROM_TEMPLATE, (), json=json)
+    session: Session, /, *, folder_id: str, template_id: str, raw: Literal[False] = False
+) -> Project | None: ...
+@overload
+async def create_from_template(
+    session: Session, /, *, folder_id: str, template_id: str, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def create_from_template(
+    session: Session, /, *, folder_id: str, template_id: str, raw: bool = False
+) -> dict[str, Any] | Project | None:
+    """Create a project from a template.
+
+    ``POST /projects/from-template``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param folder_id: the body's ``folderId``.
+    :param template_id: the body's ``templateId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("projectFromTemplate", PROJECT_FROM_TEMPLATE_BODY, (folder_id, template_id))
+    payload = await session.request(PROJECT_FROM_TEMPLATE, (), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Project), "projectFromTemplate")
 
 
@@ -132,13 +286,21 @@ def list_members(
 ) -> PagePager[User]:
     """List a project's members.
 
+    ``GET /projects/{projectId}/members``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param limit: items per page (the query's ``limit``).
+    :param page: the first page to fetch (1-based).
+    :param max_items: stop after this many items in all.
     """
     return PagePager(
         session,
-        _PROJECT_MEMBERS_GET,
+        PROJECT_MEMBERS_GET,
         (project_id,),
         {},
         structure_fn(User),
@@ -153,23 +315,67 @@ def list_fields(
 ) -> SinglePager[Field]:
     """List the custom fields defined on a project.
 
+    ``GET /projects/{projectId}/fields``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
-        session, _PROJECT_FIELDS_GET, (project_id,), {}, structure_fn(Field), max_items=max_items
+        session, PROJECT_FIELDS_GET, (project_id,), {}, structure_fn(Field), max_items=max_items
     )
 
 
-async def get_share_link(session: Session, project_id: str, /) -> ProjectShare | None:
-    """Fetch a project's share links."""
-    payload = await session.request(_PROJECT_SHARE_LINK_GET, (project_id,))
+@overload
+async def get_share_link(
+    session: Session, project_id: str, /, *, raw: Literal[False] = False
+) -> ProjectShare | None: ...
+@overload
+async def get_share_link(
+    session: Session, project_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_share_link(
+    session: Session, project_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | ProjectShare | None:
+    """Fetch a project's share links.
+
+    ``GET /projects/{projectId}/shareLink``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(PROJECT_SHARE_LINK_GET, (project_id,))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(ProjectShare), "projectShareLinkGet")
 
 
-async def enable_share_link(session: Session, project_id: str, /) -> ProjectShare:
-    """Turn on a project's share link and return it."""
-    payload = await session.request(_PROJECT_SHARE_LINK_ENABLE, (project_id,))
+@overload
+async def enable_share_link(
+    session: Session, project_id: str, /, *, raw: Literal[False] = False
+) -> ProjectShare: ...
+@overload
+async def enable_share_link(
+    session: Session, project_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def enable_share_link(
+    session: Session, project_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | ProjectShare:
+    """Turn on a project's share link and return it.
+
+    ``PUT /projects/{projectId}/shareLink``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(PROJECT_SHARE_LINK_ENABLE, (project_id,))
+    if raw:
+        return payload
     return item(payload, structure_fn(ProjectShare), "projectShareLinkEnable")
 
 
@@ -185,12 +391,21 @@ def list_blocks(
 ) -> CursorPager[Block]:
     """Walk a project's top-level blocks by cursor.
 
+    ``GET /projects/{projectId}/blocks``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param limit: items per page (the query's ``limit``).
+    :param after: start after this id (a cursor; ``None``: from the start).
+    :param before: walk back from before this id (a cursor).
+    :param max_items: stop after this many items in all.
     """
     return CursorPager(
         session,
-        _PROJECT_BLOCKS_GET,
+        PROJECT_BLOCKS_GET,
         (project_id,),
         {},
         structure_fn(Block),
@@ -213,12 +428,21 @@ def list_tasks(
 ) -> CursorPager[Task]:
     """Walk a project's tasks in document order by cursor.
 
+    ``GET /projects/{projectId}/tasks``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param limit: items per page (the query's ``limit``).
+    :param after: start after this id (a cursor; ``None``: from the start).
+    :param before: walk back from before this id (a cursor).
+    :param max_items: stop after this many items in all.
     """
     return CursorPager(
         session,
-        _PROJECT_TASKS_GET,
+        PROJECT_TASKS_GET,
         (project_id,),
         {},
         structure_fn(Task),

@@ -7,13 +7,21 @@ from __future__ import annotations
 import builtins
 import datetime
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
-from taskade_async._convert import body, item, item_or_none, items, structure_fn
-from taskade_async._pagination import SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    Rule,
+    Session,
+    SinglePager,
+    Unset,
+    body,
+    item,
+    item_or_none,
+    items,
+    structure_fn,
+)
 from taskade_async.models import (
     Date,
     FieldValue,
@@ -29,7 +37,6 @@ __all__ = [
     "ENDPOINTS",
     "complete",
     "create",
-    "create_many",
     "delete",
     "delete_date",
     "delete_field_value",
@@ -50,21 +57,21 @@ __all__ = [
     "update",
 ]
 
-_TASK_GET: Final = Operation("taskGet", "GET", "/projects/{projectId}/tasks/{taskId}")
-_TASK_DELETE: Final = Operation("taskDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}")
-_TASK_PUT: Final = Operation("taskPut", "PUT", "/projects/{projectId}/tasks/{taskId}")
-_TASK_PUT_BODY: Final = (
+TASK_GET: Final = Operation("taskGet", "GET", "/projects/{projectId}/tasks/{taskId}")
+TASK_DELETE: Final = Operation("taskDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}")
+TASK_PUT: Final = Operation("taskPut", "PUT", "/projects/{projectId}/tasks/{taskId}")
+TASK_PUT_BODY: Final = (
     Rule("content_type", "contentType", "str", enum=("text/markdown", "text/plain")),
     Rule("content", "content", "str", max_length=2000, pattern="^[^\\r\\n]*$"),
 )
-_TASK_COMPLETE: Final = Operation(
+TASK_COMPLETE: Final = Operation(
     "taskComplete", "POST", "/projects/{projectId}/tasks/{taskId}/complete"
 )
-_TASK_UNCOMPLETE: Final = Operation(
+TASK_UNCOMPLETE: Final = Operation(
     "taskUncomplete", "POST", "/projects/{projectId}/tasks/{taskId}/uncomplete"
 )
-_TASK_CREATE: Final = Operation("taskCreate", "POST", "/projects/{projectId}/tasks/")
-_TASK_CREATE_BODY: Final = (
+TASK_CREATE: Final = Operation("taskCreate", "POST", "/projects/{projectId}/tasks/")
+TASK_CREATE_BODY: Final = (
     Rule(
         "tasks",
         "tasks",
@@ -91,8 +98,8 @@ _TASK_CREATE_BODY: Final = (
         convert=True,
     ),
 )
-_TASK_MOVE: Final = Operation("taskMove", "PUT", "/projects/{projectId}/tasks/{taskId}/move")
-_TASK_MOVE_BODY: Final = (
+TASK_MOVE: Final = Operation("taskMove", "PUT", "/projects/{projectId}/tasks/{taskId}/move")
+TASK_MOVE_BODY: Final = (
     Rule(
         "target",
         "target",
@@ -109,26 +116,26 @@ _TASK_MOVE_BODY: Final = (
         convert=True,
     ),
 )
-_TASK_ASSIGNEES_GET: Final = Operation(
+TASK_ASSIGNEES_GET: Final = Operation(
     "taskAssigneesGet", "GET", "/projects/{projectId}/tasks/{taskId}/assignees"
 )
-_TASK_PUT_ASSIGNEES: Final = Operation(
+TASK_PUT_ASSIGNEES: Final = Operation(
     "taskPutAssignees", "PUT", "/projects/{projectId}/tasks/{taskId}/assignees"
 )
-_TASK_PUT_ASSIGNEES_BODY: Final = (
+TASK_PUT_ASSIGNEES_BODY: Final = (
     Rule("handles", "handles", "list", item=Rule("handles[]", "handles", "str", min_length=1)),
 )
-_TASK_DELETE_ASSIGNEES: Final = Operation(
+TASK_DELETE_ASSIGNEES: Final = Operation(
     "taskDeleteAssignees",
     "DELETE",
     "/projects/{projectId}/tasks/{taskId}/assignees/{assigneeHandle}",
 )
-_TASK_GET_DATE: Final = Operation("taskGetDate", "GET", "/projects/{projectId}/tasks/{taskId}/date")
-_TASK_DELETE_DATE: Final = Operation(
+TASK_GET_DATE: Final = Operation("taskGetDate", "GET", "/projects/{projectId}/tasks/{taskId}/date")
+TASK_DELETE_DATE: Final = Operation(
     "taskDeleteDate", "DELETE", "/projects/{projectId}/tasks/{taskId}/date"
 )
-_TASK_PUT_DATE: Final = Operation("taskPutDate", "PUT", "/projects/{projectId}/tasks/{taskId}/date")
-_TASK_PUT_DATE_BODY: Final = (
+TASK_PUT_DATE: Final = Operation("taskPutDate", "PUT", "/projects/{projectId}/tasks/{taskId}/date")
+TASK_PUT_DATE_BODY: Final = (
     Rule(
         "start",
         "start",
@@ -169,28 +176,28 @@ _TASK_PUT_DATE_BODY: Final = (
         convert=True,
     ),
 )
-_TASK_NOTE_GET: Final = Operation("taskNoteGet", "GET", "/projects/{projectId}/tasks/{taskId}/note")
-_TASK_NOTE_PUT: Final = Operation("taskNotePut", "PUT", "/projects/{projectId}/tasks/{taskId}/note")
-_TASK_NOTE_PUT_BODY: Final = (
+TASK_NOTE_GET: Final = Operation("taskNoteGet", "GET", "/projects/{projectId}/tasks/{taskId}/note")
+TASK_NOTE_PUT: Final = Operation("taskNotePut", "PUT", "/projects/{projectId}/tasks/{taskId}/note")
+TASK_NOTE_PUT_BODY: Final = (
     Rule("type", "type", "str", enum=("text/plain", "text/markdown")),
     Rule("value", "value", "str", min_length=1, pattern="^[^\\r\\n]*$"),
 )
-_TASK_NOTE_DELETE: Final = Operation(
+TASK_NOTE_DELETE: Final = Operation(
     "taskNoteDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}/note"
 )
-_TASK_FIELDS_VALUE_GET: Final = Operation(
+TASK_FIELDS_VALUE_GET: Final = Operation(
     "taskFieldsValueGet", "GET", "/projects/{projectId}/tasks/{taskId}/fields"
 )
-_TASK_FIELD_VALUE_GET: Final = Operation(
+TASK_FIELD_VALUE_GET: Final = Operation(
     "taskFieldValueGet", "GET", "/projects/{projectId}/tasks/{taskId}/fields/{fieldId}"
 )
-_TASK_FIELD_VALUE_DELETE: Final = Operation(
+TASK_FIELD_VALUE_DELETE: Final = Operation(
     "taskFieldValueDelete", "DELETE", "/projects/{projectId}/tasks/{taskId}/fields/{fieldId}"
 )
-_TASK_FIELD_VALUE_PUT: Final = Operation(
+TASK_FIELD_VALUE_PUT: Final = Operation(
     "taskFieldValuePut", "PUT", "/projects/{projectId}/tasks/{taskId}/fields/{fieldId}"
 )
-_TASK_FIELD_VALUE_PUT_BODY: Final = (
+TASK_FIELD_VALUE_PUT_BODY: Final = (
     Rule(
         "value",
         "value",
@@ -198,45 +205,71 @@ _TASK_FIELD_VALUE_PUT_BODY: Final = (
         options=(Rule("value", "value", "number"), Rule("value", "value", "str", min_length=1)),
     ),
 )
-#: The checks of a taskCreate body (``bulk.create_tasks`` checks every item first).
-TASK_CREATE_RULES: Final = _TASK_CREATE_BODY
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "taskGet": _TASK_GET,
-    "taskDelete": _TASK_DELETE,
-    "taskPut": _TASK_PUT,
-    "taskComplete": _TASK_COMPLETE,
-    "taskUncomplete": _TASK_UNCOMPLETE,
-    "taskCreate": _TASK_CREATE,
-    "taskMove": _TASK_MOVE,
-    "taskAssigneesGet": _TASK_ASSIGNEES_GET,
-    "taskPutAssignees": _TASK_PUT_ASSIGNEES,
-    "taskDeleteAssignees": _TASK_DELETE_ASSIGNEES,
-    "taskGetDate": _TASK_GET_DATE,
-    "taskDeleteDate": _TASK_DELETE_DATE,
-    "taskPutDate": _TASK_PUT_DATE,
-    "taskNoteGet": _TASK_NOTE_GET,
-    "taskNotePut": _TASK_NOTE_PUT,
-    "taskNoteDelete": _TASK_NOTE_DELETE,
-    "taskFieldsValueGet": _TASK_FIELDS_VALUE_GET,
-    "taskFieldValueGet": _TASK_FIELD_VALUE_GET,
-    "taskFieldValueDelete": _TASK_FIELD_VALUE_DELETE,
-    "taskFieldValuePut": _TASK_FIELD_VALUE_PUT,
+    "taskGet": TASK_GET,
+    "taskDelete": TASK_DELETE,
+    "taskPut": TASK_PUT,
+    "taskComplete": TASK_COMPLETE,
+    "taskUncomplete": TASK_UNCOMPLETE,
+    "taskCreate": TASK_CREATE,
+    "taskMove": TASK_MOVE,
+    "taskAssigneesGet": TASK_ASSIGNEES_GET,
+    "taskPutAssignees": TASK_PUT_ASSIGNEES,
+    "taskDeleteAssignees": TASK_DELETE_ASSIGNEES,
+    "taskGetDate": TASK_GET_DATE,
+    "taskDeleteDate": TASK_DELETE_DATE,
+    "taskPutDate": TASK_PUT_DATE,
+    "taskNoteGet": TASK_NOTE_GET,
+    "taskNotePut": TASK_NOTE_PUT,
+    "taskNoteDelete": TASK_NOTE_DELETE,
+    "taskFieldsValueGet": TASK_FIELDS_VALUE_GET,
+    "taskFieldValueGet": TASK_FIELD_VALUE_GET,
+    "taskFieldValueDelete": TASK_FIELD_VALUE_DELETE,
+    "taskFieldValuePut": TASK_FIELD_VALUE_PUT,
 }
 
 
-async def get(session: Session, project_id: str, task_id: str, /) -> Task:
-    """Fetch one task."""
-    payload = await session.request(_TASK_GET, (project_id, task_id))
+@overload
+async def get(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task: ...
+@overload
+async def get(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task:
+    """Fetch one task.
+
+    ``GET /projects/{projectId}/tasks/{taskId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_GET, (project_id, task_id))
+    if raw:
+        return payload
     return item(payload, structure_fn(Task), "taskGet")
 
 
 async def delete(session: Session, project_id: str, task_id: str, /) -> None:
-    """Delete a task and everything under it."""
-    await session.request(_TASK_DELETE, (project_id, task_id))
+    """Delete a task and everything under it.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
+    await session.request(TASK_DELETE, (project_id, task_id))
 
 
+@overload
 async def update(
     session: Session,
     project_id: str,
@@ -245,40 +278,184 @@ async def update(
     *,
     content_type: Literal["text/markdown", "text/plain"],
     content: str,
-) -> Task | None:
-    """Replace a task's text."""
-    json = body("taskPut", _TASK_PUT_BODY, (content_type, content))
-    payload = await session.request(_TASK_PUT, (project_id, task_id), json=json)
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def update(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown", "text/plain"],
+    content: str,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def update(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown", "text/plain"],
+    content: str,
+    raw: bool = False,
+) -> dict[str, Any] | Task | None:
+    """Replace a task's text.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param content_type: the body's ``contentType``.
+    :param content: the body's ``content``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("taskPut", TASK_PUT_BODY, (content_type, content))
+    payload = await session.request(TASK_PUT, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskPut")
 
 
-async def complete(session: Session, project_id: str, task_id: str, /) -> Task | None:
-    """Mark a task as done."""
-    payload = await session.request(_TASK_COMPLETE, (project_id, task_id))
+@overload
+async def complete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task | None: ...
+@overload
+async def complete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def complete(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
+    """Mark a task as done.
+
+    ``POST /projects/{projectId}/tasks/{taskId}/complete``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_COMPLETE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskComplete")
 
 
-async def uncomplete(session: Session, project_id: str, task_id: str, /) -> Task | None:
-    """Mark a task as not done."""
-    payload = await session.request(_TASK_UNCOMPLETE, (project_id, task_id))
+@overload
+async def uncomplete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task | None: ...
+@overload
+async def uncomplete(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def uncomplete(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
+    """Mark a task as not done.
+
+    ``POST /projects/{projectId}/tasks/{taskId}/uncomplete``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_UNCOMPLETE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskUncomplete")
 
 
+@overload
 async def create(
-    session: Session, project_id: str, /, *, tasks: Sequence[NewTask | dict[str, Any]]
-) -> builtins.list[Task]:
-    """Add up to 20 tasks in one call, each placed relative to another."""
-    json = body("taskCreate", _TASK_CREATE_BODY, (tasks,))
-    payload = await session.request(_TASK_CREATE, (project_id,), json=json)
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    tasks: Sequence[NewTask | dict[str, Any]],
+    raw: Literal[False] = False,
+) -> builtins.list[Task]: ...
+@overload
+async def create(
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    tasks: Sequence[NewTask | dict[str, Any]],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def create(
+    session: Session,
+    project_id: str,
+    /,
+    *,
+    tasks: Sequence[NewTask | dict[str, Any]],
+    raw: bool = False,
+) -> dict[str, Any] | builtins.list[Task]:
+    """Add up to 20 tasks in one call, each placed relative to another.
+
+    ``POST /projects/{projectId}/tasks/``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param tasks: the body's ``tasks``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("taskCreate", TASK_CREATE_BODY, (tasks,))
+    payload = await session.request(TASK_CREATE, (project_id,), json=json)
+    if raw:
+        return payload
     return items(payload, "item", structure_fn(Task), "taskCreate")
 
 
+@overload
 async def move(
-    session: Session, project_id: str, task_id: str, /, *, target: MoveTarget | dict[str, Any]
-) -> Task | None:
-    """Move a task (with its subtree) next to or into another."""
-    json = body("taskMove", _TASK_MOVE_BODY, (target,))
-    payload = await session.request(_TASK_MOVE, (project_id, task_id), json=json)
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    target: MoveTarget | dict[str, Any],
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def move(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    target: MoveTarget | dict[str, Any],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def move(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    target: MoveTarget | dict[str, Any],
+    raw: bool = False,
+) -> dict[str, Any] | Task | None:
+    """Move a task (with its subtree) next to or into another.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/move``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param target: the body's ``target``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("taskMove", TASK_MOVE_BODY, (target,))
+    payload = await session.request(TASK_MOVE, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskMove")
 
 
@@ -287,12 +464,19 @@ def list_assignees(
 ) -> SinglePager[User]:
     """List the people assigned to a task.
 
+    ``GET /projects/{projectId}/tasks/{taskId}/assignees``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
-        _TASK_ASSIGNEES_GET,
+        TASK_ASSIGNEES_GET,
         (project_id, task_id),
         {},
         structure_fn(User),
@@ -300,35 +484,132 @@ def list_assignees(
     )
 
 
+@overload
 async def set_assignees(
-    session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str]
-) -> Task | None:
-    """Assign people to a task by their handles."""
-    json = body("taskPutAssignees", _TASK_PUT_ASSIGNEES_BODY, (handles,))
-    payload = await session.request(_TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    handles: Sequence[str],
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def set_assignees(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    handles: Sequence[str],
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def set_assignees(
+    session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str], raw: bool = False
+) -> dict[str, Any] | Task | None:
+    """Assign people to a task by their handles.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/assignees``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param handles: the body's ``handles``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("taskPutAssignees", TASK_PUT_ASSIGNEES_BODY, (handles,))
+    payload = await session.request(TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskPutAssignees")
 
 
+@overload
 async def remove_assignee(
-    session: Session, project_id: str, task_id: str, assignee_handle: str, /
-) -> Task | None:
-    """Unassign one person from a task."""
-    payload = await session.request(_TASK_DELETE_ASSIGNEES, (project_id, task_id, assignee_handle))
+    session: Session,
+    project_id: str,
+    task_id: str,
+    assignee_handle: str,
+    /,
+    *,
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def remove_assignee(
+    session: Session, project_id: str, task_id: str, assignee_handle: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def remove_assignee(
+    session: Session, project_id: str, task_id: str, assignee_handle: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
+    """Unassign one person from a task.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/assignees/{assigneeHandle}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param assignee_handle: the path's ``assigneeHandle``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_DELETE_ASSIGNEES, (project_id, task_id, assignee_handle))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskDeleteAssignees")
 
 
-async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDate | None:
-    """Fetch a task's date or date range (None if it has none)."""
-    payload = await session.request(_TASK_GET_DATE, (project_id, task_id))
+@overload
+async def get_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> TaskDate | None: ...
+@overload
+async def get_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | TaskDate | None:
+    """Fetch a task's date or date range (None if it has none).
+
+    ``GET /projects/{projectId}/tasks/{taskId}/date``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_GET_DATE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(TaskDate), "taskGetDate")
 
 
-async def delete_date(session: Session, project_id: str, task_id: str, /) -> Task | None:
-    """Clear a task's date."""
-    payload = await session.request(_TASK_DELETE_DATE, (project_id, task_id))
+@overload
+async def delete_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> Task | None: ...
+@overload
+async def delete_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def delete_date(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Task | None:
+    """Clear a task's date.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/date``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_DELETE_DATE, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskDeleteDate")
 
 
+@overload
 async def set_date(
     session: Session,
     project_id: str,
@@ -337,19 +618,74 @@ async def set_date(
     *,
     start: Date | dict[str, Any] | datetime.date,
     end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
-) -> Task | None:
-    """Set a task's date or date range."""
-    json = body("taskPutDate", _TASK_PUT_DATE_BODY, (start, end))
-    payload = await session.request(_TASK_PUT_DATE, (project_id, task_id), json=json)
+    raw: Literal[False] = False,
+) -> Task | None: ...
+@overload
+async def set_date(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    start: Date | dict[str, Any] | datetime.date,
+    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def set_date(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    start: Date | dict[str, Any] | datetime.date,
+    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
+    raw: bool = False,
+) -> dict[str, Any] | Task | None:
+    """Set a task's date or date range.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/date``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param start: the body's ``start``.
+    :param end: the body's ``end`` (optional: left out unless given).
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, end))
+    payload = await session.request(TASK_PUT_DATE, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(Task), "taskPutDate")
 
 
-async def get_note(session: Session, project_id: str, task_id: str, /) -> TaskNote | None:
-    """Fetch the note attached to a task (None if it has none)."""
-    payload = await session.request(_TASK_NOTE_GET, (project_id, task_id))
+@overload
+async def get_note(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
+) -> TaskNote | None: ...
+@overload
+async def get_note(
+    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_note(
+    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | TaskNote | None:
+    """Fetch the note attached to a task (None if it has none).
+
+    ``GET /projects/{projectId}/tasks/{taskId}/note``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_NOTE_GET, (project_id, task_id))
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(TaskNote), "taskNoteGet")
 
 
+@overload
 async def set_note(
     session: Session,
     project_id: str,
@@ -358,16 +694,57 @@ async def set_note(
     *,
     type: Literal["text/plain", "text/markdown"],
     value: str,
-) -> TaskNote | None:
-    """Write the note attached to a task."""
-    json = body("taskNotePut", _TASK_NOTE_PUT_BODY, (type, value))
-    payload = await session.request(_TASK_NOTE_PUT, (project_id, task_id), json=json)
+    raw: Literal[False] = False,
+) -> TaskNote | None: ...
+@overload
+async def set_note(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    type: Literal["text/plain", "text/markdown"],
+    value: str,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def set_note(
+    session: Session,
+    project_id: str,
+    task_id: str,
+    /,
+    *,
+    type: Literal["text/plain", "text/markdown"],
+    value: str,
+    raw: bool = False,
+) -> dict[str, Any] | TaskNote | None:
+    """Write the note attached to a task.
+
+    ``PUT /projects/{projectId}/tasks/{taskId}/note``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param type: the body's ``type``.
+    :param value: the body's ``value``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("taskNotePut", TASK_NOTE_PUT_BODY, (type, value))
+    payload = await session.request(TASK_NOTE_PUT, (project_id, task_id), json=json)
+    if raw:
+        return payload
     return item_or_none(payload, structure_fn(TaskNote), "taskNotePut")
 
 
 async def delete_note(session: Session, project_id: str, task_id: str, /) -> None:
-    """Remove the note attached to a task."""
-    await session.request(_TASK_NOTE_DELETE, (project_id, task_id))
+    """Remove the note attached to a task.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/note``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    """
+    await session.request(TASK_NOTE_DELETE, (project_id, task_id))
 
 
 def list_field_values(
@@ -375,12 +752,19 @@ def list_field_values(
 ) -> SinglePager[FieldValue]:
     """List a task's custom field values.
 
+    ``GET /projects/{projectId}/tasks/{taskId}/fields``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
-        _TASK_FIELDS_VALUE_GET,
+        TASK_FIELDS_VALUE_GET,
         (project_id, task_id),
         {},
         structure_fn(FieldValue),
@@ -388,27 +772,66 @@ def list_field_values(
     )
 
 
+@overload
 async def get_field_value(
-    session: Session, project_id: str, task_id: str, field_id: str, /
-) -> FieldValue:
-    """Fetch one custom field value of a task."""
-    payload = await session.request(_TASK_FIELD_VALUE_GET, (project_id, task_id, field_id))
+    session: Session,
+    project_id: str,
+    task_id: str,
+    field_id: str,
+    /,
+    *,
+    raw: Literal[False] = False,
+) -> FieldValue: ...
+@overload
+async def get_field_value(
+    session: Session, project_id: str, task_id: str, field_id: str, /, *, raw: Literal[True]
+) -> dict[str, Any]: ...
+async def get_field_value(
+    session: Session, project_id: str, task_id: str, field_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | FieldValue:
+    """Fetch one custom field value of a task.
+
+    ``GET /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param field_id: the path's ``fieldId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(TASK_FIELD_VALUE_GET, (project_id, task_id, field_id))
+    if raw:
+        return payload
     return item(payload, structure_fn(FieldValue), "taskFieldValueGet")
 
 
 async def delete_field_value(
     session: Session, project_id: str, task_id: str, field_id: str, /
 ) -> None:
-    """Clear one custom field value of a task."""
-    await session.request(_TASK_FIELD_VALUE_DELETE, (project_id, task_id, field_id))
+    """Clear one custom field value of a task.
+
+    ``DELETE /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param field_id: the path's ``fieldId``.
+    """
+    await session.request(TASK_FIELD_VALUE_DELETE, (project_id, task_id, field_id))
 
 
 async def set_field_value(
     session: Session, project_id: str, task_id: str, field_id: str, /, *, value: float | str
 ) -> None:
-    """Set one custom field value of a task."""
-    json = body("taskFieldValuePut", _TASK_FIELD_VALUE_PUT_BODY, (value,))
-    await session.request(_TASK_FIELD_VALUE_PUT, (project_id, task_id, field_id), json=json)
+    """Set one custom field value of a task.
 
+    ``PUT /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
 
-from taskade_async.bulk import create_tasks as create_many  # noqa: E402 - the helper imports this module
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param project_id: the path's ``projectId``.
+    :param task_id: the path's ``taskId``.
+    :param field_id: the path's ``fieldId``.
+    :param value: the body's ``value``.
+    """
+    json = body("taskFieldValuePut", TASK_FIELD_VALUE_PUT_BODY, (value,))
+    await session.request(TASK_FIELD_VALUE_PUT, (project_id, task_id, field_id), json=json)

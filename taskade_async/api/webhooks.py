@@ -5,20 +5,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal, overload
 
-from taskade_async._convert import as_bool, body, field, result, structure_fn
-from taskade_async._pagination import SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._targets import check_target_url
-from taskade_async._validate import UNSET, Rule, Unset
+from taskade_async._runtime import (
+    UNSET,
+    Operation,
+    Rule,
+    Session,
+    SinglePager,
+    Unset,
+    as_bool,
+    body,
+    check_target_url,
+    field,
+    result,
+    structure_fn,
+)
 from taskade_async.models import CreatedWebhook, Webhook
 
 __all__ = ["ENDPOINTS", "create", "delete", "get", "list"]
 
-_CREATE_WEBHOOK: Final = Operation("createWebhook", "POST", "/webhooks", api="v2", retry_safe=False)
-_CREATE_WEBHOOK_BODY: Final = (
+CREATE_WEBHOOK: Final = Operation("createWebhook", "POST", "/webhooks", api="v2", retry_safe=False)
+CREATE_WEBHOOK_BODY: Final = (
     Rule("target_url", "targetUrl", "str"),
     Rule(
         "events",
@@ -48,23 +56,24 @@ _CREATE_WEBHOOK_BODY: Final = (
         item=Rule("space_ids[]", "spaceIds", "str", min_length=1),
     ),
 )
-_LIST_WEBHOOKS: Final = Operation("listWebhooks", "GET", "/webhooks", api="v2", retry_safe=True)
-_GET_WEBHOOK: Final = Operation(
+LIST_WEBHOOKS: Final = Operation("listWebhooks", "GET", "/webhooks", api="v2", retry_safe=True)
+GET_WEBHOOK: Final = Operation(
     "getWebhook", "GET", "/webhooks/{webhookId}", api="v2", retry_safe=True
 )
-_DELETE_WEBHOOK: Final = Operation(
+DELETE_WEBHOOK: Final = Operation(
     "deleteWebhook", "DELETE", "/webhooks/{webhookId}", api="v2", retry_safe=True
 )
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "createWebhook": _CREATE_WEBHOOK,
-    "listWebhooks": _LIST_WEBHOOKS,
-    "getWebhook": _GET_WEBHOOK,
-    "deleteWebhook": _DELETE_WEBHOOK,
+    "createWebhook": CREATE_WEBHOOK,
+    "listWebhooks": LIST_WEBHOOKS,
+    "getWebhook": GET_WEBHOOK,
+    "deleteWebhook": DELETE_WEBHOOK,
 }
 
 
+@overload
 async def create(
     session: Session,
     /,
@@ -81,30 +90,114 @@ async def create(
         ]
     ],
     space_ids: Sequence[str] | Unset = UNSET,
-) -> CreatedWebhook:
-    """Register a webhook; its signing secret is shown only here."""
+    raw: Literal[False] = False,
+) -> CreatedWebhook: ...
+@overload
+async def create(
+    session: Session,
+    /,
+    *,
+    target_url: str,
+    events: Sequence[
+        Literal[
+            "task.due",
+            "comment.created",
+            "task.assigned",
+            "project.created",
+            "project.assigned",
+            "project.joined",
+        ]
+    ],
+    space_ids: Sequence[str] | Unset = UNSET,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def create(
+    session: Session,
+    /,
+    *,
+    target_url: str,
+    events: Sequence[
+        Literal[
+            "task.due",
+            "comment.created",
+            "task.assigned",
+            "project.created",
+            "project.assigned",
+            "project.joined",
+        ]
+    ],
+    space_ids: Sequence[str] | Unset = UNSET,
+    raw: bool = False,
+) -> dict[str, Any] | CreatedWebhook:
+    """Register a webhook; its signing secret is shown only here.
+
+    ``POST /webhooks`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param target_url: the body's ``targetUrl``.
+    :param events: the body's ``events``.
+    :param space_ids: the body's ``spaceIds`` (optional: left out unless given).
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
     check_target_url(target_url, "createWebhook: target_url")
-    json = body("createWebhook", _CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
-    payload = await session.request(_CREATE_WEBHOOK, (), json=json)
+    json = body("createWebhook", CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
+    payload = await session.request(CREATE_WEBHOOK, (), json=json)
+    if raw:
+        return payload
     return result(payload, structure_fn(CreatedWebhook), "createWebhook")
 
 
 def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Webhook]:
     """List your registered webhooks.
 
+    ``GET /webhooks`` (API v2)
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param max_items: stop after this many items in all.
     """
-    return SinglePager(session, _LIST_WEBHOOKS, (), {}, structure_fn(Webhook), max_items=max_items)
+    return SinglePager(session, LIST_WEBHOOKS, (), {}, structure_fn(Webhook), max_items=max_items)
 
 
-async def get(session: Session, webhook_id: str, /) -> Webhook:
-    """Fetch one webhook by its id (its target URL)."""
-    payload = await session.request(_GET_WEBHOOK, (webhook_id,))
+@overload
+async def get(session: Session, webhook_id: str, /, *, raw: Literal[False] = False) -> Webhook: ...
+@overload
+async def get(session: Session, webhook_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+async def get(
+    session: Session, webhook_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | Webhook:
+    """Fetch one webhook by its id (its target URL).
+
+    ``GET /webhooks/{webhookId}`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param webhook_id: the path's ``webhookId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(GET_WEBHOOK, (webhook_id,))
+    if raw:
+        return payload
     return field(payload, "webhook", structure_fn(Webhook), "getWebhook")
 
 
-async def delete(session: Session, webhook_id: str, /) -> bool:
-    """Delete a webhook; False if it was already gone."""
-    payload = await session.request(_DELETE_WEBHOOK, (webhook_id,))
+@overload
+async def delete(session: Session, webhook_id: str, /, *, raw: Literal[False] = False) -> bool: ...
+@overload
+async def delete(session: Session, webhook_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
+async def delete(
+    session: Session, webhook_id: str, /, *, raw: bool = False
+) -> dict[str, Any] | bool:
+    """Delete a webhook; False if it was already gone.
+
+    ``DELETE /webhooks/{webhookId}`` (API v2)
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param webhook_id: the path's ``webhookId``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    payload = await session.request(DELETE_WEBHOOK, (webhook_id,))
+    if raw:
+        return payload
     return field(payload, "deleted", as_bool, "deleteWebhook")

@@ -4,56 +4,94 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal, overload
 
-from taskade_async._convert import body, item, structure_fn
-from taskade_async._pagination import SinglePager
-from taskade_async._request import Operation
-from taskade_async._session import Session
-from taskade_async._validate import Rule
+from taskade_async._runtime import Operation, Rule, Session, SinglePager, body, item, structure_fn
 from taskade_async.models import Folder, Project, Workspace
 
 __all__ = ["ENDPOINTS", "create_project", "list", "list_folders", "list_projects"]
 
-_WORKSPACE_CREATE_PROJECT: Final = Operation(
+WORKSPACE_CREATE_PROJECT: Final = Operation(
     "workspaceCreateProject", "POST", "/workspaces/{workspaceId}/projects"
 )
-_WORKSPACE_CREATE_PROJECT_BODY: Final = (
+WORKSPACE_CREATE_PROJECT_BODY: Final = (
     Rule("content_type", "contentType", "str", enum=("text/markdown",)),
     Rule("content", "content", "str"),
 )
-_WORKSPACES_GET: Final = Operation("workspacesGet", "GET", "/workspaces")
-_WORKSPACE_FOLDERS_GET: Final = Operation(
+WORKSPACES_GET: Final = Operation("workspacesGet", "GET", "/workspaces")
+WORKSPACE_FOLDERS_GET: Final = Operation(
     "workspaceFoldersGet", "GET", "/workspaces/{workspaceId}/folders"
 )
-_FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
+FOLDER_PROJECTS_GET: Final = Operation("folderProjectsGet", "GET", "/folders/{folderId}/projects")
 
 #: This module's endpoints by operationId.
 ENDPOINTS: Final = {
-    "workspaceCreateProject": _WORKSPACE_CREATE_PROJECT,
-    "workspacesGet": _WORKSPACES_GET,
-    "workspaceFoldersGet": _WORKSPACE_FOLDERS_GET,
+    "workspaceCreateProject": WORKSPACE_CREATE_PROJECT,
+    "workspacesGet": WORKSPACES_GET,
+    "workspaceFoldersGet": WORKSPACE_FOLDERS_GET,
 }
 
 
+@overload
 async def create_project(
-    session: Session, workspace_id: str, /, *, content_type: Literal["text/markdown"], content: str
-) -> Project:
-    """Create a project in a workspace from Markdown."""
-    json = body("workspaceCreateProject", _WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
-    payload = await session.request(_WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: Literal[False] = False,
+) -> Project: ...
+@overload
+async def create_project(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: Literal[True],
+) -> dict[str, Any]: ...
+async def create_project(
+    session: Session,
+    workspace_id: str,
+    /,
+    *,
+    content_type: Literal["text/markdown"],
+    content: str,
+    raw: bool = False,
+) -> dict[str, Any] | Project:
+    """Create a project in a workspace from Markdown.
+
+    ``POST /workspaces/{workspaceId}/projects``
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param content_type: the body's ``contentType``.
+    :param content: the body's ``content``.
+    :param raw: return the answer's JSON as received, nothing decoded.
+    """
+    json = body("workspaceCreateProject", WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
+    payload = await session.request(WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
+    if raw:
+        return payload
     return item(payload, structure_fn(Project), "workspaceCreateProject")
 
 
 def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[Workspace]:
     """List the workspaces you belong to.
 
+    ``GET /workspaces``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
-        session, _WORKSPACES_GET, (), {}, structure_fn(Workspace), max_items=max_items
+        session, WORKSPACES_GET, (), {}, structure_fn(Workspace), max_items=max_items
     )
 
 
@@ -62,13 +100,19 @@ def list_folders(
 ) -> SinglePager[Folder]:
     """List the folders of a workspace.
 
+    ``GET /workspaces/{workspaceId}/folders``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
-        _WORKSPACE_FOLDERS_GET,
+        WORKSPACE_FOLDERS_GET,
         (workspace_id,),
         {},
         structure_fn(Folder),
@@ -81,16 +125,22 @@ def list_projects(
 ) -> SinglePager[Project]:
     """List the projects at a workspace's top level.
 
+    ``GET /folders/{folderId}/projects``
+
     Returns a pager at once: ``async for`` over the items, ``.pages()``,
     ``await .collect()``; ``max_items`` caps the total.
     Null entries are left out and counted in ``Page.skipped``.
 
     A workspace's id is also the id of its root folder: this is
     ``folders.list_projects(s, workspace_id)`` under the name you would look for.
+
+    :param session: the :class:`~taskade_async.Session` to send with.
+    :param workspace_id: the path's ``workspaceId``.
+    :param max_items: stop after this many items in all.
     """
     return SinglePager(
         session,
-        _FOLDER_PROJECTS_GET,
+        FOLDER_PROJECTS_GET,
         (workspace_id,),
         {},
         structure_fn(Project),

@@ -7,9 +7,9 @@ import contextlib
 from typing import TYPE_CHECKING, Any, Literal
 
 from taskade_async._errors import TaskadeError
-from taskade_async._pagination import PagePager, Pager, SinglePager
-from taskade_async.api import ENDPOINTS
-from taskade_async.export._records import Emit, ItemError, OnError, Record, as_received, item_id
+from taskade_async._pagination import Pager
+from taskade_async.api import folders, me, workspaces
+from taskade_async.export._records import Emit, ItemError, OnError, Record, item_id
 from taskade_async.export._units import Selection, Unit
 
 if TYPE_CHECKING:
@@ -39,12 +39,12 @@ async def discover(
     the first place it was seen. Raises TaskadeError when even the workspaces
     cannot be listed (nothing can be exported then).
     """
-    op = ENDPOINTS["workspacesGet"]
+    op = workspaces.WORKSPACES_GET
 
     async def folders_of(wid: str) -> list[tuple[str, Any]]:
-        fop = ENDPOINTS["workspaceFoldersGet"]
+        fop = workspaces.WORKSPACE_FOLDERS_GET
         try:
-            items = await _raw_pages(SinglePager(session, fop, (wid,), {}, as_received))
+            items = await _raw_pages(workspaces.list_folders(session, wid).raw())
         except TaskadeError as exc:
             error(
                 ItemError.from_exception(
@@ -68,20 +68,20 @@ async def discover(
         return out
 
     async def projects_of(wid: str, sid: str) -> list[Any]:
-        pop = ENDPOINTS["folderProjectsGet"]
+        pop = folders.FOLDER_PROJECTS_GET
         parents = {"workspaceId": wid, "folderId": None if sid == wid else sid}
         try:
-            return await _raw_pages(SinglePager(session, pop, (sid,), {}, as_received))
+            return await _raw_pages(folders.list_projects(session, sid).raw())
         except TaskadeError as exc:
             error(ItemError.from_exception("projects", sid, parents, pop.operation_id, exc))
             return []
 
     async def my_projects() -> list[Any]:
-        mop = ENDPOINTS["meProjectsGet"]
+        mop = me.ME_PROJECTS_GET
         if selection.narrowed:
             return []
         try:
-            return await _raw_pages(PagePager(session, mop, (), {}, as_received, limit=PAGE))
+            return await _raw_pages(me.list_projects(session, limit=PAGE).raw())
         except TaskadeError as exc:
             error(ItemError.from_exception("projects", None, {}, mop.operation_id, exc))
             return []
@@ -91,11 +91,9 @@ async def discover(
     mine_task = asyncio.ensure_future(my_projects())
     try:
         listed = [
-            raw
-            for raw in await _raw_pages(SinglePager(session, op, (), {}, as_received))
-            if raw is not None
+            raw for raw in await _raw_pages(workspaces.list(session).raw()) if raw is not None
         ]
-        workspaces: list[tuple[str, Any]] = []
+        listed_workspaces: list[tuple[str, Any]] = []
         for raw in listed:
             wid = item_id(raw)
             if wid is None:
@@ -103,17 +101,17 @@ async def discover(
                     ItemError("workspaces", None, {}, op.operation_id, "an item has no usable id")
                 )
             elif selection.workspace(wid):
-                workspaces.append((wid, raw))
-        folder_lists = await asyncio.gather(*(folders_of(wid) for wid, _ in workspaces))
+                listed_workspaces.append((wid, raw))
+        folder_lists = await asyncio.gather(*(folders_of(wid) for wid, _ in listed_workspaces))
         # A workspace is a space too: it holds projects, agents and medias of its own.
         space_lists: list[list[tuple[str, Any]]] = [
             ([(wid, None)] if selection.folder(wid) else []) + folders
-            for (wid, _), folders in zip(workspaces, folder_lists, strict=True)
+            for (wid, _), folders in zip(listed_workspaces, folder_lists, strict=True)
         ]
         project_lists = await asyncio.gather(
             *(
                 asyncio.gather(*(projects_of(wid, sid) for sid, _ in spaces))
-                for (wid, _), spaces in zip(workspaces, space_lists, strict=True)
+                for (wid, _), spaces in zip(listed_workspaces, space_lists, strict=True)
             )
         )
         mine = await mine_task
@@ -137,7 +135,9 @@ async def discover(
         seen.add(pid)
         return pid if selection.project(pid) else None
 
-    for (wid, wraw), spaces, projects in zip(workspaces, space_lists, project_lists, strict=True):
+    for (wid, wraw), spaces, projects in zip(
+        listed_workspaces, space_lists, project_lists, strict=True
+    ):
         folder_records: list[Record] = []
         exported = False
         for (sid, fraw), listed in zip(spaces, projects, strict=True):
@@ -163,14 +163,15 @@ async def discover(
         if (pid := claim(raw)) is not None:
             units.append(Unit(key(), "project", pid, unfiled))
     listed_folders = {fid for folders in folder_lists for fid, _ in folders}
-    listed_folders.update(wid for wid, _ in workspaces)
+    listed_folders.update(wid for wid, _ in listed_workspaces)
     missing = (
-        ("workspace", selection.workspaces - {wid for wid, _ in workspaces}, "workspacesGet"),
-        ("folder", selection.folders - listed_folders, "workspaceFoldersGet"),
-        ("project", selection.projects - seen, "folderProjectsGet"),
+        ("workspace", selection.workspaces - {wid for wid, _ in listed_workspaces}, op),
+        ("folder", selection.folders - listed_folders, workspaces.WORKSPACE_FOLDERS_GET),
+        ("project", selection.projects - seen, folders.FOLDER_PROJECTS_GET),
     )
     for what, ids, operation in missing:
         for mid in sorted(ids):
-            error(ItemError(what, mid, {}, operation, f"no such {what} among those listed"))
+            message = f"no such {what} among those listed"
+            error(ItemError(what, mid, {}, operation.operation_id, message))
     await emit(records)
     return units

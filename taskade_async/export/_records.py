@@ -19,7 +19,6 @@ __all__ = [
     "OnError",
     "Parents",
     "Record",
-    "as_received",
     "encode_line",
     "encode_lines",
     "item_id",
@@ -136,11 +135,6 @@ Parents = Mapping[str, str | None]
 Emit = Callable[[list[Record]], Awaitable[None]]
 #: Receives the items that could not be exported.
 OnError = Callable[[ItemError], None]
-
-
-def as_received(raw: Any) -> Any:
-    """The pagers' decode step for the exporter: keep the server's JSON as it is."""
-    return raw
 
 
 def item_id(raw: Any) -> str | None:

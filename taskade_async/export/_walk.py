@@ -8,6 +8,7 @@ them. Nothing is decoded into models: records hold the server's JSON as received
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -16,17 +17,10 @@ from urllib.parse import quote
 import attrs
 
 from taskade_async._errors import NotFoundError, TaskadeError
-from taskade_async._pagination import CursorPager, PagePager, Pager, SinglePager
-from taskade_async.api import ENDPOINTS
-from taskade_async.export._records import (
-    Emit,
-    ItemError,
-    OnError,
-    Parents,
-    Record,
-    as_received,
-    item_id,
-)
+from taskade_async._pagination import Pager
+from taskade_async._request import Operation
+from taskade_async.api import folders, medias, projects, tasks
+from taskade_async.export._records import Emit, ItemError, OnError, Parents, Record, item_id
 from taskade_async.export._units import Unit
 
 if TYPE_CHECKING:
@@ -36,15 +30,6 @@ __all__ = ["Walker"]
 
 TASK_PAGE: Final = 1000
 PAGE: Final = 100
-#: The operation behind each list, for error reports.
-_LIST_OPERATIONS: Final = {
-    "fields": "projectFieldsGet",
-    "members": "projectMembersGet",
-    "blocks": "projectBlocksGet",
-    "tasks": "projectTasksGet",
-    "agents": "folderAgentGet",
-    "medias": "mediasGet",
-}
 
 
 @attrs.define(slots=True)
@@ -74,6 +59,7 @@ class Walker:
         error: OnError,
         each_page: Callable[[list[Any]], Awaitable[None]] | None = None,
     ) -> None:
+        """Emit every page of a raw ``pager`` as ``kind`` records; a failure is one error."""
         try:
             async for page in pager.pages():
                 items = [raw for raw in page.raw if raw is not None]
@@ -81,7 +67,8 @@ class Walker:
                 if each_page is not None:
                     await each_page(items)
         except TaskadeError as exc:
-            error(ItemError.from_exception(kind, owner, parents, _LIST_OPERATIONS[kind], exc))
+            operation = pager.operation.operation_id
+            error(ItemError.from_exception(kind, owner, parents, operation, exc))
 
     async def _project(self, unit: Unit, emit: Emit, error: OnError) -> None:
         """The project, then its fields, members, blocks and tasks (with details).
@@ -92,9 +79,8 @@ class Walker:
         (403, 404) is one error, and whatever its lists fetched is dropped.
         """
         s, pid = self.session, unit.id
-        op = ENDPOINTS["projectGet"]
+        op = projects.PROJECT_GET
         parents = {**unit.parents, "projectId": pid}
-        args = (pid,)
         opened = asyncio.Event()
         held: list[ItemError] = []
 
@@ -111,26 +97,10 @@ class Walker:
                 await self._details(parents, tasks, gated, gated_error)
 
         lists: list[tuple[str, Pager[Any], Callable[[list[Any]], Awaitable[None]] | None]] = [
-            ("fields", SinglePager(s, ENDPOINTS["projectFieldsGet"], args, {}, as_received), None),
-            (
-                "members",
-                PagePager(s, ENDPOINTS["projectMembersGet"], args, {}, as_received, limit=PAGE),
-                None,
-            ),
-            (
-                "blocks",
-                CursorPager(
-                    s, ENDPOINTS["projectBlocksGet"], args, {}, as_received, limit=TASK_PAGE
-                ),
-                None,
-            ),
-            (
-                "tasks",
-                CursorPager(
-                    s, ENDPOINTS["projectTasksGet"], args, {}, as_received, limit=TASK_PAGE
-                ),
-                details,
-            ),
+            ("fields", projects.list_fields(s, pid).raw(), None),
+            ("members", projects.list_members(s, pid, limit=PAGE).raw(), None),
+            ("blocks", projects.list_blocks(s, pid, limit=TASK_PAGE).raw(), None),
+            ("tasks", projects.list_tasks(s, pid, limit=TASK_PAGE).raw(), details),
         ]
         async with asyncio.TaskGroup() as group:
             running = [
@@ -141,7 +111,7 @@ class Walker:
             ]
             failure: ItemError | None = None
             try:
-                payload = await s.request(op, args)
+                payload = await projects.get(s, pid, raw=True)
             except TaskadeError as exc:
                 failure = ItemError.from_exception(
                     "project", pid, unit.parents, op.operation_id, exc
@@ -184,34 +154,44 @@ class Walker:
         await emit(records)
 
     async def _task_details(self, pid: str, tid: str) -> list[tuple[str, Any]]:
-        calls = (
-            ("task_notes", "taskNoteGet", "item"),
-            ("task_dates", "taskGetDate", "item"),
-            ("task_assignees", "taskAssigneesGet", "items"),
-            ("task_field_values", "taskFieldsValueGet", "items"),
+        s = self.session
+        calls: tuple[tuple[str, Operation, Callable[[], Awaitable[Any]]], ...] = (
+            (
+                "task_notes",
+                tasks.TASK_NOTE_GET,
+                lambda: _item(tasks.get_note(s, pid, tid, raw=True)),
+            ),
+            (
+                "task_dates",
+                tasks.TASK_GET_DATE,
+                lambda: _item(tasks.get_date(s, pid, tid, raw=True)),
+            ),
+            (
+                "task_assignees",
+                tasks.TASK_ASSIGNEES_GET,
+                lambda: _page(tasks.list_assignees(s, pid, tid)),
+            ),
+            (
+                "task_field_values",
+                tasks.TASK_FIELDS_VALUE_GET,
+                lambda: _page(tasks.list_field_values(s, pid, tid)),
+            ),
         )
 
-        async def one(kind: str, operation: str, key: str) -> tuple[str, Any]:
-            op = ENDPOINTS[operation]
+        async def one(
+            kind: str, op: Operation, fetch: Callable[[], Awaitable[Any]]
+        ) -> tuple[str, Any]:
             try:
                 async with self.slots:
-                    payload = await self.session.request(op, (pid, tid))
-            except NotFoundError:
-                if key == "item":  # no note / no date: nothing to export
-                    return kind, None
-                raise
+                    return kind, await fetch()
             except TaskadeError as exc:
-                return kind, ItemError.from_exception(kind, tid, {}, operation, exc)
-            value = payload.get(key)
-            if key == "items" and not isinstance(value, list):
-                return kind, ItemError(kind, tid, {}, operation, f"no list under {key!r}")
-            return kind, value
+                return kind, ItemError.from_exception(kind, tid, {}, op.operation_id, exc)
 
         found = await asyncio.gather(*(one(*call) for call in calls), return_exceptions=True)
         out: list[tuple[str, Any]] = []
-        for (kind, operation, _), result in zip(calls, found, strict=True):
+        for (kind, op, _), result in zip(calls, found, strict=True):
             if isinstance(result, TaskadeError):
-                out.append((kind, ItemError.from_exception(kind, tid, {}, operation, result)))
+                out.append((kind, ItemError.from_exception(kind, tid, {}, op.operation_id, result)))
             elif isinstance(result, BaseException):
                 raise result
             elif result[1] is not None:
@@ -221,7 +201,6 @@ class Walker:
     async def _folder(self, unit: Unit, emit: Emit, error: OnError) -> None:
         s, fid = self.session, unit.id
         parents = unit.parents
-        args = (fid,)
 
         async def downloads(medias: list[Any]) -> None:
             if self.media_root is not None:
@@ -233,7 +212,7 @@ class Walker:
             group.create_task(
                 self._list(
                     "agents",
-                    PagePager(s, ENDPOINTS["folderAgentGet"], args, {}, as_received, limit=PAGE),
+                    folders.list_agents(s, fid, limit=PAGE).raw(),
                     parents,
                     fid,
                     emit,
@@ -243,7 +222,7 @@ class Walker:
             group.create_task(
                 self._list(
                     "medias",
-                    PagePager(s, ENDPOINTS["mediasGet"], args, {}, as_received, limit=PAGE),
+                    folders.list_medias(s, fid, limit=PAGE).raw(),
                     parents,
                     fid,
                     emit,
@@ -257,14 +236,14 @@ class Walker:
     ) -> None:
         assert self.media_root is not None
         mid = item_id(raw)
-        op = ENDPOINTS["mediaDownload"]
+        op = medias.MEDIA_DOWNLOAD
         if mid is None:
             error(ItemError("media_files", None, parents, op.operation_id, "media without id"))
             return
         folder = self.media_root / quote(space, safe="") / quote(mid, safe="")
         try:
             async with self.slots:
-                download = await self.session.request(op, (mid,), stream=True)
+                download = await medias.download(self.session, mid)
                 async with download:
                     name = download.filename or "file"
                     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
@@ -279,3 +258,20 @@ class Walker:
             "filename": download.filename,
         }
         await emit([Record("media_files", {**parents, "mediaId": mid}, data)])
+
+
+async def _item(call: Awaitable[dict[str, Any]]) -> Any:
+    """The ``item`` of a raw answer; a 404 is no item (no note, no date: nothing to export)."""
+    try:
+        payload = await call
+    except NotFoundError:
+        return None
+    return payload.get("item")
+
+
+async def _page(pager: Pager[Any]) -> list[Any]:
+    """The raw items of a one-page list, null entries included (``Page.raw``)."""
+    async with contextlib.aclosing(pager.raw().pages()) as pages:
+        async for page in pages:
+            return page.raw
+    return []

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import attrs
 
-from taskade_async._validate import NO_EXTRA, UNSET, Unset
+from taskade_async._runtime import NO_EXTRA, UNSET, Unset
 
 __all__ = [
     "AgentCommand",

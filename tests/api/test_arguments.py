@@ -11,6 +11,7 @@ import pytest
 
 import taskade_async as tk
 from taskade_async.api import ENDPOINTS, projects, tasks
+from taskade_async.bulk import create_tasks
 from taskade_async.models import Date, NewTask
 from taskade_async.testing import FakeTaskade
 
@@ -178,8 +179,8 @@ async def test_create_many_takes_snake_case_dicts(
     """bulk creation checks and sends snake_case dict items like tasks.create does."""
     ws = taskade_fake.add_workspace("W")
     project = taskade_fake.add_project(ws, "P")
-    made = await tasks.create_many(taskade_session, project.id, [PLAIN, {**PLAIN, "content": "b"}])
+    made = await create_tasks(taskade_session, project.id, [PLAIN, {**PLAIN, "content": "b"}])
     assert [t.text for t in made] == ["a", "b"]
     with pytest.raises(tk.ValidationError, match=r"items\[1\] has no field 'colour'"):
-        await tasks.create_many(taskade_session, project.id, [PLAIN, {**PLAIN, "colour": "red"}])
+        await create_tasks(taskade_session, project.id, [PLAIN, {**PLAIN, "colour": "red"}])
     assert [t.text for t in taskade_fake.tasks(project)] == ["a", "b"]

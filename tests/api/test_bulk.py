@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 import taskade_async as tk
-from taskade_async.api import tasks
 from taskade_async.bulk import CreateTasksError, create_tasks
 from taskade_async.models import NewTask
 from taskade_async.testing import FakeTaskade
@@ -34,7 +33,7 @@ async def test_45_tasks_go_in_three_ordered_batches(
 ) -> None:
     """45 tasks are sent as 20 + 20 + 5 and land in the project in the order given."""
     project = taskade_fake.add_project(taskade_fake.add_workspace("W"), "P")
-    made = await tasks.create_many(taskade_session, project.id, items(45))
+    made = await create_tasks(taskade_session, project.id, items(45))
     assert [t.text for t in made] == [f"task {i}" for i in range(45)]
     assert [t.text for t in taskade_fake.tasks(project)] == [f"task {i}" for i in range(45)]
     sizes = [

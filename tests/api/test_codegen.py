@@ -6,6 +6,7 @@ import ast
 import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,66 @@ def test_a_list_answer_without_a_pager_is_a_spec_error() -> None:
     assert reader._returns("taskAssigneesGet", op, entry).kind == "items"
     with pytest.raises(SpecError, match="needs a pager"):
         reader._returns("taskAssigneesGet", op, entry._replace(pager=None))
+
+
+def _check(spec: Path, spec_v2: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "codegen", "--spec", str(spec), "--spec-v2", str(spec_v2)]
+    return subprocess.run(
+        [*command, "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(
+    not (SPEC.is_file() and SPEC_V2.is_file()), reason="the official specs are not on this machine"
+)
+def test_the_lock_records_both_specs_in_full_and_the_generator() -> None:
+    """spec.lock.json holds each spec's full SHA-256, its source, the generator and formatter."""
+    import hashlib
+
+    import codegen
+
+    lock = json.loads((ROOT / "codegen" / "spec.lock.json").read_text(encoding="utf-8"))
+    assert lock["generator"] == codegen.GENERATOR_VERSION
+    assert lock["formatter"] == codegen.FORMATTER
+    for name, path in (("v1", SPEC), ("v2", SPEC_V2)):
+        assert lock["specs"][name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert lock["specs"][name]["source"].endswith(path.name)
+    header = (ROOT / "taskade_async" / "api" / "tasks.py").read_text(encoding="utf-8")
+    assert f"(sha256 {lock['specs']['v1']['sha256'][:16]})" in header.splitlines()[0]
+
+
+@pytest.mark.skipif(
+    not (SPEC.is_file() and SPEC_V2.is_file()), reason="the official specs are not on this machine"
+)
+def test_check_refuses_a_spec_that_differs_from_the_lock(tmp_path: Path) -> None:
+    """--check fails, naming the spec and both digests, when one byte of the spec changed."""
+    changed = tmp_path / "openapi-v1.json"
+    changed.write_bytes(SPEC.read_bytes() + b"\n")
+    result = _check(changed, SPEC_V2)
+    assert result.returncode == 1
+    assert "not as locked in codegen/spec.lock.json" in result.stderr
+    assert f"the v1 spec {changed} has sha256" in result.stderr
+    assert "the spec changed" in result.stderr
+
+
+def test_the_formatter_is_pinned_exactly_where_generation_runs() -> None:
+    """The nox generate session and the test extra pin the ruff that codegen.FORMATTER names."""
+    import codegen
+
+    pin = codegen.FORMATTER.replace(" ", "==")
+    assert f'session.install("{pin}")' in (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    assert f'"{pin}",' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_generated_docstrings_give_the_method_path_and_every_argument() -> None:
+    """Each generated function's docstring names METHOD /path and has a :param: per argument."""
+    for function in OPERATIONS.values():
+        doc = inspect.getdoc(function) or ""
+        params = list(inspect.signature(function).parameters)
+        assert re.search(r"``(GET|POST|PUT|PATCH|DELETE) /\S*``", doc), function
+        assert [p for p in params if f":param {p}:" not in doc] == [], function

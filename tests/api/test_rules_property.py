@@ -65,13 +65,13 @@ def _schemas() -> dict[str, Any]:
 
 SCHEMAS = _schemas() if SPEC.is_file() else {}
 RULES = {
-    "taskPut": tasks._TASK_PUT_BODY,
-    "taskCreate": tasks._TASK_CREATE_BODY,
-    "taskMove": tasks._TASK_MOVE_BODY,
-    "taskPutDate": tasks._TASK_PUT_DATE_BODY,
-    "taskNotePut": tasks._TASK_NOTE_PUT_BODY,
-    "taskFieldValuePut": tasks._TASK_FIELD_VALUE_PUT_BODY,
-    "taskPutAssignees": tasks._TASK_PUT_ASSIGNEES_BODY,
+    "taskPut": tasks.TASK_PUT_BODY,
+    "taskCreate": tasks.TASK_CREATE_BODY,
+    "taskMove": tasks.TASK_MOVE_BODY,
+    "taskPutDate": tasks.TASK_PUT_DATE_BODY,
+    "taskNotePut": tasks.TASK_NOTE_PUT_BODY,
+    "taskFieldValuePut": tasks.TASK_FIELD_VALUE_PUT_BODY,
+    "taskPutAssignees": tasks.TASK_PUT_ASSIGNEES_BODY,
 }
 
 # Values near the constraints: enum members and near misses, dates, lengths around limits.

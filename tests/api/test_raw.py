@@ -1,0 +1,62 @@
+"""Raw mode: single calls with ``raw=True`` and ``pager.raw()`` give the server's JSON as sent."""
+
+from __future__ import annotations
+
+from typing import Any, assert_type
+
+import pytest
+
+import taskade_async as tk
+from taskade_async.api import projects, tasks
+from taskade_async.models import Task
+
+from .conftest import Recorder
+
+#: A task whose ``completed`` decoding would refuse (a string), with an undocumented field.
+ODD = {"id": "5", "completed": "maybe", "colour": "red"}
+
+
+async def test_raw_true_returns_the_answer_undecoded(
+    recorder: Recorder, session: tk.Session
+) -> None:
+    """tasks.get(..., raw=True) returns the whole JSON answer, even one decoding refuses."""
+    recorder.reply({"ok": True, "item": ODD})
+    payload = await tasks.get(session, "p1", "5", raw=True)
+    assert_type(payload, dict[str, Any])  # mypy checks the overload picks the raw type
+    assert payload == {"ok": True, "item": ODD}
+    assert recorder.last.raw_path.endswith("/projects/p1/tasks/5")
+    recorder.reply({"ok": True, "item": ODD})
+    with pytest.raises(tk.ProtocolError):
+        await tasks.get(session, "p1", "5")
+
+
+async def test_raw_false_decodes_as_before(recorder: Recorder, session: tk.Session) -> None:
+    """raw=False (the default) still returns the model."""
+    recorder.reply({"ok": True, "item": {"id": "5", "text": "a"}})
+    task = await tasks.get(session, "p1", "5", raw=False)
+    assert_type(task, Task)
+    assert isinstance(task, Task)
+    assert task.text == "a"
+
+
+async def test_raw_pager_yields_items_as_received(recorder: Recorder, session: tk.Session) -> None:
+    """pager.raw() pages like the pager and yields the JSON items, nulls left out of items."""
+    first: list[Any] = [ODD, None, {"id": "6"}]
+    recorder.reply({"ok": True, "items": first})
+    recorder.reply({"ok": True, "items": []})
+    pager = projects.list_tasks(session, "p1", limit=3)
+    pages = [page async for page in pager.raw().pages()]
+    assert [page.items for page in pages] == [[ODD, {"id": "6"}], []]
+    assert pages[0].raw == first
+    assert pages[0].skipped == 1
+    assert pages[1].position == "6"
+    assert pager.operation.operation_id == "projectTasksGet"
+
+
+async def test_raw_pager_collects_and_caps(recorder: Recorder, session: tk.Session) -> None:
+    """A raw pager's collect() and max_items behave as the decoding pager's."""
+    recorder.reply({"ok": True, "items": [ODD, {"id": "6"}, {"id": "7"}]})
+    items = await projects.list_tasks(session, "p1", limit=3, max_items=2).raw().collect()
+    assert_type(items, list[Any])
+    assert items == [ODD, {"id": "6"}]
+    assert len(recorder.requests) == 1
