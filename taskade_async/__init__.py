@@ -15,6 +15,7 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    CreateTasksError,
     ForbiddenError,
     NotFoundError,
     PaginationError,
@@ -36,7 +37,6 @@ from ._stats import SessionStats
 from ._trigger import trigger_automation
 from ._validate import UNSET, Unset
 from ._version import __version__
-from .bulk import CreateTasksError
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Task
 
 __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "CreateTasksError",
     "ForbiddenError",
     "NotFoundError",
     "PaginationError",
@@ -199,3 +203,18 @@ def error_class(status: int, *, malformed: bool = False) -> type[APIError]:
         made = type(cls.__name__, (cls, ProtocolError), {"__doc__": doc, "__slots__": ()})
         variant = _MALFORMED[cls] = made
     return variant
+
+
+class CreateTasksError(TaskadeError):
+    """A batch failed part-way through :func:`~taskade_async.bulk.create_tasks`.
+
+    ``created`` holds the tasks made before the failure (in order), so
+    ``items[len(created):]`` is what is left to send, unless ``uncertain``:
+    then the failed batch (``items[len(created):len(created) + batch]``) was
+    sent and the answer was lost, so it may exist; look before resending it.
+    """
+
+    def __init__(self, message: str, *, created: list[Task], uncertain: bool) -> None:
+        super().__init__(message)
+        self.created = created
+        self.uncertain = uncertain

@@ -11,32 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from ._errors import APIError, TaskadeError, ValidationError
+from ._errors import APIError, CreateTasksError, TaskadeError, ValidationError
 from .api import tasks
 from .models import NewTask, Task
 
 if TYPE_CHECKING:
     from ._session import Session
 
-__all__ = ["BATCH_SIZE", "CreateTasksError", "create_tasks"]
+__all__ = ["BATCH_SIZE", "create_tasks"]
 
 #: The most tasks one ``taskCreate`` call accepts.
 BATCH_SIZE: Final = 20
-
-
-class CreateTasksError(TaskadeError):
-    """A batch failed part-way through :func:`~taskade_async.bulk.create_tasks`.
-
-    ``created`` holds the tasks made before the failure (in order), so
-    ``items[len(created):]`` is what is left to send, unless ``uncertain``:
-    then the failed batch (``items[len(created):len(created) + batch]``) was
-    sent and the answer was lost, so it may exist; look before resending it.
-    """
-
-    def __init__(self, message: str, *, created: list[Task], uncertain: bool) -> None:
-        super().__init__(message)
-        self.created = created
-        self.uncertain = uncertain
 
 
 async def create_tasks(

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 import taskade_async as tk
-from taskade_async.bulk import CreateTasksError, create_tasks
+from taskade_async import CreateTasksError
+from taskade_async.bulk import create_tasks
 from taskade_async.models import NewTask
 from taskade_async.testing import FakeTaskade
 
