@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", help="personal access token (default: $TASKADE_TOKEN, which keeps it out of ps)"
     )
     ex.add_argument(
-        "--base-url", default=str(DEFAULT_BASE_URL), help="API base URL (default: %(default)s)"
+        "--base-url",
+        help=f"API base URL (default: $TASKADE_BASE_URL, else {DEFAULT_BASE_URL})",
     )
     ex.add_argument(
         "--details",
@@ -310,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is not None:  # another command than export (webhooks, trigger)
         status: int = handler(args)
         return status
-    if args.demo and (args.token or args.base_url != str(DEFAULT_BASE_URL)):
+    if args.demo and (args.token or args.base_url is not None):
         parser.error("--demo runs its own server: drop --token and --base-url")
     _setup_logging(args)
     try:

@@ -70,6 +70,19 @@ async def test_cli_export_exits_0_and_writes_the_files(server: Server, tmp_path:
     assert json.loads((out / "manifest.json").read_bytes())["errors"] == []
 
 
+async def test_cli_export_reads_the_server_from_taskade_base_url(
+    server: Server, tmp_path: Path
+) -> None:
+    """Without --base-url the command exports from $TASKADE_BASE_URL, as Session() does."""
+    out = tmp_path / "out"
+    result = await _run(
+        "export", str(out), "--quiet", TASKADE_TOKEN=TOKEN, TASKADE_BASE_URL=server.base_url
+    )
+    assert result.code == 0, result.stderr
+    for kind, records in expected(server.account).items():
+        assert read_lines(out, kind) == records, kind
+
+
 async def test_cli_exit_1_when_items_failed(server: Server, tmp_path: Path) -> None:
     """A project answering 403 makes the command exit 1 and name the project."""
     server.faults["/projects/p004"] = 403
