@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import attrs
@@ -18,47 +15,13 @@ import pytest_asyncio
 
 from taskade_async import events
 from taskade_async.testing import FakeTaskade
+from tests._cli import Result, run, start
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("TASKADE_TOKEN", "TASKADE_WEBHOOK_SECRET")
-    }
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
-
-
-async def _start(*args: str, **env: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "taskade_async",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(**env),
-        cwd=ROOT,
-    )
-
-
-@attrs.frozen
-class Result:
-    """What a finished command did."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
 async def _run(*args: str, **env: str) -> Result:
-    proc = await _start(*args, **env)
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=TIMEOUT)
-    assert proc.returncode is not None
-    return Result(proc.returncode, out.decode(), err.decode())
+    return await run(*args, limit=TIMEOUT, **env)
 
 
 @attrs.define
@@ -94,7 +57,7 @@ class Listener:
 @pytest_asyncio.fixture
 async def listener() -> AsyncIterator[Listener]:
     """``webhooks listen --port 0 --path /hooks`` with two secrets (a rotation)."""
-    proc = await _start(
+    proc = await start(
         "webhooks", "listen", "--port", "0", "--path", "/hooks",
         TASKADE_WEBHOOK_SECRET=" new-secret , old-secret ",
     )  # fmt: skip

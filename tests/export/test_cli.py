@@ -11,51 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-import attrs
-
 from taskade_async import Session
 from taskade_async.export import export
 from taskade_async.export._store import STATE_DIR
+from tests._cli import command_env, start
+from tests._cli import run as _run
 from tests.export._expect import expected, read_files, read_lines
 from tests.export._server import TOKEN, Server
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@attrs.frozen
-class Result:
-    """What a finished command did."""
-
-    code: int
-    stdout: str
-    stderr: str
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "TASKADE_TOKEN"}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
-
-
-async def _start(*args: str, **env: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "taskade_async",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(**env),
-        cwd=ROOT,
-    )
-
-
-async def _run(*args: str, **env: str) -> Result:
-    proc = await _start(*args, **env)
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode is not None
-    return Result(proc.returncode, out.decode(), err.decode())
 
 
 async def test_cli_export_exits_0_and_writes_the_files(server: Server, tmp_path: Path) -> None:
@@ -144,7 +108,7 @@ async def test_cli_ctrl_c_exits_130_and_resume_completes(server: Server, tmp_pat
     server.delay = 0.002
     out = tmp_path / "out"
     args = ("export", str(out), "--base-url", server.base_url, "--details", "--concurrency", "2")
-    proc = await _start(*args, TASKADE_TOKEN=TOKEN)
+    proc = await start(*args, TASKADE_TOKEN=TOKEN)
     await _wait_for_units(out, proc, 3)
     proc.send_signal(signal.SIGINT)
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
@@ -167,7 +131,7 @@ async def test_cli_killed_then_resumed_gives_identical_files(
     out = tmp_path / "out"
     args = ("export", str(out), "--base-url", server.base_url, "--details", "--concurrency", "3")
     for units in (2, 9):
-        proc = await _start(*args, *(("--resume",) if units != 2 else ()), TASKADE_TOKEN=TOKEN)
+        proc = await start(*args, *(("--resume",) if units != 2 else ()), TASKADE_TOKEN=TOKEN)
         await _wait_for_units(out, proc, units)
         proc.kill()
         await proc.communicate()
@@ -272,7 +236,7 @@ async def test_cli_sigterm_exits_143_and_resume_completes(server: Server, tmp_pa
     server.delay = 0.002
     out = tmp_path / "out"
     args = ("export", str(out), "--base-url", server.base_url, "--details", "--concurrency", "2")
-    proc = await _start(*args, TASKADE_TOKEN=TOKEN)
+    proc = await start(*args, TASKADE_TOKEN=TOKEN)
     await _wait_for_units(out, proc, 3)
     proc.send_signal(signal.SIGTERM)
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
@@ -303,7 +267,7 @@ async def test_cli_full_disk_says_so_and_resume_completes(server: Server, tmp_pa
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=_env(TASKADE_TOKEN=TOKEN),
+        env=command_env(TASKADE_TOKEN=TOKEN),
         cwd=ROOT,
     )
     _, raw = await asyncio.wait_for(proc.communicate(), timeout=60)
