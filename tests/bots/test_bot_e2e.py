@@ -7,11 +7,8 @@ and FakeTaskade's signed deliveries are merged.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import socket
 from collections.abc import Awaitable, Callable
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from aiohttp import web
@@ -19,17 +16,7 @@ from aiohttp import web
 import taskade_async as tk
 from taskade_async.api import tasks, webhooks
 from taskade_async.testing import FakeTaskade
-
-BOT = Path(__file__).resolve().parents[2] / "examples" / "bot.py"
-
-
-def _load_bot() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("taskade_example_bot", BOT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.bots._bot import load_bot
 
 
 async def test_the_bot_writes_the_agent_s_answer_as_the_note(
@@ -60,7 +47,7 @@ async def test_the_bot_writes_the_agent_s_answer_as_the_note(
         "TASKADE_WEBHOOK_SECRET": created.secret,
     }.items():
         monkeypatch.setenv(name, value)
-    app = _load_bot().make_app()
+    app = load_bot().make_app()
     handled = asyncio.Event()
 
     @web.middleware

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from taskade_async import Session
 from taskade_async.export import export
 from taskade_async.export._store import STATE_DIR
@@ -102,19 +104,32 @@ async def _straight(server: Server, out: Path, *options: str) -> dict[str, bytes
     return read_files(out)
 
 
-async def test_cli_ctrl_c_exits_130_and_resume_completes(server: Server, tmp_path: Path) -> None:
-    """SIGINT mid-export exits 130 with the checkpoint kept; --resume gives identical files."""
+@pytest.mark.parametrize(
+    ("signum", "status", "says"),
+    [
+        (signal.SIGINT, 130, "--resume"),
+        (signal.SIGTERM, 143, "Stopped (SIGTERM); the checkpoint is saved"),
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+async def test_cli_stopped_mid_export_keeps_the_checkpoint_and_resume_completes(
+    server: Server, tmp_path: Path, signum: signal.Signals, status: int, says: str
+) -> None:
+    """SIGINT (130) or SIGTERM (143, a service stop) mid-export keeps the checkpoint and says
+    so; --resume then gives byte-identical files."""
     straight = await _straight(server, tmp_path / "straight", "--details")
     server.delay = 0.002
     out = tmp_path / "out"
     args = ("export", str(out), "--base-url", server.base_url, "--details", "--concurrency", "2")
     proc = await start(*args, TASKADE_TOKEN=TOKEN)
     await _wait_for_units(out, proc, 3)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode == 130, err.decode()
+    assert proc.returncode == status, err.decode()
+    assert says in err.decode()
     assert "--resume" in err.decode()
     assert (out / STATE_DIR).is_dir()
+    assert not (out / "manifest.json").exists()
     server.delay = 0
     resumed = await _run(*args, "--resume", TASKADE_TOKEN=TOKEN)
     assert resumed.code == 0, resumed.stderr
@@ -228,28 +243,6 @@ async def test_cli_resume_starts_then_finds_the_export_complete(
     empty = await _run("export", str(tmp_path / "empty"), *args[2:], "--quiet", TASKADE_TOKEN=TOKEN)
     assert empty.code == 0, empty.stderr
     assert read_files(tmp_path / "empty") == read_files(out)
-
-
-async def test_cli_sigterm_exits_143_and_resume_completes(server: Server, tmp_path: Path) -> None:
-    """SIGTERM mid-export keeps the checkpoint, says so, exits 143; --resume ends identical."""
-    straight = await _straight(server, tmp_path / "straight", "--details")
-    server.delay = 0.002
-    out = tmp_path / "out"
-    args = ("export", str(out), "--base-url", server.base_url, "--details", "--concurrency", "2")
-    proc = await start(*args, TASKADE_TOKEN=TOKEN)
-    await _wait_for_units(out, proc, 3)
-    proc.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode == 143, err.decode()
-    assert "Stopped (SIGTERM); the checkpoint is saved" in err.decode()
-    assert "--resume" in err.decode()
-    assert (out / STATE_DIR).is_dir()
-    assert not (out / "manifest.json").exists()
-    server.delay = 0
-    resumed = await _run(*args, "--resume", TASKADE_TOKEN=TOKEN)
-    assert resumed.code == 0, resumed.stderr
-    assert read_files(out) == straight
-    assert json.loads((out / "manifest.json").read_bytes())["runs"] == 2
 
 
 async def test_cli_full_disk_says_so_and_resume_completes(server: Server, tmp_path: Path) -> None:
