@@ -151,6 +151,14 @@ def _check_coverage(app: Any, env: Any) -> None:
                 log.warning("%s.%s is public but not in the reference", module, name)
 
 
+def _public_bases(app: Any, name: str, obj: Any, options: Any, bases: list[type]) -> None:
+    """Leave out the private ``async with`` mixin: it is not API (the methods it gives are)."""
+    from taskade_async._closing import Closing
+
+    bases[:] = [b for b in bases if b is not Closing] or [object]
+
+
 def setup(app: Any) -> None:
+    app.connect("autodoc-process-bases", _public_bases)
     app.connect("doctree-read", _qualify)
     app.connect("env-check-consistency", _check_coverage)

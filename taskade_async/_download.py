@@ -7,9 +7,9 @@ import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
+from ._closing import Closing
 from ._errors import RequestTimeoutError, TransportError
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def filename_from_disposition(value: str | None) -> str | None:
     return None if name in ("", ".", "..") else name
 
 
-class Download:
+class Download(Closing):
     """A response body streamed in chunks; read it once.
 
     ``async for chunk in download``, ``await download.read()`` or
@@ -60,17 +60,6 @@ class Download:
 
     def __repr__(self) -> str:
         return f"<Download {self.content_type} {self.filename or ''}>"  # no URL: may be signed
-
-    async def __aenter__(self) -> Download:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Release the connection (dropping any unread bytes)."""

@@ -159,34 +159,24 @@ def decode_json(
         payload = json.loads(body)
     except (ValueError, RecursionError) as exc:
         # RecursionError: hostile nesting (a 200,000-deep array) fails here, not in the caller.
-        what = _unparsable(exc, content_type)
-        raise ProtocolError(
-            f"{method} {url} -> {status}: expected a JSON object, got {what}",
-            method=method,
-            url=url,
-            status=status,
-            body_excerpt=_excerpt(body),
-        ) from None
-    if not isinstance(payload, dict):
-        raise ProtocolError(
-            f"{method} {url} -> {status}: expected a JSON object, got {type(payload).__name__}",
-            method=method,
-            url=url,
-            status=status,
-            body_excerpt=_excerpt(body),
-        )
-    if payload.get("ok") is not True:
-        said = ""
-        if payload.get("ok") is False:
-            said = f" ({payload.get('code')}: {payload.get('message')})"
-        raise ProtocolError(
-            f'{method} {url} -> {status}: success status without "ok": true{said}',
-            method=method,
-            url=url,
-            status=status,
-            body_excerpt=_excerpt(body),
-        )
-    return payload
+        problem = f"expected a JSON object, got {_unparsable(exc, content_type)}"
+    else:
+        if not isinstance(payload, dict):
+            problem = f"expected a JSON object, got {type(payload).__name__}"
+        elif payload.get("ok") is not True:
+            said = ""
+            if payload.get("ok") is False:
+                said = f" ({payload.get('code')}: {payload.get('message')})"
+            problem = f'success status without "ok": true{said}'
+        else:
+            return payload
+    raise ProtocolError(
+        f"{method} {url} -> {status}: {problem}",
+        method=method,
+        url=url,
+        status=status,
+        body_excerpt=_excerpt(body),
+    ) from None
 
 
 def decode_error(

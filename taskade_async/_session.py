@@ -12,7 +12,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any, Final, Literal, overload
 
 import aiohttp
@@ -22,6 +21,7 @@ from yarl import URL
 from . import _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
+from ._closing import Closing
 from ._deadlines import _Deadlines, _Tally, paused_error, timed_out
 from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
 from ._download import Download
@@ -51,7 +51,7 @@ _JSON_HEADERS: Final = {"Content-Type": "application/json"}
 _NO_BODY: Final[Any] = object()
 
 
-class Session:
+class Session(Closing):
     """A connection to the Taskade API; use as ``async with Session(...) as s``.
 
     Credentials: ``token`` (a personal access token), or ``auth`` (e.g.
@@ -140,14 +140,6 @@ class Session:
     async def __aenter__(self) -> Session:
         await self.open()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def open(self) -> None:
         """Create the HTTP client (``async with`` does this for you)."""

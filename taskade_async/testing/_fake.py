@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any
 
 from aiohttp import web
 from yarl import URL
+
+from taskade_async._closing import Closing
 
 from ._automations import Automations
 from ._bots import BotBuilders
@@ -24,7 +26,7 @@ from ._state import State
 __all__ = ["FakeTaskade"]
 
 
-class FakeTaskade(Builders, BotBuilders):
+class FakeTaskade(Closing, Builders, BotBuilders):
     """A Taskade API server on loopback, with in-memory state and fault injection.
 
     It serves v1 under ``/api/v1`` and the v2 operations v1 lacks under
@@ -91,14 +93,6 @@ class FakeTaskade(Builders, BotBuilders):
     async def __aenter__(self) -> FakeTaskade:
         await self.start()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- addresses -----------------------------------------------------------------
 
