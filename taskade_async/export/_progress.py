@@ -9,8 +9,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from types import TracebackType
 from typing import IO, Any, Final
+
+from taskade_async._closing import Closing
 
 __all__ = ["Progress"]
 
@@ -18,7 +19,7 @@ _log = logging.getLogger("taskade_async.export")
 _INTERVAL: Final = 5.0
 
 
-class Progress:
+class Progress(Closing):
     """Counts units, records and requests per phase and reports them.
 
     On a terminal (and with tqdm installed) a bar shows units done, records,
@@ -63,19 +64,12 @@ class Progress:
             self._ticker = asyncio.create_task(self._tick())
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop reporting (closes the bar)."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            self._ticker = None
+    async def close(self) -> None:
+        """Stop reporting (closes the bar, ends the periodic log lines)."""
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)  # ended, not left pending
         if self._bar is not None:
             self._bar.close()
             self._bar = None

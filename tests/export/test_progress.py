@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import sys
@@ -85,3 +86,11 @@ async def test_bar_on_a_terminal_with_tqdm(
     assert "records" in units.postfix
     assert "req/s" in units.postfix
     assert all(bar.closed for bar in _FakeBar.made)
+
+
+async def test_leaving_the_block_ends_the_log_ticker() -> None:
+    """When the ``async with`` block ends, the periodic log task has ended (not just cancelled)."""
+    before = asyncio.all_tasks()
+    async with Progress(stream=io.StringIO(), interval=0.01):
+        assert len(asyncio.all_tasks() - before) == 1  # the ticker
+    assert asyncio.all_tasks() - before == set()
