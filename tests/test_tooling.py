@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,13 @@ def test_a_failing_property_test_is_reported_not_an_internal_error(tmp_path: Pat
         "def test_small(x):\n"
         "    assert x < 10\n"
     )
+    # A fresh run, not a worker of this one (PYTEST_XDIST_WORKER, PYTEST_CURRENT_TEST, ...).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     config = ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path)]
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *config, "test_prop.py"],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
