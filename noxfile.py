@@ -37,6 +37,20 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def repeat(session: nox.Session) -> None:
+    """The whole suite N times in a row (``nox -s repeat -- 10``), two workers; stops at a failure.
+
+    Flakes are races: a run that fails here names the test to fix.
+    """
+    session.install("-e", ".[test]", "pytest-xdist>=3.6")
+    times = int(session.posargs[0]) if session.posargs else 10
+    env = {"TASKADE_OPENAPI": _spec(), "TASKADE_OPENAPI_V2": _spec_v2()}
+    for n in range(1, times + 1):
+        session.log(f"run {n} of {times}")
+        session.run("pytest", "-q", "-n", "2", *session.posargs[1:], env=env)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff>=0.8")
