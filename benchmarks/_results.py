@@ -19,7 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+#: ``$TASKADE_BENCH_RESULTS`` redirects it (``versions.py`` gives each run its own file).
+RESULTS = Path(
+    os.environ.get("TASKADE_BENCH_RESULTS")
+    or Path(__file__).resolve().parent / "results" / "latest.json"
+)
 
 
 def machine() -> dict[str, Any]:
@@ -91,7 +95,7 @@ def record(
 
 
 def _relative(argv: list[str]) -> list[str]:
-    root = RESULTS.parent.parent.parent
+    root = Path(__file__).resolve().parent.parent
     out = []
     for arg in argv:
         try:
