@@ -62,6 +62,17 @@ def raw(
     return handler
 
 
+def redirect(
+    location: URL | str, kind: Callable[[URL | str], web.HTTPException] = web.HTTPFound
+) -> Handler:
+    """A handler answering a redirect (302 Found by default) to ``location``."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        raise kind(location)
+
+    return handler
+
+
 def reset() -> Handler:
     """A handler that drops the connection before answering anything."""
 

@@ -12,7 +12,7 @@ import taskade_async as tk
 from taskade_async._download import filename_from_disposition
 
 from .conftest import TOKEN, SessionFactory, acquired
-from .server import Server, error, raw, reset_mid_body
+from .server import Server, error, raw, redirect, reset_mid_body
 
 DOWNLOAD = tk.Operation("mediaDownload", "GET", "/medias/{mediaId}/download")
 DATA = bytes(range(256)) * 1024  # 256 KiB, several chunks
@@ -111,11 +111,7 @@ async def test_redirect_to_another_origin_drops_the_token(
 ) -> None:
     """A redirect to storage on another port is followed without the Authorization header."""
     storage = other_server.url.with_path("/bucket/photo.png").with_query(sig="abc")
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound(storage)
-
-    server.route("GET", "/medias/m/download", redirect)
+    server.route("GET", "/medias/m/download", redirect(storage))
     other_server.route_abs("GET", "/bucket/photo.png", serve_png)
     async with make_session() as s:
         d = await s.request(DOWNLOAD, ("m",), stream=True)
@@ -131,11 +127,8 @@ async def test_same_origin_redirect_keeps_the_token(
     server: Server, make_session: SessionFactory
 ) -> None:
     """A redirect within the API's origin keeps the Authorization header."""
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPTemporaryRedirect("/api/v1/medias/n/download")
-
-    server.route("GET", "/medias/m/download", redirect)
+    to_n = redirect("/api/v1/medias/n/download", web.HTTPTemporaryRedirect)
+    server.route("GET", "/medias/m/download", to_n)
     server.route("GET", "/medias/n/download", serve_png)
     async with make_session() as s:
         assert await (await s.request(DOWNLOAD, ("m",), stream=True)).read() == DATA
@@ -146,11 +139,7 @@ async def test_redirect_loop_is_a_protocol_error(
     server: Server, make_session: SessionFactory
 ) -> None:
     """Endless redirects stop after a few hops with ProtocolError."""
-
-    async def loop(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound("/api/v1/medias/m/download")
-
-    server.route("GET", "/medias/m/download", loop)
+    server.route("GET", "/medias/m/download", redirect("/api/v1/medias/m/download"))
     async with make_session() as s:
         with pytest.raises(tk.ProtocolError, match="redirect"):
             await s.request(DOWNLOAD, ("m",), stream=True)
@@ -248,11 +237,7 @@ async def test_storage_error_after_redirect_hides_the_signature(
 ) -> None:
     """A refusal from storage raises a typed error that names the API URL, not the signed one."""
     storage = other_server.url.with_path("/bucket/x").with_query(sig="SIGNATURE")
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound(storage)
-
-    server.route("GET", "/medias/m/download", redirect)
+    server.route("GET", "/medias/m/download", redirect(storage))
     other_server.route_abs(
         "GET", "/bucket/x", raw(403, b"<Error>AccessDenied</Error>", "application/xml")
     )

@@ -236,18 +236,23 @@ async def _others_finish() -> None:
         assert not pending, pending
 
 
-async def test_leaving_async_for_early_releases_everything(
-    server: Server, make_session: SessionFactory
-) -> None:
-    """Breaking out of async for cancels the read-ahead and releases its connection."""
+def _page_two_hangs(server: Server) -> None:
+    """Serve page 1 of the tasks; the request for page 2 never answers (until the server stops)."""
     serve = cursor_handler(IDS)
 
-    async def page_two_hangs(request: web.Request) -> web.StreamResponse:
+    async def handler(request: web.Request) -> web.StreamResponse:
         if "after" in request.query:
             return await server.hang(request)
         return await serve(request)
 
-    server.route("GET", "/projects/p/tasks", page_two_hangs)
+    server.route("GET", "/projects/p/tasks", handler)
+
+
+async def test_leaving_async_for_early_releases_everything(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """Breaking out of async for cancels the read-ahead and releases its connection."""
+    _page_two_hangs(server)
     async with make_session() as s:
         async for item in cursor(s):
             assert item == "t000"
@@ -261,14 +266,7 @@ async def test_cancelling_a_consumer_releases_everything(
     server: Server, make_session: SessionFactory
 ) -> None:
     """Cancelling a task that iterates a pager leaves no task and no connection behind."""
-    serve = cursor_handler(IDS)
-
-    async def page_two_hangs(request: web.Request) -> web.StreamResponse:
-        if "after" in request.query:
-            return await server.hang(request)
-        return await serve(request)
-
-    server.route("GET", "/projects/p/tasks", page_two_hangs)
+    _page_two_hangs(server)
     async with make_session() as s:
         consumer = asyncio.create_task(cursor(s).collect())
         await server.wait_for(2)

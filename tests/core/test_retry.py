@@ -300,14 +300,18 @@ def test_policy_decisions() -> None:
     assert tk.RetryPolicy.never().max_attempts == 1
 
 
+def _route_limited(server: Server, retry_after: str) -> None:
+    """``/t/a`` answers 429 with this Retry-After; ``/t/b`` answers OK."""
+    limited = error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": retry_after})
+    server.route("GET", "/t/a", limited)
+    server.route("GET", "/t/b", OK)
+
+
 async def test_unretried_429_still_pauses_the_session(
     server: Server, make_session: SessionFactory
 ) -> None:
     """A 429 raised at once (no retries) still holds the session's next calls for Retry-After."""
-    server.route(
-        "GET", "/t/a", error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "0.3"})
-    )
-    server.route("GET", "/t/b", OK)
+    _route_limited(server, retry_after="0.3")
     async with make_session(retry=tk.RetryPolicy.never()) as s:
         with pytest.raises(tk.RateLimitError):
             await s.request(GET, ("a",))
@@ -320,10 +324,7 @@ async def test_call_that_cannot_outlast_a_pause_fails_at_once(
     server: Server, make_session: SessionFactory
 ) -> None:
     """While the session is paused past a call's deadline, the call fails at once, unsent."""
-    server.route(
-        "GET", "/t/a", error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "5"})
-    )
-    server.route("GET", "/t/b", OK)
+    _route_limited(server, retry_after="5")
     async with make_session(retry=tk.RetryPolicy.never()) as s:
         with pytest.raises(tk.RateLimitError):
             await s.request(GET, ("a",))
