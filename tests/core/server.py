@@ -194,6 +194,13 @@ class Server:
         self.stopping.set()
         await self._runner.cleanup()
 
+    async def __aenter__(self) -> Server:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
 
 class TokenEndpoint:
     """An OAuth2 token endpoint that rotates refresh tokens and counts refreshes.
