@@ -17,7 +17,7 @@ from pathlib import Path
 from . import lock, overrides
 from .emit import Emitter
 from .errors import SpecError
-from .schema import Reader
+from .operations import Reader
 from .table import MODULES
 from .v2 import read_v2
 

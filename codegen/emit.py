@@ -9,7 +9,8 @@ from . import overrides
 from .errors import SpecError
 from .functions import PAGERS, FunctionEmitter
 from .imports import Imports
-from .schema import Model, Operation, snake
+from .names import snake
+from .spec import Model, Operation
 from .table import ALIASES, MODULE_SUMMARIES, MODULES, Entry
 from .types import const, lit
 

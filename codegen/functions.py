@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 from . import overrides
 from .errors import SpecError
-from .schema import Operation, Param, Type, snake
+from .names import snake
+from .spec import Operation, Param, Type
 from .types import TypeEmitter, const, tuple_display
 
 

@@ -12,7 +12,9 @@ from typing import Any
 
 from . import overrides
 from .errors import SpecError
-from .schema import Operation, Reader, Returns, pascal
+from .names import pascal
+from .operations import Reader
+from .spec import Operation, Returns
 from .table import (
     V2_CLASS_NAMES,
     V2_MIN_DEADLINE,

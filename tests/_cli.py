@@ -31,12 +31,15 @@ def command_env(**extra: str) -> dict[str, str]:
     return env
 
 
-async def start(*args: str, **env: str) -> asyncio.subprocess.Process:
-    """Start ``taskade-async ARGS`` with ``env`` added, its output piped."""
+async def start(
+    *args: str, module: str = "taskade_async", **env: str
+) -> asyncio.subprocess.Process:
+    """Start ``taskade-async ARGS`` (``python -m MODULE ARGS``) with ``env`` added, its output
+    piped."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "taskade_async",
+        module,
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

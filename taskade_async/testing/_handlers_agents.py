@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._call import Call, Reply, handles
-from ._paging import page_slice, space_page
+from ._paging import folder_page, page_slice
 from ._problems import ApiProblem, not_found
 from ._state import FakeAgent, FakeMedia, FakeProject, FakeSpace, State
 
@@ -77,8 +77,7 @@ def folder_agent_generate(call: Call) -> Reply:
 
 @handles("folderAgentGet")
 def folder_agents_get(call: Call) -> Reply:
-    space = call.state.space(call.args["folderId"])
-    return {"ok": True, "items": space_page(call.state.agents.values(), space.id, call.query)}
+    return folder_page(call, call.state.agents.values())
 
 
 @handles("agentGet")

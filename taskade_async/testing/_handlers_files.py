@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from ._call import Binary, Call, Reply, handles
 from ._handlers_agents import new_agent
-from ._paging import space_page
+from ._paging import folder_page
 from ._problems import ApiProblem
 from ._schemas import AGENT_DATA, BODIES
 from ._state import FakeMedia, FakeProject, FakeSpace, FakeTemplate, State, TaskSpec
@@ -59,8 +59,7 @@ def media_upload(call: Call) -> Reply:
 
 @handles("mediasGet")
 def medias_get(call: Call) -> Reply:
-    space = call.state.space(call.args["folderId"])
-    return {"ok": True, "items": space_page(call.state.medias.values(), space.id, call.query)}
+    return folder_page(call, call.state.medias.values())
 
 
 @handles("mediaGet")

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._call import Call, Reply, handles
 from ._markdown import parse_project
-from ._paging import cursor_slice, page_slice, space_page
+from ._paging import cursor_slice, folder_page, page_slice
 from ._state import FakeField, FakeProject, FakeSpace, State
 from ._tree import FakeTask
 
@@ -65,9 +65,7 @@ def workspace_folders_get(call: Call) -> Reply:
 
 @handles("workspaceCreateProject")
 def workspace_create_project(call: Call) -> Reply:
-    workspace = call.state.workspace(call.args["workspaceId"])
-    project = project_from_markdown(call.state, workspace, call.body["content"])
-    return {"ok": True, "item": project.to_json()}
+    return _markdown_project(call, call.state.workspace(call.args["workspaceId"]))
 
 
 @handles("folderProjectsGet")
@@ -79,9 +77,7 @@ def folder_projects_get(call: Call) -> Reply:
 
 @handles("folderProjectTemplatesGet")
 def folder_templates_get(call: Call) -> Reply:
-    space = call.state.space(call.args["folderId"])
-    items = space_page(call.state.templates.values(), space.id, call.query)
-    return {"ok": True, "items": items}
+    return folder_page(call, call.state.templates.values())
 
 
 @handles("meProjectsGet")
@@ -107,7 +103,11 @@ def project_get(call: Call) -> Reply:
 
 @handles("projectCreate")
 def project_create(call: Call) -> Reply:
-    space = call.state.space(call.body["folderId"])
+    return _markdown_project(call, call.state.space(call.body["folderId"]))
+
+
+def _markdown_project(call: Call, space: FakeSpace) -> Reply:
+    """A new project in ``space`` made of the body's Markdown ``content``."""
     project = project_from_markdown(call.state, space, call.body["content"])
     return {"ok": True, "item": project.to_json()}
 

@@ -135,11 +135,15 @@ def _clear(task: FakeTask, part: Literal["date", "note"]) -> None:
     setattr(task, part, None)
 
 
+def _part(call: Call, part: Literal["date", "note"]) -> Reply:
+    """The task's date or note as the item: a null item when it has none (the client's None)."""
+    _, task = _project_task(call)
+    return {"ok": True, "item": getattr(task, part)}
+
+
 @handles("taskGetDate")
 def task_get_date(call: Call) -> Reply:
-    _, task = _project_task(call)
-    # No date: a null item, as taskNoteGet answers for no note (the client's None).
-    return {"ok": True, "item": task.date}
+    return _part(call, "date")
 
 
 @handles("taskPutDate")
@@ -168,8 +172,7 @@ def task_delete_date(call: Call) -> Reply:
 
 @handles("taskNoteGet")
 def task_note_get(call: Call) -> Reply:
-    _, task = _project_task(call)
-    return {"ok": True, "item": task.note}
+    return _part(call, "note")
 
 
 @handles("taskNotePut")

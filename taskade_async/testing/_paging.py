@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ._problems import ApiProblem
 
-__all__ = ["cursor_slice", "page_slice", "space_page"]
+if TYPE_CHECKING:
+    from ._call import Call
+
+__all__ = ["cursor_slice", "folder_page", "page_slice"]
 
 T = TypeVar("T")
 
@@ -52,9 +55,8 @@ def page_slice(items: Sequence[T], query: Mapping[str, Any]) -> Sequence[T]:
     return items[start : start + limit]
 
 
-def space_page(
-    records: Iterable[_SpaceRecord], space_id: str, query: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """The API shapes of one page (:func:`page_slice`) of the records in one space."""
+def folder_page(call: Call, records: Iterable[_SpaceRecord]) -> dict[str, Any]:
+    """The answer listing one page (:func:`page_slice`) of the records in the path's folder."""
+    space_id = call.state.space(call.args["folderId"]).id
     mine = [record for record in records if record.space_id == space_id]
-    return [record.to_json() for record in page_slice(mine, query)]
+    return {"ok": True, "items": [record.to_json() for record in page_slice(mine, call.query)]}

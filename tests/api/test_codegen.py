@@ -16,7 +16,7 @@ import pytest
 
 from codegen import overrides, table
 from codegen.errors import SpecError
-from codegen.schema import Reader
+from codegen.operations import Reader
 from taskade_async.api import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[2]

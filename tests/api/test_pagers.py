@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 import taskade_async as tk
@@ -19,17 +22,36 @@ def projects_page(*ids: str) -> dict[str, object]:
     return {"ok": True, "items": [{"id": i} for i in ids]}
 
 
-async def test_cursor_pages_follow_the_last_id(recorder: Recorder, session: tk.Session) -> None:
-    """Each next page starts after the last item; a short page ends the walk."""
-    for page in (("t1", "t2"), ("t3", "t4"), ("t5",)):
-        recorder.reply(tasks_page(*page))
-    got = [t.id async for t in projects.list_tasks(session, "p1", limit=2)]
-    assert got == ["t1", "t2", "t3", "t4", "t5"]
-    assert [r.query_string for r in recorder.requests] == [
-        "limit=2",
-        "limit=2&after=t2",
-        "limit=2&after=t4",
-    ]
+@pytest.mark.parametrize(
+    ("page", "walk", "queries"),
+    [
+        (
+            tasks_page,
+            lambda s: projects.list_tasks(s, "p1", limit=2),
+            ["limit=2", "limit=2&after=t2", "limit=2&after=t4"],
+        ),
+        (
+            projects_page,
+            lambda s: me.list_projects(s, limit=2),
+            ["page=1&limit=2", "page=2&limit=2", "page=3&limit=2"],
+        ),
+    ],
+    ids=["cursor", "page-numbers"],
+)
+async def test_pages_are_followed_to_a_short_one(
+    recorder: Recorder,
+    session: tk.Session,
+    page: Callable[..., dict[str, object]],
+    walk: Callable[[tk.Session], Any],
+    queries: list[str],
+) -> None:
+    """Each next page starts after the last item (cursor) or is the next number; a short page
+    ends the walk."""
+    for ids in (("t1", "t2"), ("t3", "t4"), ("t5",)):
+        recorder.reply(page(*ids))
+    got = await walk(session).collect()
+    assert [item.id for item in got] == ["t1", "t2", "t3", "t4", "t5"]
+    assert [r.query_string for r in recorder.requests] == queries
 
 
 async def test_cursor_backwards_uses_before(recorder: Recorder, session: tk.Session) -> None:
@@ -80,19 +102,6 @@ async def test_leaving_early_stops_fetching(recorder: Recorder, session: tk.Sess
     await items.aclose()  # what the loop's async-generator finalizer does after a break
     assert len(recorder.requests) <= 2
     assert acquired(session) == 0
-
-
-async def test_page_numbers(recorder: Recorder, session: tk.Session) -> None:
-    """Page pagers count pages from ``page`` and stop at a short page."""
-    for page in (("a", "b"), ("c", "d"), ("e",)):
-        recorder.reply(projects_page(*page))
-    got = await me.list_projects(session, limit=2).collect()
-    assert [p.id for p in got] == ["a", "b", "c", "d", "e"]
-    assert [r.query_string for r in recorder.requests] == [
-        "page=1&limit=2",
-        "page=2&limit=2",
-        "page=3&limit=2",
-    ]
 
 
 async def test_page_resume_and_pages(recorder: Recorder, session: tk.Session) -> None:

@@ -30,19 +30,15 @@ def _no_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     """A started loopback server, stopped after the test."""
-    srv = Server()
-    await srv.start()
-    yield srv
-    await srv.stop()
+    async with Server() as srv:
+        yield srv
 
 
 @pytest.fixture
 async def other_server() -> AsyncIterator[Server]:
     """A second loopback server (another origin: another port)."""
-    srv = Server()
-    await srv.start()
-    yield srv
-    await srv.stop()
+    async with Server() as srv:
+        yield srv
 
 
 @pytest.fixture

@@ -62,6 +62,17 @@ def raw(
     return handler
 
 
+def redirect(
+    location: URL | str, kind: Callable[[URL | str], web.HTTPException] = web.HTTPFound
+) -> Handler:
+    """A handler answering a redirect (302 Found by default) to ``location``."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        raise kind(location)
+
+    return handler
+
+
 def reset() -> Handler:
     """A handler that drops the connection before answering anything."""
 
@@ -182,6 +193,13 @@ class Server:
     async def stop(self) -> None:
         self.stopping.set()
         await self._runner.cleanup()
+
+    async def __aenter__(self) -> Server:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
 
 class TokenEndpoint:

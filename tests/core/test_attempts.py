@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 import taskade_async as tk
 from taskade_async.api import workspaces
 from taskade_async.testing import FakeTaskade
 
 from .conftest import FAST, SessionFactory, acquired
-from .server import Handler, Server, error, raw, reply, reset, reset_mid_body, sequence
+from .server import Handler, Server, error, raw, redirect, reply, reset, reset_mid_body, sequence
 
 GET = tk.Operation("taskGet", "GET", "/t/{id}")
 PUT = tk.Operation("taskUpdate", "PUT", "/t/{id}")
@@ -84,37 +83,36 @@ async def test_redirect_hops_are_counted(
 ) -> None:
     """A download redirected to storage counts both requests in stats."""
     download = tk.Operation("mediaDownload", "GET", "/m/{id}")
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound(other_server.url.with_path("/bucket/f"))
-
-    server.route("GET", "/m/a", redirect)
+    server.route("GET", "/m/a", redirect(other_server.url.with_path("/bucket/f")))
     other_server.route_abs("GET", "/bucket/f", raw(200, b"data", "application/octet-stream"))
     async with make_session() as s:
         assert await (await s.request(download, ("a",), stream=True)).read() == b"data"
         assert s.stats.requests == len(server.requests()) + len(other_server.requests()) == 2
 
 
+@pytest.mark.parametrize(
+    ("answer", "raised", "match", "attempts"),
+    [
+        (error(503, "UNAVAILABLE", "try later"), tk.ServerError, r"\(4 attempts\)$", 4),
+        (error(404, "NOT_FOUND", "gone"), tk.NotFoundError, r"gone \(1 attempt\)$", 1),
+        (TRUNCATED, tk.ProtocolError, r"truncated.*\(4 attempts\)", 4),
+    ],
+    ids=["503-gives-up", "404-at-once", "garbled-200-gives-up"],
+)
 async def test_final_error_says_how_many_attempts(
-    server: Server, make_session: SessionFactory
+    server: Server,
+    make_session: SessionFactory,
+    answer: Handler,
+    raised: type[tk.TaskadeError],
+    match: str,
+    attempts: int,
 ) -> None:
-    """After the policy gives up, the error's attempts and message give the count."""
-    server.route("GET", "/t/a", error(503, "UNAVAILABLE", "try later"))
+    """The final error's attempts and message give the count: 1 at once, or the whole budget."""
+    server.route("GET", "/t/a", answer)
     async with make_session() as s:
-        with pytest.raises(tk.ServerError, match=r"\(4 attempts\)$") as info:
+        with pytest.raises(raised, match=match) as info:
             await s.request(GET, ("a",))
-    assert info.value.attempts == 4 == len(server.requests())
-
-
-async def test_single_attempt_error_says_one_attempt(
-    server: Server, make_session: SessionFactory
-) -> None:
-    """An error raised at once says "1 attempt"."""
-    server.route("GET", "/t/a", error(404, "NOT_FOUND", "gone"))
-    async with make_session() as s:
-        with pytest.raises(tk.NotFoundError, match=r"gone \(1 attempt\)$") as info:
-            await s.request(GET, ("a",))
-    assert info.value.attempts == 1
+    assert info.value.attempts == attempts == len(server.requests())
 
 
 async def test_deadline_error_says_how_many_attempts(
@@ -192,17 +190,6 @@ async def test_idempotent_call_with_garbled_200_is_retried(
         assert acquired(s) == 0
         assert s.stats.retries == 1
     assert len(server.requests()) == 2
-
-
-async def test_garbled_200_gives_up_after_the_budget(
-    server: Server, make_session: SessionFactory
-) -> None:
-    """A GET always answered with truncated JSON ends in ProtocolError after max_attempts."""
-    server.route("GET", "/t/a", TRUNCATED)
-    async with make_session() as s:
-        with pytest.raises(tk.ProtocolError, match=r"truncated.*\(4 attempts\)") as info:
-            await s.request(GET, ("a",))
-    assert info.value.attempts == 4 == len(server.requests())
 
 
 async def test_post_with_garbled_200_is_never_retried(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from aiohttp import web
@@ -12,10 +13,11 @@ import taskade_async as tk
 from taskade_async._download import filename_from_disposition
 
 from .conftest import TOKEN, SessionFactory, acquired
-from .server import Server, error, raw, reset_mid_body
+from .server import Server, error, raw, redirect, reset_mid_body
 
 DOWNLOAD = tk.Operation("mediaDownload", "GET", "/medias/{mediaId}/download")
 DATA = bytes(range(256)) * 1024  # 256 KiB, several chunks
+E = TypeVar("E", bound=BaseException)
 
 
 def png(name: str = 'attachment; filename="photo.png"') -> web.StreamResponse:
@@ -29,6 +31,18 @@ def listing(folder: Path) -> list[str]:
 
 async def serve_png(request: web.Request) -> web.StreamResponse:
     return png()
+
+
+async def _refused(
+    make_session: SessionFactory, raised: type[E], match: str | None = None
+) -> pytest.ExceptionInfo[E]:
+    """Ask for the download: it raises ``raised`` (matching ``match``) and gives its connection
+    back."""
+    async with make_session() as s:
+        with pytest.raises(raised, match=match) as info:
+            await s.request(DOWNLOAD, ("m",), stream=True)
+        assert acquired(s) == 0
+    return info
 
 
 async def test_chunks_type_and_name(server: Server, make_session: SessionFactory) -> None:
@@ -100,10 +114,7 @@ async def test_error_status_raises_typed_error(
 ) -> None:
     """A download answered with 404 raises NotFoundError, not a Download."""
     server.route("GET", "/medias/m/download", error(404, "NOT_FOUND", "no media"))
-    async with make_session() as s:
-        with pytest.raises(tk.NotFoundError):
-            await s.request(DOWNLOAD, ("m",), stream=True)
-        assert acquired(s) == 0
+    await _refused(make_session, tk.NotFoundError)
 
 
 async def test_redirect_to_another_origin_drops_the_token(
@@ -111,11 +122,7 @@ async def test_redirect_to_another_origin_drops_the_token(
 ) -> None:
     """A redirect to storage on another port is followed without the Authorization header."""
     storage = other_server.url.with_path("/bucket/photo.png").with_query(sig="abc")
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound(storage)
-
-    server.route("GET", "/medias/m/download", redirect)
+    server.route("GET", "/medias/m/download", redirect(storage))
     other_server.route_abs("GET", "/bucket/photo.png", serve_png)
     async with make_session() as s:
         d = await s.request(DOWNLOAD, ("m",), stream=True)
@@ -131,11 +138,8 @@ async def test_same_origin_redirect_keeps_the_token(
     server: Server, make_session: SessionFactory
 ) -> None:
     """A redirect within the API's origin keeps the Authorization header."""
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPTemporaryRedirect("/api/v1/medias/n/download")
-
-    server.route("GET", "/medias/m/download", redirect)
+    to_n = redirect("/api/v1/medias/n/download", web.HTTPTemporaryRedirect)
+    server.route("GET", "/medias/m/download", to_n)
     server.route("GET", "/medias/n/download", serve_png)
     async with make_session() as s:
         assert await (await s.request(DOWNLOAD, ("m",), stream=True)).read() == DATA
@@ -146,15 +150,8 @@ async def test_redirect_loop_is_a_protocol_error(
     server: Server, make_session: SessionFactory
 ) -> None:
     """Endless redirects stop after a few hops with ProtocolError."""
-
-    async def loop(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound("/api/v1/medias/m/download")
-
-    server.route("GET", "/medias/m/download", loop)
-    async with make_session() as s:
-        with pytest.raises(tk.ProtocolError, match="redirect"):
-            await s.request(DOWNLOAD, ("m",), stream=True)
-        assert acquired(s) == 0
+    server.route("GET", "/medias/m/download", redirect("/api/v1/medias/m/download"))
+    await _refused(make_session, tk.ProtocolError, "redirect")
     assert len(server.requests()) == 6
 
 
@@ -237,10 +234,7 @@ async def test_unusable_redirect_is_a_protocol_error(
         return web.Response(status=302, headers=headers)
 
     server.route("GET", "/medias/m/download", redirect)
-    async with make_session() as s:
-        with pytest.raises(tk.ProtocolError, match="redirect"):
-            await s.request(DOWNLOAD, ("m",), stream=True)
-        assert acquired(s) == 0
+    await _refused(make_session, tk.ProtocolError, "redirect")
 
 
 async def test_storage_error_after_redirect_hides_the_signature(
@@ -248,18 +242,11 @@ async def test_storage_error_after_redirect_hides_the_signature(
 ) -> None:
     """A refusal from storage raises a typed error that names the API URL, not the signed one."""
     storage = other_server.url.with_path("/bucket/x").with_query(sig="SIGNATURE")
-
-    async def redirect(request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound(storage)
-
-    server.route("GET", "/medias/m/download", redirect)
+    server.route("GET", "/medias/m/download", redirect(storage))
     other_server.route_abs(
         "GET", "/bucket/x", raw(403, b"<Error>AccessDenied</Error>", "application/xml")
     )
-    async with make_session() as s:
-        with pytest.raises(tk.ForbiddenError) as info:
-            await s.request(DOWNLOAD, ("m",), stream=True)
-        assert acquired(s) == 0
+    info = await _refused(make_session, tk.ForbiddenError)
     assert "SIGNATURE" not in str(info.value)
     assert "SIGNATURE" not in info.value.url
     assert info.value.url.endswith("/api/v1/medias/m/download")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -150,15 +151,29 @@ async def test_resume_from_after_a_failure_part_way(
     assert got == IDS
 
 
-async def test_cursor_that_does_not_advance_is_an_error(
-    server: Server, make_session: SessionFactory
+@pytest.mark.parametrize(
+    ("path", "pager", "says", "resume_from"),
+    [
+        ("/projects/p/tasks", cursor, "again", "t009"),
+        ("/projects/p/members", numbered, "repeats", 2),
+    ],
+    ids=["cursor-ignores-after", "page-ignores-page"],
+)
+async def test_a_pager_that_does_not_advance_is_an_error(
+    server: Server,
+    make_session: SessionFactory,
+    path: str,
+    pager: Callable[..., CursorPager[str] | PagePager[str]],
+    says: str,
+    resume_from: str | int,
 ) -> None:
-    """A server that ignores after= and resends page 1 raises PaginationError, not a loop."""
-    server.route("GET", "/projects/p/tasks", reply(200, items_page(IDS[:10])))
+    """A server that ignores after= (or page=) and resends the same page raises
+    PaginationError, not a loop."""
+    server.route("GET", path, reply(200, items_page(IDS[:10])))
     async with make_session() as s:
-        with pytest.raises(tk.PaginationError, match="again") as info:
-            await cursor(s, limit=10).collect()
-    assert info.value.resume_from == "t009"
+        with pytest.raises(tk.PaginationError, match=says) as info:
+            await pager(s, limit=10).collect()
+    assert info.value.resume_from == resume_from
     assert len(server.requests()) == 2
 
 
@@ -170,17 +185,6 @@ async def test_page_pager_items_and_pages(server: Server, make_session: SessionF
         assert await numbered(s, limit=10, page=3).collect() == IDS[20:25]
     assert [(p.position, p.next) for p in pages] == [(1, 2), (2, 3), (3, None)]
     assert [r.query["page"] for r in server.requests()] == ["1", "2", "3", "3"]
-
-
-async def test_page_that_does_not_advance_is_an_error(
-    server: Server, make_session: SessionFactory
-) -> None:
-    """A server that ignores page= and resends the same page raises PaginationError."""
-    server.route("GET", "/projects/p/members", reply(200, items_page(IDS[:10])))
-    async with make_session() as s:
-        with pytest.raises(tk.PaginationError, match="repeats") as info:
-            await numbered(s, limit=10).collect()
-    assert info.value.resume_from == 2
 
 
 async def test_single_pager(server: Server, make_session: SessionFactory) -> None:
@@ -236,18 +240,23 @@ async def _others_finish() -> None:
         assert not pending, pending
 
 
-async def test_leaving_async_for_early_releases_everything(
-    server: Server, make_session: SessionFactory
-) -> None:
-    """Breaking out of async for cancels the read-ahead and releases its connection."""
+def _page_two_hangs(server: Server) -> None:
+    """Serve page 1 of the tasks; the request for page 2 never answers (until the server stops)."""
     serve = cursor_handler(IDS)
 
-    async def page_two_hangs(request: web.Request) -> web.StreamResponse:
+    async def handler(request: web.Request) -> web.StreamResponse:
         if "after" in request.query:
             return await server.hang(request)
         return await serve(request)
 
-    server.route("GET", "/projects/p/tasks", page_two_hangs)
+    server.route("GET", "/projects/p/tasks", handler)
+
+
+async def test_leaving_async_for_early_releases_everything(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """Breaking out of async for cancels the read-ahead and releases its connection."""
+    _page_two_hangs(server)
     async with make_session() as s:
         async for item in cursor(s):
             assert item == "t000"
@@ -261,14 +270,7 @@ async def test_cancelling_a_consumer_releases_everything(
     server: Server, make_session: SessionFactory
 ) -> None:
     """Cancelling a task that iterates a pager leaves no task and no connection behind."""
-    serve = cursor_handler(IDS)
-
-    async def page_two_hangs(request: web.Request) -> web.StreamResponse:
-        if "after" in request.query:
-            return await server.hang(request)
-        return await serve(request)
-
-    server.route("GET", "/projects/p/tasks", page_two_hangs)
+    _page_two_hangs(server)
     async with make_session() as s:
         consumer = asyncio.create_task(cursor(s).collect())
         await server.wait_for(2)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -133,31 +135,25 @@ async def test_retry_after_http_date_is_obeyed(
     assert len(server.requests()) == 2
 
 
-async def test_retry_after_beyond_the_limit_is_raised(
-    server: Server, make_session: SessionFactory
+@pytest.mark.parametrize(
+    ("retry_after", "options"),
+    [(3600, {"retry": tk.RetryPolicy(max_retry_after=60)}), (5, {"deadline": 2.0})],
+    ids=["beyond-max_retry_after", "past-the-deadline"],
+)
+async def test_a_wait_out_of_bounds_raises_the_429_at_once(
+    server: Server, make_session: SessionFactory, retry_after: int, options: dict[str, Any]
 ) -> None:
-    """A Retry-After longer than max_retry_after raises the 429 instead of waiting."""
-    slow = error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "3600"})
+    """A Retry-After longer than max_retry_after, or ending past the call's deadline, raises the
+    429 without waiting."""
+    slow = error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": str(retry_after)})
     server.route("GET", "/t/a", sequence(slow, OK))
-    policy = tk.RetryPolicy(max_retry_after=60)
-    async with make_session(retry=policy) as s:
+    async with make_session(**options) as s:
+        waits = record_waits(s)
         with pytest.raises(tk.RateLimitError) as info:
             await s.request(GET, ("a",))
-    assert info.value.retry_after == 3600
-    assert len(server.requests()) == 1
-
-
-async def test_wait_past_the_deadline_raises_last_error_at_once(
-    server: Server, make_session: SessionFactory
-) -> None:
-    """When Retry-After would end past the call's deadline, the 429 is raised without waiting."""
-    slow = error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "5"})
-    server.route("GET", "/t/a", sequence(slow, OK))
-    async with make_session(deadline=2.0) as s:
-        waits = record_waits(s)
-        with pytest.raises(tk.RateLimitError):
-            await s.request(GET, ("a",))
     assert waits == []  # raised without waiting
+    assert info.value.retry_after == retry_after
+    assert len(server.requests()) == 1
     assert len(server.requests()) == 1
 
 
@@ -300,17 +296,26 @@ def test_policy_decisions() -> None:
     assert tk.RetryPolicy.never().max_attempts == 1
 
 
-async def test_unretried_429_still_pauses_the_session(
-    server: Server, make_session: SessionFactory
-) -> None:
-    """A 429 raised at once (no retries) still holds the session's next calls for Retry-After."""
-    server.route(
-        "GET", "/t/a", error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "0.3"})
-    )
+@contextlib.asynccontextmanager
+async def _paused(
+    server: Server, make_session: SessionFactory, retry_after: str
+) -> AsyncIterator[tk.Session]:
+    """A session without retries whose GET of ``/t/a`` was just answered 429 with this
+    Retry-After (``/t/b`` answers OK)."""
+    limited = error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": retry_after})
+    server.route("GET", "/t/a", limited)
     server.route("GET", "/t/b", OK)
     async with make_session(retry=tk.RetryPolicy.never()) as s:
         with pytest.raises(tk.RateLimitError):
             await s.request(GET, ("a",))
+        yield s
+
+
+async def test_unretried_429_still_pauses_the_session(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A 429 raised at once (no retries) still holds the session's next calls for Retry-After."""
+    async with _paused(server, make_session, retry_after="0.3") as s:
         await s.request(GET, ("b",))
     limited, later = server.requests()
     assert later.at - limited.at >= 0.3
@@ -320,13 +325,7 @@ async def test_call_that_cannot_outlast_a_pause_fails_at_once(
     server: Server, make_session: SessionFactory
 ) -> None:
     """While the session is paused past a call's deadline, the call fails at once, unsent."""
-    server.route(
-        "GET", "/t/a", error(429, "TOO_MANY_REQUESTS", "wait", headers={"Retry-After": "5"})
-    )
-    server.route("GET", "/t/b", OK)
-    async with make_session(retry=tk.RetryPolicy.never()) as s:
-        with pytest.raises(tk.RateLimitError):
-            await s.request(GET, ("a",))
+    async with _paused(server, make_session, retry_after="5") as s:
         # "paused": raised before sending by the pause check, not later by the deadline.
         with pytest.raises(tk.RequestTimeoutError, match="paused"):
             await s.request(GET, ("b",), deadline=1.0)

@@ -23,6 +23,13 @@ def flaky() -> Handler:
     return sequence(error(503, "UNAVAILABLE", "again"), reply())
 
 
+def _sent_once_chunked(server: Server, body: bytes) -> None:
+    """Exactly one request arrived, streamed with chunked encoding, and it carried ``body``."""
+    (sent,) = server.requests()
+    assert sent.body == body
+    assert sent.headers.get("Transfer-Encoding") == "chunked"
+
+
 class Pipe(io.RawIOBase):
     """A readable, non-seekable binary stream (like a pipe)."""
 
@@ -75,9 +82,7 @@ async def test_non_seekable_file_is_one_shot(server: Server, make_session: Sessi
         with pytest.raises(tk.ServerError):
             await s.request(PUT, ("m",), data=Pipe(b"once only"))
         assert acquired(s) == 0
-    (sent,) = server.requests()
-    assert sent.body == b"once only"
-    assert sent.headers.get("Transfer-Encoding") == "chunked"
+    _sent_once_chunked(server, b"once only")
 
 
 async def test_async_iterable_is_streamed_chunked(
@@ -92,9 +97,7 @@ async def test_async_iterable_is_streamed_chunked(
     server.route("POST", "/medias/m", reply())
     async with make_session() as s:
         await s.request(POST, ("m",), data=parts(), content_type="text/plain")
-    (sent,) = server.requests()
-    assert sent.body == b"part0;part1;part2;part3;part4;"
-    assert sent.headers.get("Transfer-Encoding") == "chunked"
+    _sent_once_chunked(server, b"part0;part1;part2;part3;part4;")
 
 
 async def test_unread_async_iterable_is_retried_after_connect_failure(

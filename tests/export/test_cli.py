@@ -16,7 +16,7 @@ import pytest
 from taskade_async import Session
 from taskade_async.export import export
 from taskade_async.export._store import STATE_DIR
-from tests._cli import command_env, start
+from tests._cli import Result, command_env, start
 from tests._cli import run as _run
 from tests.export._expect import expected, read_files, read_lines
 from tests.export._server import TOKEN, Server
@@ -24,11 +24,19 @@ from tests.export._server import TOKEN, Server
 ROOT = Path(__file__).resolve().parents[2]
 
 
+async def _export(server: Server, out: Path, *options: str) -> Result:
+    """``export OUT --base-url SERVER OPTIONS``, the token in the environment; it exits 0."""
+    result = await _run(
+        "export", str(out), "--base-url", server.base_url, *options, TASKADE_TOKEN=TOKEN
+    )
+    assert result.code == 0, result.stderr
+    return result
+
+
 async def test_cli_export_exits_0_and_writes_the_files(server: Server, tmp_path: Path) -> None:
     """A full export through the command exits 0, prints a summary and never the token."""
     out = tmp_path / "out"
-    result = await _run("export", str(out), "--base-url", server.base_url, TASKADE_TOKEN=TOKEN)
-    assert result.code == 0, result.stderr
+    result = await _export(server, out)
     assert "Exported" in result.stdout
     assert TOKEN not in result.stdout + result.stderr
     for kind, records in expected(server.account).items():
@@ -160,34 +168,13 @@ async def test_cli_killed_then_resumed_gives_identical_files(
 async def test_cli_concurrency_caps_requests_in_flight(server: Server, tmp_path: Path) -> None:
     """--concurrency 3 keeps at most 3 requests in flight (and does use parallelism)."""
     server.delay = 0.005
-    result = await _run(
-        "export",
-        str(tmp_path),
-        "--base-url",
-        server.base_url,
-        "--details",
-        "--concurrency",
-        "3",
-        TASKADE_TOKEN=TOKEN,
-    )
-    assert result.code == 0, result.stderr
+    await _export(server, tmp_path, "--details", "--concurrency", "3")
     assert server.max_in_flight == 3
 
 
 async def test_cli_rate_paces_requests(server: Server, tmp_path: Path) -> None:
     """--rate 40 spaces the requests at 40 per second or fewer."""
-    result = await _run(
-        "export",
-        str(tmp_path),
-        "--base-url",
-        server.base_url,
-        "--project",
-        "shared1",
-        "--rate",
-        "40",
-        TASKADE_TOKEN=TOKEN,
-    )
-    assert result.code == 0, result.stderr
+    await _export(server, tmp_path, "--project", "shared1", "--rate", "40")
     times = server.arrivals
     assert len(times) > 10
     assert times[-1] - times[0] >= (len(times) - 1) / 40 * 0.9
@@ -197,17 +184,7 @@ async def test_cli_verbose_logs_requests_but_never_the_token(
     server: Server, tmp_path: Path
 ) -> None:
     """--verbose logs every request; the token appears nowhere in the output."""
-    result = await _run(
-        "export",
-        str(tmp_path),
-        "--base-url",
-        server.base_url,
-        "--project",
-        "shared1",
-        "--verbose",
-        TASKADE_TOKEN=TOKEN,
-    )
-    assert result.code == 0, result.stderr
+    result = await _export(server, tmp_path, "--project", "shared1", "--verbose")
     assert "GET /api/v1/projects/shared1/tasks -> 200" in result.stderr
     assert TOKEN not in result.stdout + result.stderr
     assert "tskdp_" not in result.stdout + result.stderr

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,9 +13,8 @@ import pytest
 from taskade_async import RetryPolicy, Session
 from taskade_async.export import export
 from taskade_async.testing import FakeTaskade
+from tests._cli import run
 from tests.export._expect import read_lines
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -135,21 +132,10 @@ async def test_fake_403_project_and_rate_limit(fake: FakeTaskade, tmp_path: Path
 async def test_cli_demo_exits_0(tmp_path: Path) -> None:
     """`python -m taskade_async export --demo OUT` exports the demo data and exits 0."""
     started = time.monotonic()
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "taskade_async",
-        "export",
-        "--demo",
-        str(tmp_path / "out"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=ROOT,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode == 0, err.decode()
+    result = await run("export", "--demo", str(tmp_path / "out"))
+    assert result.code == 0, result.stderr
     assert time.monotonic() - started < 30
-    assert "Exported" in out.decode()
+    assert "Exported" in result.stdout
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_bytes())
     assert manifest["errors"] == []
     # The demo account of seed 0, record by record type.

@@ -19,6 +19,14 @@ from taskade_async.export._records import (
 from taskade_async.export._store import ExportState, atomic_write
 
 
+@pytest.fixture
+def state(tmp_path: Path) -> ExportState:
+    """A new checkpoint, created, in the test's own folder."""
+    created = ExportState(tmp_path)
+    created.create()
+    return created
+
+
 def _rec(kind: str, n: int) -> Record:
     return Record(kind, {"projectId": "p"}, {"id": f"{kind}{n}", "text": "é"})
 
@@ -47,10 +55,8 @@ def test_encode_line_with_odd_ids_and_unicode() -> None:
     assert line == '{"folderId":null,"projectId":"p\\":é","data":{"t":"ü"}}\n'.encode()
 
 
-def test_uncommitted_unit_is_invisible_and_redone(tmp_path: Path) -> None:
+def test_uncommitted_unit_is_invisible_and_redone(state: ExportState, tmp_path: Path) -> None:
     """Records of a unit that never committed leave no trace in the checkpoint or output."""
-    state = ExportState(tmp_path)
-    state.create()
     writer = state.writer("u1")
     writer.write(_rec("tasks", 1))
     writer.abandon()  # the process dies here: nothing was committed
@@ -66,10 +72,8 @@ def test_uncommitted_unit_is_invisible_and_redone(tmp_path: Path) -> None:
     assert stats["tasks"].records == 1
 
 
-def test_compaction_follows_plan_order_not_commit_order(tmp_path: Path) -> None:
+def test_compaction_follows_plan_order_not_commit_order(state: ExportState, tmp_path: Path) -> None:
     """Units committed in any order compact into files ordered by the plan's keys."""
-    state = ExportState(tmp_path)
-    state.create()
     for key in ("u3", "u1", "u2"):
         writer = state.writer(key)
         writer.write(_rec("tasks", int(key[1])))
@@ -89,10 +93,8 @@ def test_compaction_follows_plan_order_not_commit_order(tmp_path: Path) -> None:
     ]
 
 
-def test_errors_and_plan_are_committed_with_the_unit(tmp_path: Path) -> None:
+def test_errors_and_plan_are_committed_with_the_unit(state: ExportState) -> None:
     """A unit's errors and plan become visible together with its records, in one rename."""
-    state = ExportState(tmp_path)
-    state.create()
     writer = state.writer("discovery")
     writer.error(ItemError("project", "p1", {"folderId": "f"}, "projectGet", "no", 404, "NF"))
     writer.write(_rec("workspaces", 1))
@@ -105,10 +107,8 @@ def test_errors_and_plan_are_committed_with_the_unit(tmp_path: Path) -> None:
     assert (error.id, error.status, error.parents) == ("p1", 404, {"folderId": "f"})
 
 
-def test_discard_drops_staged_data(tmp_path: Path) -> None:
+def test_discard_drops_staged_data(state: ExportState) -> None:
     """A discarded unit leaves nothing staged and is not done."""
-    state = ExportState(tmp_path)
-    state.create()
     writer = state.writer("u1")
     writer.write(_rec("tasks", 1))
     writer.discard()
@@ -125,10 +125,8 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
 
 
-def test_runs_accumulate_and_remove_clears_state(tmp_path: Path) -> None:
+def test_runs_accumulate_and_remove_clears_state(state: ExportState, tmp_path: Path) -> None:
     """Run figures append across runs; remove() deletes the whole checkpoint."""
-    state = ExportState(tmp_path)
-    state.create()
     state.append_run({"requests": 3})
     state.append_run({"requests": 4})
     assert [r["requests"] for r in state.runs()] == [3, 4]
@@ -137,10 +135,8 @@ def test_runs_accumulate_and_remove_clears_state(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_compaction_refuses_an_unknown_line_type(tmp_path: Path) -> None:
+def test_compaction_refuses_an_unknown_line_type(state: ExportState) -> None:
     """A staged line whose type is not being compacted is an error, not silently lost."""
-    state = ExportState(tmp_path)
-    state.create()
     writer = state.writer("u1")
     writer.write(_rec("tasks", 1))
     writer.commit()
@@ -148,10 +144,8 @@ def test_compaction_refuses_an_unknown_line_type(tmp_path: Path) -> None:
         state.compact(["blocks"], ["u1"])
 
 
-def test_writer_refuses_use_after_commit(tmp_path: Path) -> None:
+def test_writer_refuses_use_after_commit(state: ExportState) -> None:
     """A committed unit cannot be written to or committed again."""
-    state = ExportState(tmp_path)
-    state.create()
     writer = state.writer("u1")
     writer.commit()
     with pytest.raises(RuntimeError):
@@ -184,11 +178,9 @@ def test_encode_line_round_trips_any_json(parents: dict[str, str | None], data: 
 
 
 def test_compaction_interrupted_part_way_is_redone_identically(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    state: ExportState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A crash between two files' renames leaves the units intact; compacting again matches."""
-    state = ExportState(tmp_path)
-    state.create()
     for key in ("u1", "u2"):
         writer = state.writer(key)
         writer.write_many([_rec("tasks", int(key[1])), _rec("blocks", int(key[1]))])

@@ -1,23 +1,12 @@
-"""Lost answers and seeded random faults, for soak tests."""
+"""Seeded random faults, for soak tests (the lost answers one by one: test_faults.py)."""
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
 from taskade_async.testing import FakeTaskade, RandomFaults
 
 from .conftest import Api
-
-
-async def test_reset_after_acts_then_loses_the_answer(api: Api, taskade_fake: FakeTaskade) -> None:
-    """reset_after_next carries the request out, then drops the connection before any byte."""
-    ws = taskade_fake.add_workspace("Acme")
-    project = taskade_fake.add_project(ws, "Plan")
-    taskade_fake.reset_after_next(method="POST")
-    with pytest.raises(aiohttp.ServerDisconnectedError):
-        await api.call("POST", f"/projects/{project.id}/complete")
-    assert project.completed
 
 
 async def test_random_faults_are_dealt_at_their_rates(api: Api, taskade_fake: FakeTaskade) -> None:

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 
 import aiohttp
 
-from ._spec import REPO_ROOT
+from tests._cli import start
 
 
 async def test_serve_prints_url_and_token_and_stops_on_sigint() -> None:
     """The serve command prints a base URL and token, answers requests, and exits on Ctrl-C."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "taskade_async.testing",
-        "serve",
-        "--demo",
-        "--projects",
-        "3",
-        "--tasks-per-project",
-        "7",
-        "--port",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=REPO_ROOT,
-    )
+    args = ("serve", "--demo", "--projects", "3", "--tasks-per-project", "7", "--port", "0")
+    process = await start(*args, module="taskade_async.testing")
     try:
         assert process.stdout is not None
         printed: dict[str, str] = {}

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +11,9 @@ import pytest
 from taskade_async._cli_webhooks import run_async
 from taskade_async.cli import build_parser
 from taskade_async.testing import FakeTaskade
+from tests._cli import run
 
 from .conftest import Receiver
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _cli(*argv: str) -> tuple[int, list[Any]]:
@@ -86,21 +81,13 @@ async def test_no_token_exits_2(
 async def test_the_installed_command_runs_webhooks_list(taskade_fake: FakeTaskade) -> None:
     """``python -m taskade_async webhooks list`` runs through cli.main, env vars included."""
     taskade_fake.add_webhook("http://127.0.0.1:9/a", ["project.joined"])
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TASKADE_TOKEN": taskade_fake.token}
-    env["TASKADE_BASE_URL"] = str(taskade_fake.base_url)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "taskade_async",
+    result = await run(
         "webhooks",
         "list",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-        cwd=ROOT,
+        TASKADE_TOKEN=taskade_fake.token,
+        TASKADE_BASE_URL=str(taskade_fake.base_url),
     )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode == 0, err.decode()
-    [line] = out.decode().splitlines()
+    assert result.code == 0, result.stderr
+    [line] = result.stdout.splitlines()
     assert json.loads(line)["id"] == "http://127.0.0.1:9/a"
-    assert taskade_fake.webhooks[0].secret not in out.decode()
+    assert taskade_fake.webhooks[0].secret not in result.stdout
