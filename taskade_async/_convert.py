@@ -18,7 +18,8 @@ import attrs
 import cattrs
 
 from ._errors import ProtocolError, ValidationError
-from ._structure import EXTRA, FieldError, json_type, list_structure, make_structure
+from ._fielderrors import FieldError, json_type
+from ._structure import EXTRA, list_structure, make_structure
 from ._validate import UNSET, Rule, check, is_date
 
 __all__ = [

@@ -31,6 +31,10 @@ LAYOUTS: list[list[Any]] = [
     [None, _task(1), None, {"id": "c"}, None],  # null entries are left out
     [_task(1, text=None, completed=None), {"completed": False, "id": "z", "text": "t"}],
     [],
+    # Items without every field, then whole ones: the loop stops trying the all-fields
+    # steps after a few misses, and the items after still decode the same.
+    [{"id": f"m{i}"} for i in range(12)] + [_task(i, more=i) for i in range(3)] + [_task(9)],
+    [_task(0), {"id": "a"}, _task(1), {"id": "b", "x": 1}, _task(2)],
 ]
 
 
