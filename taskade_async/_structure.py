@@ -1,8 +1,9 @@
 """Compiled structure functions: JSON objects into the generated models, type-checked.
 
 One function per model class, built once as Python source (the way cattrs'
-``make_dict_structure_fn`` does): values are taken with one ``itemgetter`` when
-every documented field is present, each known field's JSON type is checked
+``make_dict_structure_fn`` does), and one loop for a whole list of them (a
+page: no call per item). Values are taken by plain lookups when every
+documented field is present, each known field's JSON type is checked
 with a class identity test (``null`` always passes), nested models call their
 own function, and unknown keys are kept in the model's ``extra`` field.
 """
@@ -10,22 +11,42 @@ own function, and unknown keys are kept in the model's ``extra`` field.
 from __future__ import annotations
 
 import collections.abc
-import json
-import operator
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Final
 
 import attrs
 
-from ._errors import ProtocolError
+from ._fielderrors import (
+    FieldError,
+    bad_object,
+    json_type,
+    missing_field,
+    nested_error,
+    wrong_item,
+    wrong_type,
+)
 from ._validate import NO_EXTRA, Unset
 
-__all__ = ["EXTRA", "FieldError", "json_type", "make_structure"]
+__all__ = ["EXTRA", "FieldError", "json_type", "list_structure", "make_structure"]
 
 #: The name of the field that keeps unknown keys.
 EXTRA: Final = "extra"
+
+#: The list function of each compiled structure function that has one.
+_LISTS: Final[dict[Callable[..., Any], Callable[[list[Any]], list[Any]]]] = {}
+
+
+#: After this many items of a list without every documented field, its list loop
+#: stops trying the all-fields steps for the rest.
+_MISSES: Final = 8
+
+
+def list_structure(fn: Callable[..., Any]) -> Callable[[list[Any]], list[Any]] | None:
+    """The compiled loop that applies structure function ``fn`` to a whole list (null
+    items left out), or ``None`` if ``fn`` has none. It raises what ``fn`` raises."""
+    return _LISTS.get(fn)
 
 
 def _unwrap_optional(tp: Any) -> Any:
@@ -53,121 +74,6 @@ def _nested(tp: Any) -> tuple[str, type] | None:
         if isinstance(inner, type) and attrs.has(inner):
             return "map", inner
     return None
-
-
-def _path(steps: Sequence[str | int]) -> str:
-    """``["items", 3, "completed"]`` -> ``items[3].completed``."""
-    out = ""
-    for step in steps:
-        out += f"[{step}]" if isinstance(step, int) else f".{step}" if out else step
-    return out
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type."""
-    name: str = _JSON_TYPES.get(value.__class__, value.__class__.__name__)
-    return name
-
-
-_JSON_TYPES: Final = {
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    dict: "object",
-    list: "array",
-    type(None): "null",
-}
-
-
-class FieldError(ProtocolError):
-    """A known field, or an object itself, does not have the documented JSON type.
-
-    ``path`` locates it (``["items", 3, "completed"]``; :attr:`field_path` renders
-    ``items[3].completed``), ``received`` names the JSON type that came. The
-    structure functions raise it relative to their object; the decoders of the
-    operations add the operation's name, the path from the body's root and ``body``.
-    """
-
-    def __init__(self, model: str, problem: str, received: str) -> None:
-        super().__init__(f"{model}: {problem}")
-        self.model = model
-        self.problem = problem
-        self.received = received
-        self.path: list[str | int] = []
-
-    @property
-    def field_path(self) -> str:
-        """The path as text: ``items[3].completed``."""
-        return _path(self.path)
-
-    def within(self, step: str | int, cls: type | None = None) -> FieldError:
-        """This error one level further out: ``step`` is a field name or a list index."""
-        self.path.insert(0, step)
-        if cls is not None:
-            self.model = cls.__name__
-        self.args = (f"{self.model}.{self.field_path}: {self.problem}",)
-        return self
-
-    def located(self, where: str, steps: Sequence[str | int], body: Any) -> FieldError:
-        """This error as operation ``where`` saw it, with the body it came in."""
-        self.path[:0] = steps
-        self.args = (f"{where}: {self.field_path or 'the body'}: {self.problem}",)
-        self.body = body
-        try:
-            self.body_excerpt = json.dumps(body)[:200]
-        except (TypeError, ValueError):
-            self.body_excerpt = repr(body)[:200]
-        return self
-
-
-def _got(value: Any) -> str:
-    shown = repr(value)
-    return f"{json_type(value)} {shown if len(shown) <= 40 else shown[:37] + '...'}"
-
-
-def _bad(cls: type, value: Any) -> FieldError:
-    return FieldError(cls.__name__, f"expected an object, got {_got(value)}", json_type(value))
-
-
-def _missing(cls: type, key: Any) -> FieldError:
-    return FieldError(cls.__name__, f"the required field {key!r} is missing", "nothing")
-
-
-def _wrong(cls: type, wire: str, value: Any, expected: str) -> FieldError:
-    """A field whose value is not of its declared JSON type."""
-    error = FieldError(cls.__name__, f"expected {expected}, got {_got(value)}", json_type(value))
-    return error.within(wire)
-
-
-def _wrong_item(
-    cls: type, wire: str, values: Any, allowed: frozenset[type], expected: str
-) -> FieldError:
-    """The first item of a list field that is not of the declared JSON type."""
-    for i, value in enumerate(values):
-        if value is not None and value.__class__ not in allowed:
-            error = FieldError(
-                cls.__name__, f"expected {expected}, got {_got(value)}", json_type(value)
-            )
-            return error.within(i).within(wire)
-    raise AssertionError("no bad item")  # pragma: no cover - only called on a bad list
-
-
-def _nested_error(
-    error: FieldError, cls: type, wire: str, values: Any = None, hook: Any = None
-) -> FieldError:
-    """A nested model's error, located in this model (for a list: at the failing index)."""
-    if values is not None:
-        items = values.items() if values.__class__ is dict else enumerate(values)
-        for key, value in items:
-            if value is None:
-                continue
-            try:
-                hook(value)
-            except FieldError:
-                error.path.insert(0, key)
-                break
-    return error.within(wire, cls)
 
 
 #: What each declared type accepts, as classes of decoded JSON values, and its JSON name.
@@ -253,21 +159,23 @@ def make_structure(cls: type, hook_for: Callable[[type], Any]) -> Callable[..., 
     (the models have no validators or converters), which is about twice as
     fast as calling the keyword-only ``__init__``. Each field's JSON type is
     checked with a class identity test (``null`` always passes).
+    A list function (:func:`list_structure`) is compiled with it: the models of a
+    list's items, null items left out, in one loop.
     """
     hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
         "__cls": cls,
         "__new": object.__new__,
-        "__bad": _bad,
-        "__missing": _missing,
-        "__wrong": _wrong,
-        "__wrong_item": _wrong_item,
-        "__nested_error": _nested_error,
+        "__bad": bad_object,
+        "__missing": missing_field,
+        "__wrong": wrong_type,
+        "__wrong_item": wrong_item,
+        "__nested_error": nested_error,
         "__FieldError": FieldError,
         "__no_extra": NO_EXTRA,
     }
     body: list[str] = []  # the general path: d.get for optional fields
-    fast: list[str] = []  # the all-fields-present path: values come from one itemgetter
+    fast: list[str] = []  # the all-fields-present path: values looked up before
     known: list[str] = []
     has_extra = False
     for i, field in enumerate(attrs.fields(cls)):
@@ -341,25 +249,52 @@ def make_structure(cls: type, hook_for: Callable[[type], Any]) -> Callable[..., 
         lines.append(f"    o.{EXTRA} = __no_extra if __only_known(d) else {extra}")
     lines.append("    return o")
     name = "structure_any"
-    if has_extra and len(known) >= 2:
-        # The common case, every documented field present, takes all values in one
-        # C call; then a length check alone proves there are no unknown fields.
-        env["__all"] = operator.itemgetter(*known)
+    if has_extra and known:
+        # The common case, every documented field present: plain lookups, and then a
+        # length check alone proves that there are no unknown fields.
         indices = [i for i, f in enumerate(attrs.fields(cls)) if not f.metadata.get(EXTRA)]
+        take = [f"v{i} = d[{wire!r}]" for i, wire in zip(indices, known, strict=True)]
+        build = ["o = __new(__cls)", *fast]
+        build.append(f"o.{EXTRA} = __no_extra if len(d) == {len(known)} else {extra}")
         lines += [
             "def structure(d, _type=None):",
             "    try:",
-            f"        {', '.join(f'v{i}' for i in indices)} = __all(d)",
+            *_indent(take, 2),
             "    except (KeyError, TypeError, IndexError):",
             "        return structure_any(d)",
-            "    o = __new(__cls)",
-            *(f"    {line}" for line in fast),
-            f"    o.{EXTRA} = __no_extra if len(d) == {len(known)} else {extra}",
+            *_indent(build, 1),
             "    return o",
+            # A whole list in one loop: the same steps, without a call per item. Once a
+            # few items lacked a field, the rest take the general steps at once (a
+            # failed lookup raises, which costs more than the general steps).
+            "def structure_list(raw):",
+            "    out = []",
+            "    append = out.append",
+            "    misses = 0",
+            "    for d in raw:",
+            "        if d is None:",
+            "            continue",
+            f"        if misses < {_MISSES}:",
+            "            try:",
+            *_indent(take, 4),
+            "            except (KeyError, TypeError, IndexError):",
+            "                misses += 1",
+            "            else:",
+            *_indent(build, 4),
+            "                append(o)",
+            "                continue",
+            "        append(structure_any(d))",
+            "    return out",
         ]
         name = "structure"
     source = "\n".join(lines) + "\n"
     code = compile(source, f"<structure {cls.__module__}.{cls.__qualname__}>", "exec")
     exec(code, env)  # our own source, built from field metadata
     fn: Callable[..., Any] = env[name]
+    if "structure_list" in env:
+        _LISTS[fn] = env["structure_list"]
     return fn
+
+
+def _indent(lines: list[str], depth: int) -> list[str]:
+    return [" " * (4 * depth) + line for line in lines]
