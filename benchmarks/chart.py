@@ -24,6 +24,7 @@ CHARTED: dict[str, str] = {
     "W1": "W1  client CPU per GET",
     "W2": "W2  goodput at the server's rate limit",
     "W3": "W3  streaming tasks into models, items/s",
+    "W3j": "W3  the same with stdlib json (no speedups extra)",
     "W4": "W4  export time vs a raw replay",
     "soak": "soak  long run under faults",
 }

@@ -18,7 +18,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from . import _settings
+from . import _json, _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
 from ._closing import Closing
@@ -305,7 +305,7 @@ class Session(Closing):
                     return Download(response)
                 try:
                     raw: Any = await read_capped(response, self._max_response_bytes)
-                    payload = None if raw is None else json.loads(raw)
+                    payload = None if raw is None else _json.loads(raw)
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     raw = payload = exc
                 except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import aiohttp
 import pytest
 
 import taskade_async as tk
+from taskade_async import _json as tk_json
 
 from .server import Server
 
@@ -25,6 +27,16 @@ SessionFactory = Callable[..., tk.Session]
 def _no_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A TASKADE_BASE_URL left in the shell (from ``serve``) must not redirect these tests."""
     monkeypatch.delenv("TASKADE_BASE_URL", raising=False)
+
+
+@pytest.fixture(params=["orjson", "json"])
+def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with each decoder of 2xx answers: orjson (speedups extra), the stdlib's."""
+    if request.param == "json":
+        monkeypatch.setattr(tk_json, "loads", json.loads)
+    else:
+        assert tk_json.DECODER == "orjson", "the test extra installs orjson"
+    return str(request.param)
 
 
 @pytest.fixture

@@ -176,6 +176,7 @@ async def test_get_reset_is_flagged_but_not_worded_as_unsafe(
     assert "may have been applied" not in str(info.value)
 
 
+@pytest.mark.usefixtures("decoder")
 @pytest.mark.parametrize("op", [GET, PUT], ids=lambda op: op.method)
 @pytest.mark.parametrize(
     "garbled", [TRUNCATED, NOT_UTF8, HTML_200], ids=["truncated", "not-utf8", "html"]

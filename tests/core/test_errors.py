@@ -106,6 +106,7 @@ async def test_malformed_5xx_is_still_retried(server: Server, make_session: Sess
         assert await s.request(GET, ("p",)) == {"ok": True}
 
 
+@pytest.mark.usefixtures("decoder")
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

@@ -14,6 +14,9 @@ import taskade_async as tk
 from .conftest import SessionFactory, acquired
 from .server import Handler, Server, raw
 
+#: Each test runs with both decoders of 2xx answers: their errors must be the same.
+pytestmark = pytest.mark.usefixtures("decoder")
+
 GET = tk.Operation("taskGet", "GET", "/t/{id}")
 NEVER = tk.RetryPolicy.never()
 DEEP = b"[" * 200_000 + b"]" * 200_000
