@@ -36,6 +36,10 @@ _PLATEAU: Final = 0.9
 _PROBE: Final = 0.05
 #: At the ceiling, the configured burst; below it, one slot of catch-up for a late timer.
 _ADAPTIVE_BURST: Final = 2
+#: Refused while paced, at least this long after the last decrease, the level is what
+#: the server admitted since, if lower than the pace (but not below this fraction of it).
+_MEASURE: Final = 0.5
+_TRUST: Final = 0.8
 #: Without a ceiling, pacing ends once the probe has reached this multiple of the level.
 _UNPACE: Final = 4.0
 #: Below this, the adaptive rate does not go (requests per second).
@@ -47,7 +51,7 @@ _LONG_RETRY_AFTER: Final = 1.0
 _HOLD: Final = 0.5
 _MAX_HOLD: Final = 30.0
 #: Requests in flight at first, growing by one per answer up to the cap (slow start).
-_START_WINDOW: Final = 16
+_START_WINDOW: Final = 2
 
 
 class Throttle:
@@ -56,13 +60,14 @@ class Throttle:
     ``rate`` (requests per second, ``None`` for none) is a ceiling enforced as
     a token bucket of ``burst`` (GCRA). ``in_flight`` caps the requests awaiting
     an answer (the connection limit), so that a queue forms here, where it can
-    be paced, rather than in the connection pool; it opens from a few, by one
-    per answer.
+    be paced, rather than in the connection pool; it opens from two, by one
+    per answer (slow start: the first wave stays near the server's burst).
 
     A 429 is a congestion event, answered once: further 429s for requests sent
     before that decrease took effect belong to the same event. The refused level
-    is the pace requests were sent at, or when unpaced, the rate the server
-    admitted in the second before (non-429 answers per second). The pace drops
+    is the pace requests were sent at, or the rate the server admitted since the
+    last decrease if lower (its bucket was empty then and is again), or when
+    unpaced, the rate it admitted in the second before. The pace drops
     below it (deeper if refused again before it had climbed back), climbs back
     to just under it within a second and then probes gently beyond, up to the
     ceiling; without one, pacing ends once far above. A long ``Retry-After``,
@@ -74,6 +79,8 @@ class Throttle:
 
     __slots__ = (
         "_active",
+        "_answers",
+        "_answers_then",
         "_base",
         "_burst",
         "_ceiling",
@@ -131,6 +138,8 @@ class Throttle:
         self._counts = [0] * _SLICES
         self._last_slice = -1
         self._first = math.inf  # when the first answer came
+        self._answers = 0  # admitted answers in all
+        self._answers_then = 0  # ...at the last decrease
         # Adaptation: since the last decrease at ``_since``, the rate climbs from
         # ``_base`` to ``_level`` (the rate that was refused), then probes beyond.
         self._decreased_at = -math.inf
@@ -229,6 +238,7 @@ class Throttle:
         if k != self._last_slice:
             self._roll(k, now)
         self._counts[k % _SLICES] += 1
+        self._answers += 1
         self._holds = 0
         if self._window < self._limit:
             self._window += 1
@@ -251,6 +261,11 @@ class Throttle:
             admitted, span = self._admitted(now, self._since)
             if admitted:
                 level = admitted / span
+        elif _MEASURE <= now - self._since < math.inf:
+            # The server's bucket was empty at the last decrease and is again: what it
+            # admitted in between is its rate (less if it sat full meanwhile, hence a floor).
+            measured = (self._answers - self._answers_then) / (now - self._since)
+            level = max(level * _TRUST, min(level, measured))
         if level == math.inf or not self._admitted(now, -math.inf)[0]:
             # Refusals with nothing admitted: pacing cannot help, so hold the session.
             if retry_after is None:
@@ -263,7 +278,7 @@ class Throttle:
                 # one more per admitted answer, until refusals measure the rate.
                 self._restart = True
                 return
-        self._since = now
+        self._since, self._answers_then = now, self._answers
         self._ramp_at = max(now, self._paused_until)
         self._level = max(_MIN_RATE, level)
         self._base = max(_MIN_RATE, level * factor)
@@ -271,6 +286,9 @@ class Throttle:
         self._set_interval(self._base)
         # The server's bucket is empty now: the next request waits one slot of the new pace.
         self._tat = max(self._tat, now + self._interval * _ADAPTIVE_BURST)
+        # A request let go before this decrease may report a later send time (its task
+        # runs after its turn was given); none let go after it leaves before its slot.
+        self._decreased_at = self._tat - self._interval * (_ADAPTIVE_BURST - 1)
 
     def pause(self, seconds: float) -> None:
         """Hold every request of the session for ``seconds`` from now."""

@@ -57,12 +57,16 @@ async def test_waiters_leave_one_by_one_after_a_hold() -> None:
     """When a hold ends, queued requests leave at the paced rate: the first alone."""
     throttle = Throttle(20.0)
     throttle.pause(0.05)
-    waiters = [asyncio.create_task(throttle.acquire()) for _ in range(4)]
+
+    async def answered() -> None:
+        await throttle.acquire()
+        throttle.release()  # answered at once: its place opens one more (slow start)
+        throttle.success()
+
+    waiters = [asyncio.create_task(answered()) for _ in range(4)]
     done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     assert len(done) == 1  # the others wait for their slots, 1/20 s apart
     await asyncio.gather(*pending)
-    for _ in waiters:
-        throttle.release()
 
 
 async def test_answers_other_than_success_reopen_the_window(taskade_fake: FakeTaskade) -> None:
