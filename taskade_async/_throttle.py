@@ -50,8 +50,10 @@ _LONG_RETRY_AFTER: Final = 1.0
 #: With no Retry-After and nothing admitted, the session holds this long, doubling.
 _HOLD: Final = 0.5
 _MAX_HOLD: Final = 30.0
-#: Requests in flight at first, growing by one per answer up to the cap (slow start).
+#: Requests in flight at first, growing by one per answer up to the cap (slow start)...
 _START_WINDOW: Final = 2
+#: ...or by one when it has been full this long with requests waiting (slow calls).
+_WIDEN: Final = 0.1
 
 
 class Throttle:
@@ -61,7 +63,8 @@ class Throttle:
     a token bucket of ``burst`` (GCRA). ``in_flight`` caps the requests awaiting
     an answer (the connection limit), so that a queue forms here, where it can
     be paced, rather than in the connection pool; it opens from two, by one
-    per answer (slow start: the first wave stays near the server's burst).
+    per answer (slow start: the first wave stays near the server's burst), and
+    by one for every tenth of a second it stays full (slow calls hold no one long).
 
     A 429 is a congestion event, answered once: further 429s for requests sent
     before that decrease took effect belong to the same event. The refused level
@@ -103,6 +106,7 @@ class Throttle:
         "_tat",
         "_timer",
         "_waiters",
+        "_widener",
         "_window",
     )
 
@@ -134,6 +138,7 @@ class Throttle:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._widener: asyncio.TimerHandle | None = None
         # The admitted rate: non-429 answers per slice, over the last second.
         self._counts = [0] * _SLICES
         self._last_slice = -1
@@ -186,7 +191,7 @@ class Throttle:
         """Wait until this request may be sent (in order of arrival)."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            self._loop, self._timer = loop, None
+            self._loop, self._timer, self._widener = loop, None, None
             self._waiters.clear()  # a previous loop's waiters are gone with it
         if not self._waiters and self.delay() == 0.0:
             self.depart()
@@ -325,6 +330,14 @@ class Throttle:
         if self._restart:
             self._restart, self._window = False, 1
 
+    def _widen(self) -> None:
+        """The window stayed full without an answer: one more (slow calls hold no one long)."""
+        self._widener = None
+        if self._active >= self._window:
+            self._window = min(self._limit, self._active + 1)
+        if self._waiters and self._timer is None:
+            self._dispatch()
+
     def _set_interval(self, rate: float) -> None:
         self._interval = 1.0 / rate
 
@@ -359,8 +372,12 @@ class Throttle:
                 continue
             wait = self.delay()
             if wait > 0.0:
-                if wait != math.inf and self._loop is not None:
+                if self._loop is None:
+                    return
+                if wait != math.inf:
                     self._timer = self._loop.call_later(wait, self._dispatch)
+                elif self._widener is None and self._window < self._limit:
+                    self._widener = self._loop.call_later(_WIDEN, self._widen)
                 return
             self.depart()
             waiters.popleft().set_result(None)
