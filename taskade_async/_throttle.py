@@ -334,7 +334,7 @@ class Throttle:
         """The window stayed full without an answer: one more (slow calls hold no one long)."""
         self._widener = None
         if self._active >= self._window:
-            self._window = min(self._limit, self._active + 1)
+            self._window = min(self._limit, self._window + 1)
         if self._waiters and self._timer is None:
             self._dispatch()
 
