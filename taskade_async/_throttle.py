@@ -36,6 +36,10 @@ _PLATEAU: Final = 0.9
 _PROBE: Final = 0.05
 #: At the ceiling, the configured burst; below it, one slot of catch-up for a late timer.
 _ADAPTIVE_BURST: Final = 2
+#: Refused while paced, at least this long after the last decrease, the level is what
+#: the server admitted since, if lower than the pace (but not below this fraction of it).
+_MEASURE: Final = 0.5
+_TRUST: Final = 0.8
 #: Without a ceiling, pacing ends once the probe has reached this multiple of the level.
 _UNPACE: Final = 4.0
 #: Below this, the adaptive rate does not go (requests per second).
@@ -46,8 +50,10 @@ _LONG_RETRY_AFTER: Final = 1.0
 #: With no Retry-After and nothing admitted, the session holds this long, doubling.
 _HOLD: Final = 0.5
 _MAX_HOLD: Final = 30.0
-#: Requests in flight at first, growing by one per answer up to the cap (slow start).
-_START_WINDOW: Final = 16
+#: Requests in flight at first, growing by one per answer up to the cap (slow start)...
+_START_WINDOW: Final = 2
+#: ...or by one when it has been full this long with requests waiting (slow calls).
+_WIDEN: Final = 0.1
 
 
 class Throttle:
@@ -56,13 +62,15 @@ class Throttle:
     ``rate`` (requests per second, ``None`` for none) is a ceiling enforced as
     a token bucket of ``burst`` (GCRA). ``in_flight`` caps the requests awaiting
     an answer (the connection limit), so that a queue forms here, where it can
-    be paced, rather than in the connection pool; it opens from a few, by one
-    per answer.
+    be paced, rather than in the connection pool; it opens from two, by one
+    per answer (slow start: the first wave stays near the server's burst), and
+    by one for every tenth of a second it stays full (slow calls hold no one long).
 
     A 429 is a congestion event, answered once: further 429s for requests sent
     before that decrease took effect belong to the same event. The refused level
-    is the pace requests were sent at, or when unpaced, the rate the server
-    admitted in the second before (non-429 answers per second). The pace drops
+    is the pace requests were sent at, or the rate the server admitted since the
+    last decrease if lower (its bucket was empty then and is again), or when
+    unpaced, the rate it admitted in the second before. The pace drops
     below it (deeper if refused again before it had climbed back), climbs back
     to just under it within a second and then probes gently beyond, up to the
     ceiling; without one, pacing ends once far above. A long ``Retry-After``,
@@ -74,6 +82,8 @@ class Throttle:
 
     __slots__ = (
         "_active",
+        "_answers",
+        "_answers_then",
         "_base",
         "_burst",
         "_ceiling",
@@ -96,6 +106,7 @@ class Throttle:
         "_tat",
         "_timer",
         "_waiters",
+        "_widener",
         "_window",
     )
 
@@ -127,10 +138,13 @@ class Throttle:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._widener: asyncio.TimerHandle | None = None
         # The admitted rate: non-429 answers per slice, over the last second.
         self._counts = [0] * _SLICES
         self._last_slice = -1
         self._first = math.inf  # when the first answer came
+        self._answers = 0  # admitted answers in all
+        self._answers_then = 0  # ...at the last decrease
         # Adaptation: since the last decrease at ``_since``, the rate climbs from
         # ``_base`` to ``_level`` (the rate that was refused), then probes beyond.
         self._decreased_at = -math.inf
@@ -177,7 +191,7 @@ class Throttle:
         """Wait until this request may be sent (in order of arrival)."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            self._loop, self._timer = loop, None
+            self._loop, self._timer, self._widener = loop, None, None
             self._waiters.clear()  # a previous loop's waiters are gone with it
         if not self._waiters and self.delay() == 0.0:
             self.depart()
@@ -229,6 +243,7 @@ class Throttle:
         if k != self._last_slice:
             self._roll(k, now)
         self._counts[k % _SLICES] += 1
+        self._answers += 1
         self._holds = 0
         if self._window < self._limit:
             self._window += 1
@@ -251,6 +266,11 @@ class Throttle:
             admitted, span = self._admitted(now, self._since)
             if admitted:
                 level = admitted / span
+        elif _MEASURE <= now - self._since < math.inf:
+            # The server's bucket was empty at the last decrease and is again: what it
+            # admitted in between is its rate (less if it sat full meanwhile, hence a floor).
+            measured = (self._answers - self._answers_then) / (now - self._since)
+            level = max(level * _TRUST, min(level, measured))
         if level == math.inf or not self._admitted(now, -math.inf)[0]:
             # Refusals with nothing admitted: pacing cannot help, so hold the session.
             if retry_after is None:
@@ -263,7 +283,7 @@ class Throttle:
                 # one more per admitted answer, until refusals measure the rate.
                 self._restart = True
                 return
-        self._since = now
+        self._since, self._answers_then = now, self._answers
         self._ramp_at = max(now, self._paused_until)
         self._level = max(_MIN_RATE, level)
         self._base = max(_MIN_RATE, level * factor)
@@ -271,6 +291,9 @@ class Throttle:
         self._set_interval(self._base)
         # The server's bucket is empty now: the next request waits one slot of the new pace.
         self._tat = max(self._tat, now + self._interval * _ADAPTIVE_BURST)
+        # A request let go before this decrease may report a later send time (its task
+        # runs after its turn was given); none let go after it leaves before its slot.
+        self._decreased_at = self._tat - self._interval * (_ADAPTIVE_BURST - 1)
 
     def pause(self, seconds: float) -> None:
         """Hold every request of the session for ``seconds`` from now."""
@@ -307,6 +330,14 @@ class Throttle:
         if self._restart:
             self._restart, self._window = False, 1
 
+    def _widen(self) -> None:
+        """The window stayed full without an answer: one more (slow calls hold no one long)."""
+        self._widener = None
+        if self._active >= self._window:
+            self._window = min(self._limit, self._window + 1)
+        if self._waiters and self._timer is None:
+            self._dispatch()
+
     def _set_interval(self, rate: float) -> None:
         self._interval = 1.0 / rate
 
@@ -341,8 +372,12 @@ class Throttle:
                 continue
             wait = self.delay()
             if wait > 0.0:
-                if wait != math.inf and self._loop is not None:
+                if self._loop is None:
+                    return
+                if wait != math.inf:
                     self._timer = self._loop.call_later(wait, self._dispatch)
+                elif self._widener is None and self._window < self._limit:
+                    self._widener = self._loop.call_later(_WIDEN, self._widen)
                 return
             self.depart()
             waiters.popleft().set_result(None)

@@ -114,7 +114,9 @@ async def test_failed_refresh_raises_once_without_loop(
         with pytest.raises(tk.AuthenticationError):
             await s.request(GET, ("p",))  # a later call does not hammer the endpoint either
     assert endpoint.refreshes == 1
-    assert len(server.requests("/projects/p")) == 11
+    # Each sent once at most: calls still queued behind the opening window when the
+    # refresh failed raise before they are sent.
+    assert 1 <= len(server.requests("/projects/p")) <= 11
 
 
 async def test_unreachable_token_endpoint_is_authentication_error(

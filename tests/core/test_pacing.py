@@ -91,6 +91,19 @@ def test_settles_at_the_rate_the_server_admits(
     assert refused_share(sent) <= 0.05
 
 
+def test_a_short_run_refuses_little_from_its_first_wave() -> None:
+    """Against 25/s (burst 5), 12 s unpaced refuse <= 5% in all, and the first second <= 5."""
+    clock = Clock()
+    server = RateLimiter(25.0, 5, clock=clock)
+    throttle = Throttle(in_flight=64, clock=clock)
+    start = clock.now
+    sent = simulate(throttle, clock, server, 12.0)
+    first_wave = [(at, ok) for at, ok in sent if at < start + 1.0]
+    assert sum(not ok for _, ok in first_wave) <= server.burst  # a window of 16: 11
+    assert refused_share(sent) <= 0.05
+    assert admitted_rate(sent, start, start + 12.0) >= 0.85 * 25.0
+
+
 def test_adapts_below_a_ceiling_set_too_high() -> None:
     """With a ceiling of 150/s against a 100/s server, the pace settles below 150/s."""
     clock = Clock()
@@ -130,6 +143,43 @@ def test_a_wave_of_429s_is_one_decrease() -> None:
     second = throttle.rate
     assert second is not None
     assert second < first
+
+
+def test_a_429_sent_just_after_a_decrease_by_a_request_let_go_before_is_the_same_event() -> None:
+    """A request let go before a decrease may be sent just after it: its 429 is no new event."""
+    clock = Clock()
+    throttle = Throttle(clock=clock)
+    feed(throttle, clock, 100.0, 1.0)
+    throttle.refused(clock.now - 0.01, 1.0)
+    first = throttle.rate
+    assert first is not None
+    slot = 1.0 / first  # no request paced at the new rate leaves within its first slot
+    clock.now += slot / 4
+    throttle.refused(clock.now - slot / 8, 1.0)  # its task ran late: sent after the decrease
+    assert throttle.rate == pytest.approx(first, rel=0.01)
+    clock.now += slot
+    throttle.refused(clock.now - 0.001, 1.0)  # sent in a slot of the new pace: a new event
+    second = throttle.rate
+    assert second is not None
+    assert second < 0.8 * first
+
+
+@pytest.mark.parametrize("admitted", [80.0, 30.0])
+def test_the_level_refused_is_what_the_server_admitted_since_the_last_decrease(
+    admitted: float,
+) -> None:
+    """Refused at a pace of ~92/s, the level is the rate admitted since, not below 0.8x the pace."""
+    clock = Clock()
+    throttle = Throttle(clock=clock)
+    feed(throttle, clock, 100.0, 1.0)
+    throttle.refused(clock.now - 0.01, 1.0)  # the level is 100/s: back to 90/s in a second
+    feed(throttle, clock, admitted, 1.5)
+    paced = throttle.rate
+    assert paced is not None
+    assert 90.0 <= paced <= 94.0
+    throttle.refused(clock.now - 0.001, 1.0)
+    # 80/s: the server's rate; 30/s: less than it could (its bucket sat full), hence a floor.
+    assert throttle.rate == pytest.approx(0.85 * max(admitted, 0.8 * paced), rel=0.02)
 
 
 def test_a_refusal_with_nothing_admitted_holds_the_session() -> None:
@@ -193,18 +243,26 @@ def test_release_after_a_pause_is_paced_at_the_adapted_rate() -> None:
 
 
 def test_in_flight_opens_gradually_up_to_its_cap() -> None:
-    """At most 16 requests await answers at first; each answer lets one more, up to the cap."""
+    """At most 2 requests await answers at first; each answer lets one more, up to the cap."""
     clock = Clock()
     throttle = Throttle(in_flight=20, clock=clock)
-    for _ in range(16):
+    for _ in range(2):
         assert throttle.idle()
         throttle.enter()
     assert not throttle.idle()
     assert throttle.delay() == math.inf
-    for _ in range(10):
+    for _ in range(2):  # each answer frees its place and opens one more
         throttle.release()
         throttle.success()
-    for _ in range(14):  # 6 still in flight, and a window of 20 now
+    for _ in range(4):  # a window of 4 now
+        assert throttle.idle()
+        throttle.enter()
+    assert throttle.delay() == math.inf
+    for _ in range(20):
+        throttle.release()
+        throttle.success()
+        throttle.enter()
+    for _ in range(16):  # 4 in flight, and a window of 20 now
         assert throttle.idle()
         throttle.enter()
     assert throttle.delay() == math.inf  # 20 in flight: the cap

@@ -53,16 +53,32 @@ async def test_waiter_cancelled_after_its_wake_up_hands_the_turn_on() -> None:
     throttle.release()
 
 
+async def test_calls_that_hang_do_not_hold_the_opening_window_shut() -> None:
+    """With the first two calls unanswered, a third still goes: a full window opens by one."""
+    throttle = Throttle()
+    for _ in range(2):  # the opening window: both in flight, neither answered
+        assert throttle.idle()
+        throttle.enter()
+    assert not throttle.idle()
+    await asyncio.wait_for(throttle.acquire(), 5)  # no release, no answer: it opened anyway
+    for _ in range(3):
+        throttle.release()
+
+
 async def test_waiters_leave_one_by_one_after_a_hold() -> None:
     """When a hold ends, queued requests leave at the paced rate: the first alone."""
     throttle = Throttle(20.0)
     throttle.pause(0.05)
-    waiters = [asyncio.create_task(throttle.acquire()) for _ in range(4)]
+
+    async def answered() -> None:
+        await throttle.acquire()
+        throttle.release()  # answered at once: its place opens one more (slow start)
+        throttle.success()
+
+    waiters = [asyncio.create_task(answered()) for _ in range(4)]
     done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     assert len(done) == 1  # the others wait for their slots, 1/20 s apart
     await asyncio.gather(*pending)
-    for _ in waiters:
-        throttle.release()
 
 
 async def test_answers_other_than_success_reopen_the_window(taskade_fake: FakeTaskade) -> None:
