@@ -15,6 +15,8 @@ from aiohttp.test_utils import TestServer
 
 import taskade_async as tk
 
+from ._world import world  # noqa: F401 - the operation tests' account, as a fixture
+
 TOKEN = "tskdp_test_token"
 
 
