@@ -1,8 +1,9 @@
 """The ``taskade-async`` command: ``export OUT_DIR [options]``, ``webhooks ...``.
 
 A thin layer over :func:`taskade_async.export.export`. Exit status: 0 when
-everything was exported (or ``--resume`` found the export complete), 1 when
-some items failed (listed in ``manifest.json``), 2 on a usage or fatal error,
+everything was exported (or ``--resume`` found the export complete, with the
+same options and server), 1 when some items failed (listed in
+``manifest.json``; ``--resume`` fetches them again), 2 on a usage or fatal error,
 130 on Ctrl-C and 143 on SIGTERM (the checkpoint is saved: run again with
 ``--resume``).
 """
@@ -143,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help=(
-            "continue an interrupted export; start one if OUT_DIR is absent or empty, "
-            "do nothing if it is complete (one command for cron or systemd)"
+            "continue an interrupted export; start one if OUT_DIR is absent or empty; "
+            "fetch again the items a finished export failed; do nothing if it is "
+            "complete (one command for cron or systemd)"
         ),
     )
     ex.add_argument(
@@ -278,15 +280,14 @@ def _again(args: argparse.Namespace) -> str:
     return "run the same command again" + ("" if args.resume else " with --resume")
 
 
-def _complete(args: argparse.Namespace) -> bool:
-    """With --resume on a complete export: say so and touch nothing."""
-    done = finished_export(args.out_dir) if args.resume else None
-    if done is None:
+def _nothing_done(before: Manifest | None, after: Manifest, args: argparse.Namespace) -> bool:
+    """With --resume on a complete export (checked against this run): say so."""
+    if before is None or after != before:
         return False
     if not args.quiet:
         print(
             f"Nothing to do: {args.out_dir} holds a complete export "
-            f"({sum(done.counts.values())} records, finished {done.finished_at}); "
+            f"({sum(after.counts.values())} records, finished {after.finished_at}); "
             "no file was rewritten.",
             file=sys.stdout,
         )
@@ -315,9 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--demo runs its own server: drop --token and --base-url")
     _setup_logging(args)
     try:
-        if _complete(args):
-            return EXIT_OK
+        before = finished_export(args.out_dir) if args.resume else None
         manifest = asyncio.run(_stoppable(args))
+        if _nothing_done(before, manifest, args):
+            return EXIT_OK
     except (KeyboardInterrupt, _Terminated) as exc:
         what = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Stopped (SIGTERM)"
         print(f"{what}; the checkpoint is saved. To continue, {_again(args)}.", file=sys.stderr)

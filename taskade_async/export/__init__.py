@@ -15,7 +15,7 @@ Layout of ``out_dir``:
   that only ``me/projects`` lists has both null.
 - ``media/<space id>/<media id>/<file name>`` with ``media=True``, each
   described by a ``media_files.jsonl`` record (``path``, ``bytes``,
-  ``contentType``, ``filename``).
+  ``sha256``, ``contentType``, ``filename``).
 - ``manifest.json``: versions, options, counts and SHA-256 per file, timings,
   requests, retries, 429s and every item that could not be exported.
 - ``.taskade-export/`` only while an export is unfinished: the checkpoint.
