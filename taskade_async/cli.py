@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from taskade_async._cli_bots import add_listen_command, add_trigger_command
+from taskade_async._cli_verify import add_verify_command
 from taskade_async._cli_webhooks import add_webhooks_parser
 from taskade_async._errors import TaskadeError
 from taskade_async._session import DEFAULT_BASE_URL, Session
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
     add_listen_command(add_webhooks_parser(commands))
     add_trigger_command(commands)
+    add_verify_command(commands)
     return parser
 
 

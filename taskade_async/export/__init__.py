@@ -2,7 +2,8 @@
 
 ``await export(session, out_dir, ...)`` writes the files and returns the
 :class:`Manifest`; ``async for record in iter_records(session, ...)`` streams
-the same records to your own store.
+the same records to your own store; ``verify_export(out_dir)`` checks a backup
+offline against its manifest.
 
 Layout of ``out_dir``:
 
@@ -29,6 +30,7 @@ from taskade_async.export._manifest import Manifest
 from taskade_async.export._progress import Progress
 from taskade_async.export._records import PARENT_KEYS, RECORD_TYPES, ItemError, Record
 from taskade_async.export._store import FileStat
+from taskade_async.export._verify import VerifyReport, verify_export
 
 __all__ = [
     "PARENT_KEYS",
@@ -39,6 +41,8 @@ __all__ = [
     "Manifest",
     "Progress",
     "Record",
+    "VerifyReport",
     "export",
     "iter_records",
+    "verify_export",
 ]
