@@ -3,7 +3,8 @@
 ``await export(session, out_dir, ...)`` writes the files and returns the
 :class:`Manifest`; ``async for record in iter_records(session, ...)`` streams
 the same records to your own store; ``verify_export(out_dir)`` checks a backup
-offline against its manifest.
+offline against its manifest; ``await restore(session, out_dir, folder_id=...)``
+rebuilds its projects in a folder of any account.
 
 Layout of ``out_dir``:
 
@@ -29,6 +30,8 @@ from taskade_async.export._engine import ExportError, export, iter_records
 from taskade_async.export._manifest import Manifest
 from taskade_async.export._progress import Progress
 from taskade_async.export._records import PARENT_KEYS, RECORD_TYPES, ItemError, Record
+from taskade_async.export._restore import RestoreReport, restore
+from taskade_async.export._restore_plan import RestorePlan
 from taskade_async.export._store import FileStat
 from taskade_async.export._verify import VerifyReport, verify_export
 
@@ -41,8 +44,11 @@ __all__ = [
     "Manifest",
     "Progress",
     "Record",
+    "RestorePlan",
+    "RestoreReport",
     "VerifyReport",
     "export",
     "iter_records",
+    "restore",
     "verify_export",
 ]
