@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from taskade_async._cli_bots import add_listen_command, add_trigger_command
+from taskade_async._cli_restore import add_restore_command
 from taskade_async._cli_verify import add_verify_command
 from taskade_async._cli_webhooks import add_webhooks_parser
 from taskade_async._errors import TaskadeError
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_listen_command(add_webhooks_parser(commands))
     add_trigger_command(commands)
     add_verify_command(commands)
+    add_restore_command(commands)
     return parser
 
 

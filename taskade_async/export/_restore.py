@@ -52,7 +52,7 @@ from taskade_async.export._verify import verify_export
 if TYPE_CHECKING:
     from taskade_async._session import Session
 
-__all__ = ["REPORT", "RestoreReport", "restore"]
+__all__ = ["REPORT", "RestoreReport", "checked_export", "restore"]
 
 #: The report's file name in the export folder.
 REPORT: Final = "restore.json"
@@ -146,14 +146,7 @@ async def restore(
     check_flag("resume", resume)
     check_flag("dry_run", dry_run)
     check_positive("concurrency", concurrency)
-    checked = await asyncio.to_thread(verify_export, out)
-    if not checked.ok or checked.manifest is None:
-        problems = "; ".join(checked.problems[:5])
-        raise ExportError(f"{out}: the export is damaged, nothing was sent ({problems})")
-    sources = await asyncio.to_thread(read_projects, out, wanted)
-    missing = sorted((wanted or set()) - {p.id for p in sources})
-    if missing:
-        raise ExportError(f"{out}: no exported project {', '.join(missing)}")
+    manifest, sources = await asyncio.to_thread(checked_export, out, wanted)
     report = RestoreReport(
         export_dir=out,
         folder_id=folder_id,
@@ -174,11 +167,29 @@ async def restore(
         )
     await asyncio.to_thread(journal.open)
     try:
-        run = _Run(session, journal, report, checked.manifest, concurrency, progress or NO_PROGRESS)
+        run = _Run(session, journal, report, manifest, concurrency, progress or NO_PROGRESS)
         await run.all(sources)
     finally:
         journal.close()
     return report
+
+
+def checked_export(
+    export_dir: Path, wanted: frozenset[str] | None = None
+) -> tuple[Manifest, list[SourceProject]]:
+    """Verify the export and read the projects to restore (blocking).
+
+    Raises :class:`ExportError` for a damaged export or an unknown project id.
+    """
+    checked = verify_export(export_dir)
+    if not checked.ok or checked.manifest is None:
+        problems = "; ".join(checked.problems[:5])
+        raise ExportError(f"{export_dir}: the export is damaged, nothing was sent ({problems})")
+    sources = read_projects(export_dir, wanted)
+    missing = sorted((wanted or set()) - {p.id for p in sources})
+    if missing:
+        raise ExportError(f"{export_dir}: no exported project {', '.join(missing)}")
+    return checked.manifest, sources
 
 
 @attrs.define(slots=True)

@@ -30,7 +30,8 @@ def fill_source(fake: FakeTaskade) -> None:
     fake.add_task(plan, "Same")
     for i in range(3):
         child = fake.add_task(plan, f"child {i} — 日本語", parent=top, assignees=["alice", "bob"])
-        fake.add_task(plan, "Same", parent=child, date={"start": {"date": "2026-01-0" + str(i + 1)}})
+        day = {"start": {"date": f"2026-01-0{i + 1}"}}
+        fake.add_task(plan, "Same", parent=child, date=day)
     fake.add_task(plan, "x" * 2000)
     deep = fake.add_project(folder, "Deep", project_id="p-deep")
     parent = None
@@ -79,3 +80,12 @@ def details(fake: FakeTaskade, project: Any) -> list[tuple[Any, ...]]:
 def by_name(fake: FakeTaskade, folder_id: str) -> dict[str, Any]:
     """The projects of a folder by name."""
     return {p.name: p for p in fake.projects if p.space_id == folder_id}
+
+
+def same_as_source(src: FakeTaskade, target: FakeTaskade, folder_id: str) -> None:
+    """The folder holds exactly one copy of each source project, trees equal (no duplicate)."""
+    made = [p for p in target.projects if p.space_id == folder_id]
+    assert sorted(p.name for p in made) == sorted(p.name for p in src.projects)
+    copies = by_name(target, folder_id)
+    for project in src.projects:
+        assert shape(target, copies[project.name]) == shape(src, project), project.name

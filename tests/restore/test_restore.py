@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from taskade_async import Session
-from taskade_async.export import ExportError, restore
+from taskade_async.export import restore
 from taskade_async.testing import FakeTaskade
 from taskade_async.testing._server import RecordedRequest
 from tests.restore._world import (
     RETRY,
     by_name,
     details,
-    export_source,
-    fill_source,
     shape,
     target_account,
 )
-
-
-@pytest.fixture
-async def source(tmp_path: Path) -> AsyncIterator[tuple[FakeTaskade, Path]]:
-    """The source account and its export (with details)."""
-    async with FakeTaskade() as fake:
-        fill_source(fake)
-        out = tmp_path / "export"
-        await export_source(fake, out)
-        yield fake, out
-
-
-@pytest.fixture
-async def target() -> AsyncIterator[FakeTaskade]:
-    """Another account (another server, another token) to restore into."""
-    async with FakeTaskade() as fake:
-        yield fake
 
 
 async def test_restore_into_another_account_rebuilds_every_project(
