@@ -22,7 +22,7 @@ from aiohttp import web
 
 from taskade_async._errors import ValidationError
 
-from ._inbox import DEFAULT_LEASE, Inbox, holding
+from ._inbox import DEFAULT_LEASE, Inbox, finish, holding
 from ._models import Event, PayloadError, parse
 from ._signature import SIGNATURE_HEADER, Secret, secrets_of, verify
 from ._store import Begin, MemoryStore, Store, delivery_key, wall_clock
@@ -263,13 +263,13 @@ def handler(
         except BaseException as exc:
             outcome.set_result(False)
             with contextlib.suppress(Exception):
-                await asyncio.shield(chosen.settle(key, owner, "failed", clock()))
+                await finish(chosen.settle(key, owner, "failed", clock()))
             if not isinstance(exc, Exception):
                 raise
             _log.error("%s delivery: the callback failed", event.name, exc_info=exc)
             return _answer(500, "the delivery could not be handled")
         try:
-            await chosen.settle(key, owner, "done", clock())
+            await finish(chosen.settle(key, owner, "done", clock()))
         except Exception:  # handled, but not noted: a redelivery may run it again
             _log.error("%s delivery: handled, but the store failed", event.name, exc_info=True)
         outcome.set_result(True)

@@ -24,11 +24,24 @@ from taskade_async._errors import ValidationError
 from ._models import Event, PayloadError, parse
 from ._store import Delivery, Store, backoff, wall_clock
 
-__all__ = ["Inbox", "holding"]
+__all__ = ["Inbox", "finish", "holding"]
 
 _log = logging.getLogger("taskade_async")
 Callback = Callable[[Event], Awaitable[object]]
 DEFAULT_LEASE: Final = 30.0
+
+
+async def finish(settling: Awaitable[bool]) -> bool:
+    """Await a store's ``settle`` to its end even if cancelled meanwhile (then re-raise).
+
+    An outcome that is not recorded is a delivery handled twice, or a lease to wait out.
+    """
+    task = asyncio.ensure_future(settling)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 @contextlib.asynccontextmanager
@@ -178,13 +191,15 @@ class Inbox:
             return False
         if delivery.attempts > self.max_attempts:  # its workers stopped mid-callback each time
             error = f"abandoned by its worker {delivery.attempts - 1} times"
-            await self.store.settle(delivery.key, owner, "dead", self._clock(), error=error)
+            await finish(self.store.settle(delivery.key, owner, "dead", self._clock(), error=error))
             _log.error("delivery %s: dead letter (%s)", delivery.key[:12], error)
             return True
         try:
             event = parse(delivery.body or b"")
         except PayloadError as exc:
-            await self.store.settle(delivery.key, owner, "dead", self._clock(), error=str(exc))
+            await finish(
+                self.store.settle(delivery.key, owner, "dead", self._clock(), error=str(exc))
+            )
             return True
         await self._run(delivery, event, owner)
         return True
@@ -197,7 +212,7 @@ class Inbox:
         except asyncio.CancelledError:  # stopping: let another worker take it now
             with contextlib.suppress(Exception):
                 now = self._clock()
-                await asyncio.shield(self.store.settle(key, owner, "pending", now))
+                await finish(self.store.settle(key, owner, "pending", now))
             raise
         except Exception as exc:
             now = self._clock()
@@ -211,7 +226,7 @@ class Inbox:
                     self.max_attempts,
                     exc_info=exc,
                 )
-                await self.store.settle(key, owner, "dead", now, error=error)
+                await finish(self.store.settle(key, owner, "dead", now, error=error))
                 return
             delay = backoff(attempts, self.retry_backoff, self.max_backoff)
             _log.error(
@@ -223,11 +238,11 @@ class Inbox:
                 delay,
                 exc_info=exc,
             )
-            await self.store.settle(
-                key, owner, "pending", now, available_at=now + delay, error=error
+            await finish(
+                self.store.settle(key, owner, "pending", now, available_at=now + delay, error=error)
             )
             return
-        if not await self.store.settle(key, owner, "done", self._clock()):
+        if not await finish(self.store.settle(key, owner, "done", self._clock())):
             _log.warning(
                 "delivery %s: handled, but its lease had passed to another worker", key[:12]
             )
