@@ -59,7 +59,6 @@ def make_app() -> web.Application:
     app.cleanup_ctx.append(taskade)  # first: the session outlives the inbox's worker
     store = events.SQLiteStore(os.environ.get("TASKADE_BOT_DB", "bot.db"))
     handler = events.handler(on_event, secret=secrets, store=store, inbox=True)
-    assert handler.inbox is not None
     app.cleanup_ctx.append(handler.inbox.serve)  # the worker starts and stops with the app
     app[INBOX] = handler.inbox
     app.router.add_post("/taskade", handler)

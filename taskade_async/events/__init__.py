@@ -21,7 +21,7 @@ turns a body into one of the event classes (inferred from its keys, as
 Taskade's payloads do not name their event).
 """
 
-from ._handler import DEFAULT_MAX_BODY, Deduplicator, Handler, handler
+from ._handler import DEFAULT_MAX_BODY, Deduplicator, Handler, InboxHandler, handler
 from ._inbox import Inbox
 from ._models import (
     EVENTS,
@@ -53,6 +53,7 @@ __all__ = [
     "Event",
     "Handler",
     "Inbox",
+    "InboxHandler",
     "MemoryStore",
     "PayloadError",
     "PostgresStore",

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Final, Protocol
+from typing import Final, Literal, Protocol, overload
 
 from aiohttp import web
 
@@ -27,7 +27,7 @@ from ._models import Event, PayloadError, parse
 from ._signature import SIGNATURE_HEADER, Secret, secrets_of, verify
 from ._store import Begin, MemoryStore, Store, delivery_key, wall_clock
 
-__all__ = ["DEFAULT_MAX_BODY", "Deduplicator", "Handler", "handler"]
+__all__ = ["DEFAULT_MAX_BODY", "Deduplicator", "Handler", "InboxHandler", "handler"]
 
 #: The default cap on a delivery's body (Taskade's payloads are a few KB).
 DEFAULT_MAX_BODY: Final = 4 * 1024 * 1024
@@ -42,11 +42,23 @@ DEFAULT_WAIT: Final = 60.0
 class Handler(Protocol):
     """What :func:`handler` returns: an aiohttp.web handler with its store and inbox."""
 
-    store: Store
-    #: The inbox's workers in inbox mode (``app.cleanup_ctx.append(h.inbox.serve)``), else None.
-    inbox: Inbox | None
+    @property
+    def store(self) -> Store:
+        """The delivery store."""
+
+    @property
+    def inbox(self) -> Inbox | None:
+        """The inbox's workers in inbox mode, else None."""
 
     async def __call__(self, request: web.Request) -> web.StreamResponse: ...
+
+
+class InboxHandler(Handler, Protocol):
+    """What :func:`handler` returns in inbox mode."""
+
+    @property
+    def inbox(self) -> Inbox:
+        """The inbox's workers: ``app.cleanup_ctx.append(h.inbox.serve)``."""
 
 
 class Deduplicator:
@@ -157,6 +169,45 @@ async def _watch(
         delay = min(delay * 2, 0.5)
 
 
+@overload
+def handler(
+    callback: Callback,
+    *,
+    secret: Secret,
+    max_body: int = ...,
+    store: Store | None = ...,
+    inbox: Literal[True] | Inbox,
+    dedupe: Deduplicator | None = ...,
+    lease: float = ...,
+    wait: float = ...,
+    clock: Callable[[], float] = ...,
+) -> InboxHandler: ...
+@overload
+def handler(
+    callback: Callback,
+    *,
+    secret: Secret,
+    max_body: int = ...,
+    store: Store | None = ...,
+    inbox: Literal[False] = ...,
+    dedupe: Deduplicator | None = ...,
+    lease: float = ...,
+    wait: float = ...,
+    clock: Callable[[], float] = ...,
+) -> Handler: ...
+@overload
+def handler(
+    callback: Callback,
+    *,
+    secret: Secret,
+    max_body: int = ...,
+    store: Store | None = ...,
+    inbox: bool | Inbox = ...,
+    dedupe: Deduplicator | None = ...,
+    lease: float = ...,
+    wait: float = ...,
+    clock: Callable[[], float] = ...,
+) -> Handler: ...
 def handler(
     callback: Callback,
     *,
