@@ -40,13 +40,14 @@ from ._models import (
 from ._postgres import PostgresStore
 from ._signature import SIGNATURE_HEADER, Secret, sign, verify
 from ._sqlite import SQLiteStore
-from ._store import STATES, Delivery, MemoryStore, State, Store, delivery_key
+from ._store import STATES, Begin, Delivery, MemoryStore, State, Store, delivery_key
 
 __all__ = [
     "DEFAULT_MAX_BODY",
     "EVENTS",
     "SIGNATURE_HEADER",
     "STATES",
+    "Begin",
     "CommentCreated",
     "Deduplicator",
     "Delivery",

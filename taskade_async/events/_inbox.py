@@ -27,7 +27,6 @@ from ._store import Delivery, Store, backoff, wall_clock
 __all__ = ["Inbox", "finish", "holding"]
 
 _log = logging.getLogger("taskade_async")
-Callback = Callable[[Event], Awaitable[object]]
 DEFAULT_LEASE: Final = 30.0
 
 
@@ -84,7 +83,7 @@ class Inbox:
 
     def __init__(
         self,
-        callback: Callback,
+        callback: Callable[[Event], Awaitable[object]],
         *,
         store: Store,
         concurrency: int = 1,

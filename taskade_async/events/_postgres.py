@@ -29,7 +29,7 @@ class PostgresStore:
     """Deliveries kept in a PostgreSQL table (``taskade_deliveries`` unless ``table`` is given).
 
     ``dsn`` is a libpq URL, ``postgresql://user:password@host/db``; the table is
-    created at :meth:`open`. ``pool_size`` caps the connections of this process.
+    created at first use. ``pool_size`` caps the connections of this process.
     Needs ``pip install 'taskade-async[postgres]'``.
     """
 
