@@ -18,6 +18,7 @@ from taskade_async._runtime import (
     body,
     check_target_url,
     field,
+    request_replacing,
     result,
     structure_fn,
 )
@@ -90,6 +91,7 @@ async def create(
         ]
     ],
     space_ids: Sequence[str] | Unset = UNSET,
+    replace: bool = False,
     raw: Literal[False] = False,
 ) -> CreatedWebhook: ...
 @overload
@@ -109,6 +111,7 @@ async def create(
         ]
     ],
     space_ids: Sequence[str] | Unset = UNSET,
+    replace: bool = False,
     raw: Literal[True],
 ) -> dict[str, Any]: ...
 async def create(
@@ -127,6 +130,7 @@ async def create(
         ]
     ],
     space_ids: Sequence[str] | Unset = UNSET,
+    replace: bool = False,
     raw: bool = False,
 ) -> dict[str, Any] | CreatedWebhook:
     """Register a webhook; its signing secret is shown only here.
@@ -137,11 +141,14 @@ async def create(
     :param target_url: the body's ``targetUrl``.
     :param events: the body's ``events``.
     :param space_ids: the body's ``spaceIds`` (optional: left out unless given).
+    :param replace: if the server has one already (409), delete it and create again.
     :param raw: return the answer's JSON as received, nothing decoded.
     """
     check_target_url(target_url, "createWebhook: target_url")
     json = body("createWebhook", CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
-    payload = await session.request(CREATE_WEBHOOK, (), json=json)
+    payload = await request_replacing(
+        session, replace, DELETE_WEBHOOK, (target_url,), CREATE_WEBHOOK, (), json=json
+    )
     if raw:
         return payload
     return result(payload, structure_fn(CreatedWebhook), "createWebhook")
