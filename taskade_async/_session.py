@@ -7,6 +7,7 @@ attempt that ``_transport`` (the only module here that calls aiohttp) made.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import random
@@ -18,7 +19,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from . import _json, _settings
+from . import _json, _options, _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
 from ._closing import Closing
@@ -122,7 +123,7 @@ class Session(Closing):
         pool = max_connections if http is None else http.connector.limit if http.connector else 0
         self.throttle = Throttle(rate_limit, burst=rate_burst, in_flight=pool or None)
         self._deadlines = _Deadlines()
-        self._headers: Final = _settings.headers(user_agent)
+        self._headers = _settings.headers(user_agent)
         self._counts = Counts()
         #: A header ready without I/O, else None (then ``authorization`` is awaited).
         self._header_now: Callable[[], str | None] = getattr(auth, "header_now", None) or _none
@@ -161,6 +162,43 @@ class Session(Closing):
         if self._http is None or self._http.closed:
             raise RuntimeError("the session is not open: use 'async with Session(...)'")
         return self._http
+
+    def with_options(
+        self,
+        *,
+        deadline: float | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Session:
+        """A view of this session for some calls, with other settings.
+
+        The view shares the connection pool, throttle, credentials and
+        ``stats`` of the session (nothing is opened or copied); what is not
+        given stays as it is. Pass it wherever a session goes::
+
+            urgent = s.with_options(deadline=5)          # each call: 5 s in all
+            await tasks.get(urgent, project_id, task_id)
+            once = s.with_options(retry=tk.RetryPolicy(max_attempts=1))  # no retries
+            tagged = s.with_options(headers={"X-Trace": "nightly-export"})
+
+        ``headers`` are added to every request of the view (they replace the
+        session's own of the same name, e.g. ``User-Agent``); the ones the
+        session sets itself (``Authorization``, ``Content-Type``, ...) are
+        refused. Bad arguments raise ValidationError. Views close nothing:
+        the session still owns the pool (``async with`` a view does nothing).
+        """
+        view = copy.copy(self)
+        view.__class__ = _View
+        assert isinstance(view, _View)
+        view._root = self._root if isinstance(self, _View) else self
+        if deadline is not None:
+            view._deadline = _options.check_deadline(deadline)
+        if retry is not None:
+            view.retry = _options.check_retry(retry)
+        if headers is not None:
+            view._headers = _options.merge_headers(self._headers, headers)
+        view._deadlines = _Deadlines()  # its own calls, all with its budget, on its own timer
+        return view
 
     # -- the request path ----------------------------------------------------------
 
@@ -380,6 +418,24 @@ class Session(Closing):
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
         return await post_form(self._client(), url, form, self._form_timeout)
+
+
+class _View(Session):
+    """A :class:`Session` with other per-call settings (see ``Session.with_options``)."""
+
+    _root: Session
+
+    def __repr__(self) -> str:
+        return f"<Session view of {self._root!r}>"
+
+    async def open(self) -> None:
+        """Nothing: the session the view came from owns the connection pool."""
+
+    async def close(self) -> None:
+        """Nothing: the session the view came from owns the connection pool."""
+
+    def _client(self) -> aiohttp.ClientSession:
+        return self._root._client()
 
 
 def _none() -> None:
