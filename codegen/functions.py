@@ -54,8 +54,6 @@ class Function:
     call: list[str]
     lines: list[str] = field(default_factory=list)
     doc: list[str] = field(default_factory=list)
-    #: Whether the function has ``raw=True`` (the answer's JSON, not decoded).
-    raw: bool = False
 
 
 class FunctionEmitter(TypeEmitter):
@@ -98,29 +96,10 @@ class FunctionEmitter(TypeEmitter):
             if emit is None:
                 raise SpecError(f"{op.operation_id}: unknown result kind {op.returns.kind}")
             ret = emit(self, fn, decoders)
-            head = self._heads(fn, params, ret)
+            head = [f"async def {op.entry.function}({', '.join(params)}) -> {ret}:"]
         if note:
             fn.doc += ["", note] if fn.doc else [note]
-        return [*head, *self._docstring(op, fn.doc, [*query, *named_body], fn.raw), *fn.lines]
-
-    def _heads(self, fn: Function, params: list[str], ret: str) -> list[str]:
-        """The ``async def`` line; with a raw mode, two overloads typing ``raw=`` first."""
-        name = fn.op.entry.function
-        if not fn.raw:
-            return [f"async def {name}({', '.join(params)}) -> {ret}:"]
-        params = params if "*" in params else [*params, "*"]
-        overload = self.imp.name("typing", "overload")
-        literal = self.imp.name("typing", "Literal")
-        payload = f"dict[str, {self.imp.name('typing', 'Any')}]"
-        decoded = ", ".join([*params, f"raw: {literal}[False] = False"])
-        raw = ", ".join([*params, f"raw: {literal}[True]"])
-        return [
-            f"@{overload}",
-            f"async def {name}({decoded}) -> {ret}: ...",
-            f"@{overload}",
-            f"async def {name}({raw}) -> {payload}: ...",
-            f"async def {name}({', '.join([*params, 'raw: bool = False'])}) -> {payload} | {ret}:",
-        ]
+        return [*head, *self._docstring(op, fn.doc, [*query, *named_body]), *fn.lines]
 
     # -- arguments ------------------------------------------------------------------------
 
@@ -165,9 +144,7 @@ class FunctionEmitter(TypeEmitter):
                 fn.lines.append(f"    {limit}(data, {op.raw_limit}, {where!r})")
             fn.call += ["data=data", "content_type=content_type"]
 
-    def _docstring(
-        self, op: Operation, extra: list[str], params: list[Param], raw: bool
-    ) -> list[str]:
+    def _docstring(self, op: Operation, extra: list[str], params: list[Param]) -> list[str]:
         """Summary, ``METHOD /path``, notes, then a ``:param:`` list of every argument."""
         api = "" if op.api == "v1" else f" (API {op.api})"
         lines = [f'    """{op.entry.summary}', "", f"    ``{op.method} {op.path}``{api}"]
@@ -189,8 +166,6 @@ class FunctionEmitter(TypeEmitter):
             for keyword in PAGERS[op.entry.pager].params:
                 lines.append(f"    :param {keyword}: {PAGING_DOCS[keyword]}")
             lines.append("    :param max_items: stop after this many items in all.")
-        if raw:
-            lines.append("    :param raw: return the answer's JSON as received, nothing decoded.")
         return [*lines, '    """']
 
     # -- results: one emitter per kind ------------------------------------------------------
@@ -232,9 +207,7 @@ class FunctionEmitter(TypeEmitter):
 
     def _decode(self, fn: Function, helper: str, *args: str) -> None:
         """``payload = await request``, then ``return helper(payload, *args, where)``."""
-        fn.raw = True
         fn.lines.append(f"    payload = {self._request(fn)})")
-        fn.lines += ["    if raw:", "        return payload"]
         call = ", ".join(["payload", *args, repr(fn.op.operation_id)])
         fn.lines.append(f"    return {self.imp.runtime(helper)}({call})")
 

@@ -254,8 +254,12 @@ class Session(Closing):
     ) -> dict[str, Any] | Download:
         """Send ``op`` and return its decoded JSON object (or a Download with ``stream``).
 
-        ``json`` is a JSON body; ``data`` a raw body (streamed) with its
-        ``content_type``. With neither, no body at all is sent.
+        The way to the server's JSON as received: ``op`` is a generated
+        constant (``await s.request(tasks.TASK_GET, (project_id, task_id))``),
+        ``args`` its path ids in path order, ``query`` the query parameters
+        in the API's spelling. ``json`` is a JSON body; ``data`` a raw body
+        (streamed) with its ``content_type``. With neither, no body at all is
+        sent. ``deadline`` replaces the session's for this call.
         """
         url = self.url(op, args, query)
         headers = dict(self._headers)
