@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from multidict import CIMultiDict, CIMultiDictProxy
 
 if TYPE_CHECKING:
     from .models import Task
@@ -99,11 +102,27 @@ class ProtocolError(TaskadeError):
         self.body = body
 
 
+#: Response headers that carry an id of the request, the first one present wins.
+REQUEST_ID_HEADERS: Final = ("x-request-id", "x-amzn-requestid", "request-id", "cf-ray")
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The request id a response's headers carry (``x-request-id``, ``cf-ray``, ...), if any."""
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
 class APIError(TaskadeError):
     """The API answered with an error status.
 
     Branch on ``code`` (the API's machine-readable code, e.g. ``"NOT_FOUND"``),
-    not on ``message``.
+    not on ``message``. ``headers`` are the response's (case-insensitive);
+    ``request_id`` is the id the server gave the request (from
+    ``x-request-id``, ``cf-ray`` or similar), also in the message: quote it
+    when you ask Taskade's support about a failure.
     """
 
     #: The start of the body, when it was not the documented JSON error.
@@ -119,12 +138,18 @@ class APIError(TaskadeError):
         method: str,
         url: str,
         body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
+        if not isinstance(headers, CIMultiDictProxy):
+            headers = CIMultiDictProxy(CIMultiDict(headers or {}))
+        request_id = request_id_of(headers)
         detail = f"{method} {url} -> {status}"
         if code:
             detail += f" {code}"
         if message:
             detail += f": {message}"
+        if request_id:
+            detail += f" [request id {request_id}]"
         super().__init__(detail)  # first: a ProtocolError base would reset the fields below
         self.status = status
         self.code = code
@@ -133,6 +158,8 @@ class APIError(TaskadeError):
         self.method = method
         self.url = url
         self.body = body
+        self.headers: CIMultiDictProxy[str] = headers
+        self.request_id = request_id
 
 
 class BadRequestError(APIError):
