@@ -12,7 +12,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, overload
 
 import aiohttp
@@ -76,10 +76,17 @@ class Session(Closing):
     - ``max_response_bytes``: the largest JSON answer accepted (a longer or
       endless body fails with ProtocolError).
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
+    - ``trust_env``: use the proxies of ``HTTP_PROXY`` / ``HTTPS_PROXY`` /
+      ``NO_PROXY`` (and ``~/.netrc``), as requests and httpx do; False: connect
+      directly.
+    - ``trace_configs``: ``aiohttp.TraceConfig`` objects (OpenTelemetry's
+      aiohttp instrumentation, ...); each request's ``trace_request_ctx`` is
+      its :class:`Operation` (``.operation_id``, ``.method``, ``.path``).
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
-      limits apply) and not closed by us. Its silent re-send of an idempotent
-      request on a dropped keep-alive connection is turned off: every request
-      the server receives is one the retry policy chose (and ``stats`` counts).
+      limits, ``trust_env`` and trace configs apply) and not closed by us.
+      Its silent re-send of an idempotent request on a dropped keep-alive
+      connection is turned off: every request the server receives is one the
+      retry policy chose (and ``stats`` counts).
     """
 
     #: How the loop waits before a retry (tests record the waits instead of taking them).
@@ -102,9 +109,13 @@ class Session(Closing):
         rate_burst: int = 1,
         user_agent: str | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
     ) -> None:
         auth = _settings.resolve_auth(token, auth)
         _settings.check_limits(deadline, max_connections, max_response_bytes)
+        self._trust_env = trust_env
+        self._trace_configs = _settings.trace_configs(trace_configs, http)
         self._auth = auth
         self.base_url, self._v2_base = _settings.resolve_roots(base_url, v2_base_url)
         self._base = str(self.base_url)
@@ -147,7 +158,11 @@ class Session(Closing):
         if self._http is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0)
             self._http = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, raise_for_status=False
+                connector=connector,
+                timeout=self._timeout,
+                raise_for_status=False,
+                trust_env=self._trust_env,
+                trace_configs=self._trace_configs,
             )
             self._owns_http = True
             no_resend(self._http)
@@ -329,7 +344,7 @@ class Session(Closing):
                 counts.requests += 1
                 started = tally.begin(attempt)
                 response = await exchange(
-                    http, method, url, headers, body, timeout, self.base_url, counts
+                    http, method, url, headers, body, timeout, self.base_url, counts, op
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error, what = failed_facts(exc, op, url, body, attempt)
