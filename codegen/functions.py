@@ -79,7 +79,7 @@ class FunctionEmitter(TypeEmitter):
         kw += [self._arg(q) for q in query if not q.required]
         named_body = [b for b in op.body if b.wire not in op.positional_body]
         kw += [self._arg(b) for b in named_body if b.required]
-        kw += [self._arg(b) for b in named_body if not b.required]
+        kw += [self._optional(op, b) for b in named_body if not b.required]
         if op.raw_body:
             kw.append(f"data: {self.imp.runtime('RawBody')}")
             kw.append(f"content_type: str = {overrides.RAW_CONTENT_TYPE[op.operation_id]!r}")
@@ -102,6 +102,14 @@ class FunctionEmitter(TypeEmitter):
         return [*head, *self._docstring(op, fn.doc, [*query, *named_body]), *fn.lines]
 
     # -- arguments ------------------------------------------------------------------------
+
+    def _optional(self, op: Operation, p: Param) -> str:
+        """An optional body argument; None too where None means "left out" (NONE_IS_UNSET)."""
+        arg = self._arg(p)
+        if p.wire not in overrides.NONE_IS_UNSET.get(op.operation_id, ()) or "| None" in arg:
+            return arg
+        head, _, default = arg.rpartition(" = ")
+        return f"{head} | None = {default}"
 
     def _paging(self, op: Operation) -> tuple[list[Param], list[str]]:
         """The query parameters left to the caller, and the pager's own keywords."""
@@ -133,7 +141,15 @@ class FunctionEmitter(TypeEmitter):
         if op.body:
             checks = [self._rule(b.name, b.wire, b.type, b.required) for b in op.body]
             consts.append(f"{name}_BODY: Final = {tuple_display(checks)}")
-            values = tuple_display([b.name for b in op.body])
+            unset = overrides.NONE_IS_UNSET.get(op.operation_id, ())
+            values = tuple_display(
+                [
+                    f"{self.imp.runtime('UNSET')} if {b.name} is None else {b.name}"
+                    if b.wire in unset
+                    else b.name
+                    for b in op.body
+                ]
+            )
             fn.lines.append(
                 f"    json = {self.imp.runtime('body')}({where!r}, {name}_BODY, {values})"
             )
@@ -158,6 +174,8 @@ class FunctionEmitter(TypeEmitter):
         for p in params:
             where = "query" if p in op.query else "body"
             optional = "" if p.required else " (optional: left out unless given)"
+            if p.wire in overrides.NONE_IS_UNSET.get(op.operation_id, ()):
+                optional = " (optional: left out if not given or None)"
             lines.append(f"    :param {p.name}: the {where}'s ``{p.wire}``{optional}.")
         if op.raw_body:
             lines.append("    :param data: the request body, streamed.")

@@ -35,10 +35,13 @@ class TaskadeError(Exception):
     """Base class of every error this library raises.
 
     ``resume_from`` is set when a pager failed part-way: the cursor (task id) or
-    page number to pass back to the list function to continue where it stopped.
+    page number to pass back to the list function to continue where it stopped
+    (``after=exc.resume_from`` for tasks and blocks, ``page=`` for the others).
     """
 
-    resume_from: str | int | None = None
+    #: A str cursor from a cursor pager, an int page from a page pager, else None
+    #: (typed Any, so that it can be passed back as ``after=`` or ``page=``).
+    resume_from: Any = None
     #: How many times the request was sent before this error was raised (0 if never);
     #: set on every error that leaves ``Session.request``, and said in its message.
     attempts: int = 0

@@ -430,7 +430,7 @@ async def set_date(
     /,
     *,
     start: Date | dict[str, Any] | datetime.date,
-    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
+    end: Date | dict[str, Any] | datetime.date | Unset | None = UNSET,
 ) -> Task | None:
     """Set a task's date or date range.
 
@@ -440,9 +440,9 @@ async def set_date(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param start: the body's ``start``.
-    :param end: the body's ``end`` (optional: left out unless given).
+    :param end: the body's ``end`` (optional: left out if not given or None).
     """
-    json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, end))
+    json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, UNSET if end is None else end))
     payload = await session.request(TASK_PUT_DATE, (project_id, task_id), json=json)
     return item_or_none(payload, structure_fn(Task), "taskPutDate")
 
