@@ -26,6 +26,7 @@ from aiohttp import web
 from yarl import URL
 
 from . import _handlers_agents, _handlers_files, _handlers_projects, _handlers_tasks
+from ._admin import PREFIX as ADMIN_PREFIX
 from ._bots import CAUSES
 from ._call import HANDLERS, Binary, Call
 from ._faults import Fault, FaultKind, FaultQueue
@@ -235,6 +236,8 @@ class Server:
         request: web.Request,
         handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)  # the admin API: not recorded, no faults
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
