@@ -418,7 +418,7 @@ class Session(Closing):
     def _said(self, did: str, retry_after: float | None, held: float | None) -> None:
         """A WARNING line (rate-limited) for what a 429 made the pace do."""
         now = time.monotonic()
-        if did == "cut":
+        if did == "slow":
             rate = self.throttle.rate
             pace = "unpaced" if rate is None else f"{rate:.1f} requests/s"
             warn(self._warn_gate, did, now, "rate limited (429): slowing down to %s", pace)
