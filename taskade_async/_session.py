@@ -28,7 +28,7 @@ from ._download import Download
 from ._errors import TaskadeError, ValidationError
 from ._request import Operation, conclude, encode_query
 from ._retry import RetryPolicy
-from ._settings import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES
+from ._settings import DEFAULT_BASE_URL, DEFAULT_DOWNLOAD_MIN_RATE, DEFAULT_MAX_RESPONSE_BYTES
 from ._stats import Counts, SessionStats
 from ._throttle import Throttle
 from ._transport import (
@@ -75,6 +75,10 @@ class Session(Closing):
       second; below it, the pace adapts to the rate the server admits (429s).
     - ``max_response_bytes``: the largest JSON answer accepted (a longer or
       endless body fails with ProtocolError).
+    - ``download_min_rate``: bytes per second a download's body must keep up,
+      on average, once the call's deadline has passed (a big file goes on, a
+      stalled or dripping one fails with RequestTimeoutError); 0: the deadline
+      bounds the whole transfer.
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
       limits apply) and not closed by us. Its silent re-send of an idempotent
@@ -102,6 +106,7 @@ class Session(Closing):
         rate_burst: int = 1,
         user_agent: str | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        download_min_rate: float = DEFAULT_DOWNLOAD_MIN_RATE,
     ) -> None:
         auth = _settings.resolve_auth(token, auth)
         _settings.check_limits(deadline, max_connections, max_response_bytes)
@@ -114,6 +119,9 @@ class Session(Closing):
             no_resend(http)
         self._deadline = deadline
         self._max_response_bytes = max_response_bytes
+        if not download_min_rate >= 0:
+            raise ValidationError("download_min_rate must be 0 or more (bytes per second)")
+        self._download_min_rate = float(download_min_rate)
         self._timeout, self._stream_timeout, self._form_timeout = _settings.timeouts(
             connect_timeout, read_timeout
         )
@@ -327,7 +335,9 @@ class Session(Closing):
                 if _log.isEnabledFor(logging.DEBUG):
                     log_attempt(method, url, f"-> {status}", attempt, started)
                 if stream:
-                    return Download(response)
+                    return Download(
+                        response, deadline_at=deadline_at, min_rate=self._download_min_rate
+                    )
                 try:
                     raw: Any = await read_capped(response, self._max_response_bytes)
                     payload = None if raw is None else _json.loads(raw)
