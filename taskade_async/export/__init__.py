@@ -27,7 +27,7 @@ an interrupted and resumed export is byte-identical to an uninterrupted one.
 """
 
 from taskade_async.export._engine import ExportError, export, iter_records
-from taskade_async.export._manifest import Manifest
+from taskade_async.export._manifest import Manifest, MediaStat
 from taskade_async.export._progress import Progress
 from taskade_async.export._records import PARENT_KEYS, RECORD_TYPES, ItemError, Record
 from taskade_async.export._restore import RestoreReport, restore
@@ -42,6 +42,7 @@ __all__ = [
     "FileStat",
     "ItemError",
     "Manifest",
+    "MediaStat",
     "Progress",
     "Record",
     "RestorePlan",
