@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from taskade_async._cli_bots import add_listen_command, add_trigger_command
+from taskade_async._cli_inbox import add_inbox_commands
 from taskade_async._cli_restore import add_restore_command
 from taskade_async._cli_verify import add_verify_command
 from taskade_async._cli_webhooks import add_webhooks_parser
@@ -159,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     noise = ex.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
-    add_listen_command(add_webhooks_parser(commands))
+    webhooks_actions = add_webhooks_parser(commands)
+    add_listen_command(webhooks_actions)
+    add_inbox_commands(webhooks_actions)
     add_trigger_command(commands)
     add_verify_command(commands)
     add_restore_command(commands)

@@ -112,7 +112,7 @@ class Walker:
             ]
             failure: ItemError | None = None
             try:
-                payload = await projects.get(s, pid, raw=True)
+                payload = await s.request(projects.PROJECT_GET, (pid,))
             except TaskadeError as exc:
                 failure = ItemError.from_exception(
                     "project", pid, unit.parents, op.operation_id, exc
@@ -160,12 +160,12 @@ class Walker:
             (
                 "task_notes",
                 tasks.TASK_NOTE_GET,
-                lambda: _item(tasks.get_note(s, pid, tid, raw=True)),
+                lambda: _item(s.request(tasks.TASK_NOTE_GET, (pid, tid))),
             ),
             (
                 "task_dates",
                 tasks.TASK_GET_DATE,
-                lambda: _item(tasks.get_date(s, pid, tid, raw=True)),
+                lambda: _item(s.request(tasks.TASK_GET_DATE, (pid, tid))),
             ),
             (
                 "task_assignees",
