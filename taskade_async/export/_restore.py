@@ -56,6 +56,8 @@ __all__ = ["REPORT", "RestoreReport", "checked_export", "restore"]
 
 #: The report's file name in the export folder.
 REPORT: Final = "restore.json"
+#: Sends of one write whose answers were lost, before the restore gives up on it.
+_RESENDS: Final = 3
 #: Why each kind of exported data is not restored.
 NOT_RESTORED: Final = {
     "task_field_values": "no API creates a custom field, and a new project has none",
@@ -306,32 +308,37 @@ class _Run:
                 adopted = await self._adopt_project(source, set(before))
                 if adopted is not None:
                     return adopted
-            listed = [p.get("id") for p in await self._folder_projects()]
-            self.journal.write({"t": "project-intent", "old": source.id, "before": listed})
-            name = " ".join(source.name.split()) or "Untitled"
-            body = {"contentType": "text/markdown", "content": f"# {name}"}
-            try:
-                if self._in_workspace:
-                    answer = await self.session.request(
-                        workspaces.WORKSPACE_CREATE_PROJECT, (self.report.folder_id,), json=body
-                    )
-                else:
-                    answer = await self.session.request(
-                        projects.PROJECT_CREATE, json={"folderId": self.report.folder_id, **body}
-                    )
-            except TransportError as exc:
-                if not exc.may_have_applied:
-                    raise
-                adopted = await self._adopt_project(source, {str(i) for i in listed})
-                if adopted is None:
-                    raise
-                return adopted
-            item = answer.get("item")
-            new = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(new, str):
-                raise _Conflict("projectCreate answered without a project id")
-            self.journal.write({"t": "project", "old": source.id, "new": new})
-            return new
+            for attempt in range(_RESENDS):
+                listed = [p.get("id") for p in await self._folder_projects()]
+                self.journal.write({"t": "project-intent", "old": source.id, "before": listed})
+                try:
+                    return await self._send_project(source)
+                except TransportError as exc:
+                    if not exc.may_have_applied or attempt == _RESENDS - 1:
+                        raise
+                    adopted = await self._adopt_project(source, {str(i) for i in listed})
+                    if adopted is not None:
+                        return adopted
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_project(self, source: SourceProject) -> str:
+        """Create the project (in a workspace or a folder); journal and return its id."""
+        name = " ".join(source.name.split()) or "Untitled"
+        body = {"contentType": "text/markdown", "content": f"# {name}"}
+        if self._in_workspace:
+            answer = await self.session.request(
+                workspaces.WORKSPACE_CREATE_PROJECT, (self.report.folder_id,), json=body
+            )
+        else:
+            answer = await self.session.request(
+                projects.PROJECT_CREATE, json={"folderId": self.report.folder_id, **body}
+            )
+        item = answer.get("item")
+        new = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(new, str):
+            raise _Conflict("projectCreate answered without a project id")
+        self.journal.write({"t": "project", "old": source.id, "new": new})
+        return new
 
     async def _adopt_project(self, source: SourceProject, before: set[str]) -> str | None:
         """The project a lost create made (new in the folder, the same name), if any."""
@@ -358,29 +365,40 @@ class _Run:
                 continue
             if key in state.batch_intents and await self._adopt_batch(source, new_pid, n, batch):
                 continue
+            await self._send_batch(source, new_pid, n, batch)
+
+    async def _send_batch(
+        self, source: SourceProject, new_pid: str, n: int, batch: list[Node]
+    ) -> None:
+        """Send batch ``n``; after a lost answer, adopt it if the target holds it, else resend."""
+        state = self.journal.state
+        items = [
+            {
+                "contentType": "text/plain",
+                "content": node.text,
+                "placement": "beforeend",
+                **({"taskId": state.tasks[node.parent]} if node.parent is not None else {}),
+            }
+            for node in batch
+        ]
+        for attempt in range(_RESENDS):
             self.journal.write({"t": "batch-intent", "old": source.id, "n": n})
-            items = [
-                {
-                    "contentType": "text/plain",
-                    "content": node.text,
-                    "placement": "beforeend",
-                    **({"taskId": state.tasks[node.parent]} if node.parent is not None else {}),
-                }
-                for node in batch
-            ]
             try:
                 answer = await self.session.request(
                     tasks.TASK_CREATE, (new_pid,), json={"tasks": items}
                 )
             except TransportError as exc:
-                if exc.may_have_applied and await self._adopt_batch(source, new_pid, n, batch):
-                    continue
-                raise
+                if not exc.may_have_applied or attempt == _RESENDS - 1:
+                    raise
+                if await self._adopt_batch(source, new_pid, n, batch):
+                    return
+                continue  # the target does not hold it: the write did not happen
             made = answer.get("item")
             ids = [t.get("id") for t in made] if isinstance(made, list) else []
             if len(ids) != len(batch) or not all(isinstance(i, str) for i in ids):
                 raise _Conflict(f"taskCreate answered {len(ids)} tasks for {len(batch)}")
             self._batch_done(source, n, batch, ids)
+            return
 
     def _batch_done(self, source: SourceProject, n: int, batch: list[Node], ids: list[Any]) -> None:
         self.journal.write(
