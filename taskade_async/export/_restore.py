@@ -254,6 +254,13 @@ class _Run:
                 problem = note_problem(note)
                 if problem is not None:
                     self.report.skip("task_notes", problem)
+        if self.manifest.errors:
+            self.report.skip(
+                "export errors",
+                "items the export could not fetch (listed in manifest.json; "
+                "`export --resume` fetches them again)",
+                len(self.manifest.errors),
+            )
         if not self.manifest.options.get("details"):
             self.report.skip(
                 "details", "the export was made without --details: no notes, dates, assignees"
