@@ -23,6 +23,7 @@ from taskade_async.export._checks import check_flag, check_out_dir, check_positi
 from taskade_async.export._discover import discover
 from taskade_async.export._heal import DISCOVERY, rebuild_checkpoint
 from taskade_async.export._manifest import FORMAT, Manifest, MediaStat
+from taskade_async.export._patch import load_patch, run_patch
 from taskade_async.export._progress import NO_PROGRESS, Progress
 from taskade_async.export._records import (
     DETAIL_TYPES,
@@ -334,9 +335,13 @@ class _Job:
         )
 
         async def run(unit: Unit) -> None:
+            patch = await asyncio.to_thread(load_patch, state, unit.key)
             writer = state.writer(unit.key)
             try:
-                await walker.run(unit, _emitter(writer, progress), writer.error)
+                if patch is None:
+                    await walker.run(unit, _emitter(writer, progress), writer.error)
+                else:  # a healing resume: only the failed task details are fetched
+                    await run_patch(walker, unit, patch, writer)
             except BaseException:
                 writer.discard()
                 raise

@@ -154,7 +154,10 @@ class Walker:
                     records.extend(Record(kind, tparents, raw) for raw in value if raw is not None)
         await emit(records)
 
-    async def _task_details(self, pid: str, tid: str) -> list[tuple[str, Any]]:
+    async def _task_details(
+        self, pid: str, tid: str, kinds: frozenset[str] | None = None
+    ) -> list[tuple[str, Any]]:
+        """The task's details (only ``kinds`` if given): (kind, value or ItemError) pairs."""
         s = self.session
         calls: tuple[tuple[str, Operation, Callable[[], Awaitable[Any]]], ...] = (
             (
@@ -178,6 +181,9 @@ class Walker:
                 lambda: _page(tasks.list_field_values(s, pid, tid)),
             ),
         )
+
+        if kinds is not None:
+            calls = tuple(call for call in calls if call[0] in kinds)
 
         async def one(
             kind: str, op: Operation, fetch: Callable[[], Awaitable[Any]]
