@@ -40,8 +40,10 @@ __all__ = [
 
 State: TypeAlias = Literal["handling", "failed", "pending", "running", "done", "dead"]
 STATES: Final[tuple[State, ...]] = ("handling", "failed", "pending", "running", "done", "dead")
-#: How long done (and failed) records are kept by the durable stores, by default: a week.
-DEFAULT_KEEP: Final = 7 * 24 * 3600.0
+#: How long the durable stores keep done (and failed) records, by default: an hour. A
+#: genuine event whose payload is identical to one handled within it (a task assigned
+#: to the same people again) is taken for a repeat, so this is kept short.
+DEFAULT_KEEP: Final = 3600.0
 _PRUNE_EVERY: Final = 60.0
 
 
