@@ -24,6 +24,10 @@ RAW_CONTENT_TYPE: dict[str, str] = {
     "bundleImportZip": "application/zip",
 }
 
+#: Optional body properties for which None means "left out": what a getter returns
+#: (``get_date().end`` is None for a single date) can be sent back as it is.
+NONE_IS_UNSET: dict[str, tuple[str, ...]] = {"taskPutDate": ("end",)}
+
 #: Binary successes the spec does not declare (erratum 6).
 BINARY: frozenset[str] = frozenset({"mediaDownload", "mediaDownloadAll", "bundleExportZip"})
 
