@@ -107,6 +107,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--deliveries", type=int, default=5000)
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C: the PostgreSQL server started below is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     for full_turn, what in ((False, "API call -> callback"), (True, "API call -> note written")):
         times = asyncio.run(_measure(args.rounds, full_turn))
         print(
