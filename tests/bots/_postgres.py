@@ -65,7 +65,8 @@ def running_postgres() -> Iterator[str]:
         if runuser is None:
             raise Unavailable("running as root and runuser is missing")
         prefix = [runuser, "-u", "postgres", "--"]
-    root = Path(tempfile.mkdtemp(prefix="taskade-pg-"))
+    # As root the server runs as postgres, which must reach the directory: /tmp, not $TMPDIR.
+    root = Path(tempfile.mkdtemp(prefix="taskade-pg-", dir="/tmp" if prefix else None))
     try:
         if prefix:
             shutil.chown(root, "postgres", "postgres")
