@@ -21,6 +21,7 @@ from ._convert import (
     structure_fn,
 )
 from ._download import Download
+from ._errors import NotFoundError
 from ._pagination import CursorPager, PagePager, SinglePager
 from ._request import Operation
 from ._session import Session
@@ -32,6 +33,7 @@ __all__ = [
     "UNSET",
     "CursorPager",
     "Download",
+    "NotFoundError",
     "Operation",
     "PagePager",
     "RawBody",
