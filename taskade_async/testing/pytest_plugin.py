@@ -19,7 +19,7 @@ mark::
 - ``demo=True``: load the demo account (``load_demo()``);
 - ``rate_limit=RPS`` or ``(RPS, BURST)``: the fake's per-token rate limit;
 - ``faults=``: random faults, as text (``"reset:0.02,503:0.03,429:0.01"``)
-  or a mapping (see :meth:`FakeTaskade.random_faults`);
+  or a mapping (see :meth:`~taskade_async.testing.FakeTaskade.random_faults`);
 - ``latency=SECONDS``: added before every answer;
 - ``retry=``: the session's :class:`~taskade_async.RetryPolicy` (fast
   backoff, so that fault tests do not sleep);
