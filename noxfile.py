@@ -85,6 +85,7 @@ BENCHES = (
     "bench_ratelimit.py",
     "bench_soak.py",
     "bench_bot.py",
+    "bench_restore.py",
 )
 
 

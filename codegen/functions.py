@@ -85,6 +85,8 @@ class FunctionEmitter(TypeEmitter):
             kw.append(f"content_type: str = {overrides.RAW_CONTENT_TYPE[op.operation_id]!r}")
         if op.entry.pager is not None:
             kw.append("max_items: int | None = None")
+        if op.operation_id in overrides.REPLACEABLE:
+            kw.append("replace: bool = False")
         if kw:
             params += ["*", *kw]
         self._checks(fn, query, consts)
@@ -180,6 +182,11 @@ class FunctionEmitter(TypeEmitter):
         if op.raw_body:
             lines.append("    :param data: the request body, streamed.")
             lines.append("    :param content_type: the body's ``Content-Type``.")
+        if op.operation_id in overrides.REPLACEABLE:
+            lines.append(
+                "    :param replace: if the server has one already (409), delete it and "
+                "create again."
+            )
         if op.entry.pager is not None:
             for keyword in PAGERS[op.entry.pager].params:
                 lines.append(f"    :param {keyword}: {PAGING_DOCS[keyword]}")
@@ -189,7 +196,13 @@ class FunctionEmitter(TypeEmitter):
     # -- results: one emitter per kind ------------------------------------------------------
 
     def _request(self, fn: Function) -> str:
-        return f"await session.request({', '.join(fn.call)}"
+        replaceable = overrides.REPLACEABLE.get(fn.op.operation_id)
+        if replaceable is None:
+            return f"await session.request({', '.join(fn.call)}"
+        wire, remove = replaceable
+        helper = self.imp.runtime("request_replacing")
+        args = ["session", "replace", const(remove), f"({snake(wire)},)", *fn.call]
+        return f"await {helper}({', '.join(args)}"
 
     def _result_pager(self, fn: Function, query: list[Param], decoders: dict[str, str]) -> str:
         op, r = fn.op, fn.op.returns

@@ -185,6 +185,11 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {"CreatedWebhook": ("secret",)}
 #: characters encoded (FACTS; the excerpt says only ``format: uri``).
 TARGET_URLS: dict[str, tuple[str, ...]] = {"createWebhook": ("targetUrl",)}
 
+#: Creations the server refuses with 409 when the thing exists (FACTS): operationId ->
+#: (the body field naming it, the operation deleting it). Their function takes
+#: ``replace=True`` to delete it and create again.
+REPLACEABLE: dict[str, tuple[str, str]] = {"createWebhook": ("targetUrl", "deleteWebhook")}
+
 
 def patch_v2(spec: dict[str, Any], v1: dict[str, Any]) -> dict[str, Any]:
     """A checked copy of the v2 excerpt; raises SpecError when a fix no longer applies."""

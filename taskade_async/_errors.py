@@ -24,6 +24,7 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "ServerError",
+    "SessionClosedError",
     "TaskadeError",
     "TransportError",
     "UnauthorizedError",
@@ -71,6 +72,14 @@ class TransportError(TaskadeError):
 
 class RequestTimeoutError(TransportError, TimeoutError):
     """The call's deadline passed (it covers every attempt, backoff and refresh)."""
+
+
+class SessionClosedError(TransportError):
+    """The session was closed while this call was in flight (or before it was sent).
+
+    ``attempts`` and ``may_have_applied`` say whether a request may have
+    reached the server.
+    """
 
 
 class AuthenticationError(TaskadeError):

@@ -23,7 +23,7 @@ from . import _json, _options, _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
 from ._closing import Closing
-from ._deadlines import _Deadlines, _Tally, paused_error, timed_out
+from ._deadlines import _Deadlines, _Tally, closed_error, paused_error, timed_out
 from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
 from ._download import Download
 from ._errors import TaskadeError, ValidationError
@@ -44,6 +44,7 @@ from ._transport import (
     refused_facts,
     unusable_facts,
 )
+from ._warn import WarnGate, warn
 
 __all__ = ["DEFAULT_BASE_URL", "Session", "exchange_code"]
 
@@ -138,6 +139,10 @@ class Session(Closing):
         self._counts = Counts()
         #: A header ready without I/O, else None (then ``authorization`` is awaited).
         self._header_now: Callable[[], str | None] = getattr(auth, "header_now", None) or _none
+        self._warn_gate = WarnGate()
+        #: The tasks of the calls in flight, ended with SessionClosedError by close().
+        self._calls: dict[asyncio.Task[Any], None] = {}
+        self._closing: set[asyncio.Task[Any]] = set()
 
     @property
     def stats(self) -> SessionStats:
@@ -168,7 +173,15 @@ class Session(Closing):
             no_resend(self._http)
 
     async def close(self) -> None:
-        """Close the HTTP client if this session created it."""
+        """Close the HTTP client if this session created it.
+
+        Calls still in flight end at once with :class:`SessionClosedError`.
+        """
+        current = asyncio.current_task()
+        for task in list(self._calls):
+            if task is not current and not task.done():
+                self._closing.add(task)
+                task.cancel()
         http, self._http = self._http, None
         if http is not None and self._owns_http:
             await http.close()
@@ -296,6 +309,9 @@ class Session(Closing):
             raise ValidationError("deadline must be positive")
         deadline_at = time.monotonic() + budget  # the throttle's clock too
         tally: _Tally | None = None
+        task = asyncio.current_task()
+        if task is not None:
+            self._calls[task] = None
         try:
             if deadline is not None:
                 tally = _Tally()
@@ -318,6 +334,15 @@ class Session(Closing):
             raise
         except TimeoutError:
             raise timed_out(op, url, budget, tally) from None
+        except asyncio.CancelledError:
+            if task not in self._closing:
+                raise
+            self._closing.discard(task)
+            if task is not None:
+                task.uncancel()
+            raise closed_error(op, url, tally) from None
+        finally:
+            self._calls.pop(task, None)  # type: ignore[arg-type]
 
     async def _send(
         self,
@@ -334,8 +359,8 @@ class Session(Closing):
         attempt, renewed = 0, False
         while True:
             attempt += 1
-            if throttle.paused_until >= deadline_at:
-                raise paused_error(method, url)
+            if (held := throttle.paused_until) >= deadline_at:
+                raise paused_error(method, url, held - time.monotonic())
             # Nothing to wait for: enter without an await (the hot path).
             throttle.enter() if throttle.idle() else await throttle.acquire()
             try:
@@ -355,7 +380,7 @@ class Session(Closing):
             if response is None:
                 pass  # error and what say how the connection failed
             elif (status := response.status) < 300:
-                throttle.success()
+                throttle.answered(started)
                 if _log.isEnabledFor(logging.DEBUG):
                     log_attempt(method, url, f"-> {status}", attempt, started)
                 if stream:
@@ -399,6 +424,16 @@ class Session(Closing):
         if verdict.act is Act.RAISE:
             raise error
         self._counts.retries += 1
+        if what.status != 429:  # a 429's retry is said with its slow-down or hold
+            warn(
+                self._warn_gate,
+                "retry",
+                time.monotonic(),
+                "retrying after a failed attempt (%s); attempt %d in %.1f s",
+                f"status {what.status}" if what.status else what.failure.value,
+                what.number + 1,
+                verdict.wait,
+            )
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug(
                 "retrying in %.3f s (attempt %d failed: %s)", verdict.wait, what.number, error
@@ -426,13 +461,43 @@ class Session(Closing):
             tally.not_acted()  # not sent, or refused (or redirected): the server did not act
         if status == 429:
             self._counts.rate_limited += 1
-            self.throttle.refused(started, hold(self.retry, what.retry_after))  # the one reaction
+            held = hold(self.retry, what.retry_after)
+            did = self.throttle.answered(started, True, held)  # the one reaction
+            if did is not None:
+                self._said(did, what.retry_after, held)
         elif 300 <= status < 500:
-            self.throttle.success()  # a refusal, but an answer: the server is not overloaded
+            self.throttle.answered(started)  # a refusal, but an answer: not overloaded
         if _log.isEnabledFor(logging.DEBUG):
             # str(), not repr(): some aiohttp errors' repr shows the request headers.
             said = f"failed: {type(exc).__name__}: {exc}" if exc else f"-> {status}"
             log_attempt(method, url, said, what.number, started)
+
+    def _said(self, did: str, retry_after: float | None, held: float | None) -> None:
+        """A WARNING line (rate-limited) for what a 429 made the pace do."""
+        now = time.monotonic()
+        if did == "cut":
+            rate = self.throttle.rate
+            pace = "unpaced" if rate is None else f"{rate:.1f} requests/s"
+            warn(self._warn_gate, did, now, "rate limited (429): slowing down to %s", pace)
+        elif did == "hold":
+            capped = "" if retry_after == held else f" (Retry-After {retry_after:g} s, capped)"
+            until = max(0.0, self.throttle.paused_until - now)
+            warn(
+                self._warn_gate,
+                did,
+                now,
+                "rate limited (429): holding the session %.1f s%s",
+                until,
+                capped,
+            )
+        elif did == "noise":
+            warn(
+                self._warn_gate,
+                did,
+                now,
+                "429s at random whatever the pace (%.0f%% refused): not slowing down further",
+                100 * self.throttle.model.noise,
+            )
 
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""

@@ -18,6 +18,7 @@ from taskade_async._runtime import (
     body,
     check_target_url,
     field,
+    request_replacing,
     result,
     structure_fn,
 )
@@ -89,6 +90,7 @@ async def create(
         ]
     ],
     space_ids: Sequence[str] | Unset = UNSET,
+    replace: bool = False,
 ) -> CreatedWebhook:
     """Register a webhook; its signing secret is shown only here.
 
@@ -98,10 +100,13 @@ async def create(
     :param target_url: the body's ``targetUrl``.
     :param events: the body's ``events``.
     :param space_ids: the body's ``spaceIds`` (optional: left out unless given).
+    :param replace: if the server has one already (409), delete it and create again.
     """
     check_target_url(target_url, "createWebhook: target_url")
     json = body("createWebhook", CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
-    payload = await session.request(CREATE_WEBHOOK, (), json=json)
+    payload = await request_replacing(
+        session, replace, DELETE_WEBHOOK, (target_url,), CREATE_WEBHOOK, (), json=json
+    )
     return result(payload, structure_fn(CreatedWebhook), "createWebhook")
 
 
