@@ -24,6 +24,10 @@ RAW_CONTENT_TYPE: dict[str, str] = {
     "bundleImportZip": "application/zip",
 }
 
+#: Optional body properties for which None means "left out": what a getter returns
+#: (``get_date().end`` is None for a single date) can be sent back as it is.
+NONE_IS_UNSET: dict[str, tuple[str, ...]] = {"taskPutDate": ("end",)}
+
 #: Binary successes the spec does not declare (erratum 6).
 BINARY: frozenset[str] = frozenset({"mediaDownload", "mediaDownloadAll", "bundleExportZip"})
 
@@ -176,6 +180,11 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {"CreatedWebhook": ("secret",)}
 #: URL arguments a server will call back: https unless loopback, at most 2,048
 #: characters encoded (FACTS; the excerpt says only ``format: uri``).
 TARGET_URLS: dict[str, tuple[str, ...]] = {"createWebhook": ("targetUrl",)}
+
+#: Creations the server refuses with 409 when the thing exists (FACTS): operationId ->
+#: (the body field naming it, the operation deleting it). Their function takes
+#: ``replace=True`` to delete it and create again.
+REPLACEABLE: dict[str, tuple[str, str]] = {"createWebhook": ("targetUrl", "deleteWebhook")}
 
 
 def patch_v2(spec: dict[str, Any], v1: dict[str, Any]) -> dict[str, Any]:

@@ -46,9 +46,10 @@ class Auth(Protocol):
     def header_now(self) -> str | None:
         """The ``Authorization`` header if one is ready without I/O, else None.
 
-        The session's fast path: it awaits :meth:`authorization` only on None.
+        The session's fast path: it awaits :meth:`authorization` only on None
+        (the default: a subclass that does not define it is always awaited).
         """
-        ...
+        return None
 
     async def authorization(self, post_form: FormPoster) -> str:
         """The ``Authorization`` header value to send now (refreshing first if due)."""

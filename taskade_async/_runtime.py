@@ -22,6 +22,7 @@ from ._convert import (
 )
 from ._download import Download
 from ._pagination import CursorPager, PagePager, SinglePager
+from ._replace import request_replacing
 from ._request import Operation
 from ._session import Session
 from ._targets import check_target_url
@@ -49,6 +50,7 @@ __all__ = [
     "items",
     "max_size",
     "query",
+    "request_replacing",
     "result",
     "structure_fn",
 ]

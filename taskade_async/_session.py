@@ -7,18 +7,19 @@ attempt that ``_transport`` (the only module here that calls aiohttp) made.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, overload
 
 import aiohttp
 import attrs
 from yarl import URL
 
-from . import _json, _settings
+from . import _json, _options, _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
 from ._closing import Closing
@@ -80,10 +81,17 @@ class Session(Closing):
       stalled or dripping one fails with RequestTimeoutError); 0: the deadline
       bounds the whole transfer.
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
+    - ``trust_env``: use the proxies of ``HTTP_PROXY`` / ``HTTPS_PROXY`` /
+      ``NO_PROXY`` (and ``~/.netrc``), as requests and httpx do; False: connect
+      directly.
+    - ``trace_configs``: ``aiohttp.TraceConfig`` objects (OpenTelemetry's
+      aiohttp instrumentation, ...); each request's ``trace_request_ctx`` is
+      its :class:`Operation` (``.operation_id``, ``.method``, ``.path``).
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
-      limits apply) and not closed by us. Its silent re-send of an idempotent
-      request on a dropped keep-alive connection is turned off: every request
-      the server receives is one the retry policy chose (and ``stats`` counts).
+      limits, ``trust_env`` and trace configs apply) and not closed by us.
+      Its silent re-send of an idempotent request on a dropped keep-alive
+      connection is turned off: every request the server receives is one the
+      retry policy chose (and ``stats`` counts).
     """
 
     #: How the loop waits before a retry (tests record the waits instead of taking them).
@@ -106,10 +114,14 @@ class Session(Closing):
         rate_burst: int = 1,
         user_agent: str | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
         download_min_rate: float = DEFAULT_DOWNLOAD_MIN_RATE,
     ) -> None:
         auth = _settings.resolve_auth(token, auth)
         _settings.check_limits(deadline, max_connections, max_response_bytes)
+        self._trust_env = trust_env
+        self._trace_configs = _settings.trace_configs(trace_configs, http)
         self._auth = auth
         self.base_url, self._v2_base = _settings.resolve_roots(base_url, v2_base_url)
         self._base = str(self.base_url)
@@ -131,7 +143,7 @@ class Session(Closing):
         pool = max_connections if http is None else http.connector.limit if http.connector else 0
         self.throttle = Throttle(rate_limit, burst=rate_burst, in_flight=pool or None)
         self._deadlines = _Deadlines()
-        self._headers: Final = _settings.headers(user_agent)
+        self._headers = _settings.headers(user_agent)
         self._counts = Counts()
         #: A header ready without I/O, else None (then ``authorization`` is awaited).
         self._header_now: Callable[[], str | None] = getattr(auth, "header_now", None) or _none
@@ -159,7 +171,11 @@ class Session(Closing):
         if self._http is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0)
             self._http = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, raise_for_status=False
+                connector=connector,
+                timeout=self._timeout,
+                raise_for_status=False,
+                trust_env=self._trust_env,
+                trace_configs=self._trace_configs,
             )
             self._owns_http = True
             no_resend(self._http)
@@ -182,6 +198,43 @@ class Session(Closing):
         if self._http is None or self._http.closed:
             raise RuntimeError("the session is not open: use 'async with Session(...)'")
         return self._http
+
+    def with_options(
+        self,
+        *,
+        deadline: float | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Session:
+        """A view of this session for some calls, with other settings.
+
+        The view shares the connection pool, throttle, credentials and
+        ``stats`` of the session (nothing is opened or copied); what is not
+        given stays as it is. Pass it wherever a session goes::
+
+            urgent = s.with_options(deadline=5)          # each call: 5 s in all
+            await tasks.get(urgent, project_id, task_id)
+            once = s.with_options(retry=tk.RetryPolicy(max_attempts=1))  # no retries
+            tagged = s.with_options(headers={"X-Trace": "nightly-export"})
+
+        ``headers`` are added to every request of the view (they replace the
+        session's own of the same name, e.g. ``User-Agent``); the ones the
+        session sets itself (``Authorization``, ``Content-Type``, ...) are
+        refused. Bad arguments raise ValidationError. Views close nothing:
+        the session still owns the pool (``async with`` a view does nothing).
+        """
+        view = copy.copy(self)
+        view.__class__ = _View
+        assert isinstance(view, _View)
+        view._root = self._root if isinstance(self, _View) else self
+        if deadline is not None:
+            view._deadline = _options.check_deadline(deadline)
+        if retry is not None:
+            view.retry = _options.check_retry(retry)
+        if headers is not None:
+            view._headers = _options.merge_headers(self._headers, headers)
+        view._deadlines = _Deadlines()  # its own calls, all with its budget, on its own timer
+        return view
 
     # -- the request path ----------------------------------------------------------
 
@@ -237,8 +290,12 @@ class Session(Closing):
     ) -> dict[str, Any] | Download:
         """Send ``op`` and return its decoded JSON object (or a Download with ``stream``).
 
-        ``json`` is a JSON body; ``data`` a raw body (streamed) with its
-        ``content_type``. With neither, no body at all is sent.
+        The way to the server's JSON as received: ``op`` is a generated
+        constant (``await s.request(tasks.TASK_GET, (project_id, task_id))``),
+        ``args`` its path ids in path order, ``query`` the query parameters
+        in the API's spelling. ``json`` is a JSON body; ``data`` a raw body
+        (streamed) with its ``content_type``. With neither, no body at all is
+        sent. ``deadline`` replaces the session's for this call.
         """
         url = self.url(op, args, query)
         headers = dict(self._headers)
@@ -320,7 +377,7 @@ class Session(Closing):
                 counts.requests += 1
                 started = tally.begin(attempt)
                 response = await exchange(
-                    http, method, url, headers, body, timeout, self.base_url, counts
+                    http, method, url, headers, body, timeout, self.base_url, counts, op
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error, what = failed_facts(exc, op, url, body, attempt)
@@ -455,6 +512,24 @@ class Session(Closing):
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
         return await post_form(self._client(), url, form, self._form_timeout)
+
+
+class _View(Session):
+    """A :class:`Session` with other per-call settings (see ``Session.with_options``)."""
+
+    _root: Session
+
+    def __repr__(self) -> str:
+        return f"<Session view of {self._root!r}>"
+
+    async def open(self) -> None:
+        """Nothing: the session the view came from owns the connection pool."""
+
+    async def close(self) -> None:
+        """Nothing: the session the view came from owns the connection pool."""
+
+    def _client(self) -> aiohttp.ClientSession:
+        return self._root._client()
 
 
 def _none() -> None:

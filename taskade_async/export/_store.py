@@ -124,6 +124,14 @@ class UnitWriter:
         out.write(encode_lines(records))
         self.counts.update(record.type for record in records)
 
+    def write_line(self, kind: str, line: bytes) -> None:
+        """Append one line of ``<kind>.jsonl`` as it is (bytes kept exactly)."""
+        out = self._out
+        if out is None:
+            raise RuntimeError("this unit was already committed or discarded")
+        out.write(kind.encode() + b"\t" + line)
+        self.counts[kind] += 1
+
     def error(self, error: ItemError) -> None:
         """Note an item that could not be exported."""
         self.errors.append(error)
