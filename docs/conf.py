@@ -41,6 +41,8 @@ nitpick_ignore = [
     ("py:class", "taskade_async.testing._tree.TaskTree"),
     ("py:class", "taskade_async.testing._bots.BotBuilders"),  # FakeTaskade's mixin (events)
     ("py:class", "taskade_async.events._models._ProjectEvent"),  # the project events' fields
+    ("py:class", "_pytest.config.Config"),  # the pytest plugin's hook and fixtures
+    ("py:class", "_pytest.fixtures.FixtureRequest"),
 ]
 
 html_theme = "furo"

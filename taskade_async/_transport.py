@@ -242,21 +242,29 @@ async def post_form(
 async def exchange_code(
     code: str,
     *,
-    code_verifier: str,
+    code_verifier: str | None = None,
     redirect_uri: str,
     client_id: str,
     client_secret: str | None = None,
     token_url: URL | str = _TOKEN_URL,
     http: aiohttp.ClientSession | None = None,
 ) -> TokenSet:
-    """Trade an authorization code (PKCE) for tokens at the token endpoint."""
+    """Trade an authorization code for tokens at the token endpoint.
+
+    ``code_verifier`` is the PKCE verifier of the authorization request; a
+    confidential client (with ``client_secret``, sent in the form body) may
+    have skipped PKCE and pass none.
+    """
+    if not code_verifier and client_secret is None:
+        raise ValidationError("a public client needs code_verifier (PKCE); or pass client_secret")
     form = {
         "grant_type": "authorization_code",
         "code": code,
-        "code_verifier": code_verifier,
         "redirect_uri": redirect_uri,
         "client_id": client_id,
     }
+    if code_verifier:
+        form["code_verifier"] = code_verifier
     if client_secret is not None:
         form["client_secret"] = client_secret
     url = check_base_url(token_url, "token_url")  # the code and secrets go there
