@@ -29,6 +29,7 @@ from taskade_async.export._records import (
     ItemError,
     Record,
 )
+from taskade_async.export._shard import Shard, check_shard, discover_shard
 from taskade_async.export._store import STATE_DIR, ExportState, UnitWriter
 from taskade_async.export._units import Selection, Unit, run_units
 from taskade_async.export._walk import Walker
@@ -166,6 +167,7 @@ async def export(
     resume: bool = False,
     progress: Progress | None = None,
     source: str | None = None,
+    shard: Shard | None = None,
 ) -> Manifest:
     """Export the account (or the selected part) into ``out_dir``; return the manifest.
 
@@ -185,6 +187,9 @@ async def export(
     requests in flight, size the session's pool, ``Session(max_connections=N)``,
     as the command line does.
 
+    ``shard=(i, n)`` exports only the i-th of n disjoint parts of the account
+    (see ``taskade-async merge``).
+
     ``source`` names the account in the checkpoint (default: the session's base
     URL); a resume must name the same one.
 
@@ -203,6 +208,7 @@ async def export(
         "details": check_flag("details", details),
         "media": check_flag("media", media),
         "selection": selection.as_json(),
+        **({"shard": list(shard)} if (shard := check_shard(shard)) else {}),
     }
     state = ExportState(out)
     finished_before = _prepare(state, resume)
@@ -235,7 +241,8 @@ async def export(
         if plan is None:
             writer = state.writer(_DISCOVERY)
             try:
-                units = await discover(session, selection, _emitter(writer, progress), writer.error)
+                emit, error = _emitter(writer, progress), writer.error
+                units = await discover_shard(discover, session, selection, emit, error, shard)
                 writer.set_plan(
                     {
                         "format": FORMAT,
