@@ -75,6 +75,13 @@ def docs(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+@nox.session
+def dagster(session: nox.Session) -> None:
+    """examples/dagster: materialize every partition (one per shard) against FakeTaskade."""
+    session.install("-e", ".[dlt]", "dagster", "dagster-dlt")
+    session.run("python", "examples/dagster/materialize_demo.py")
+
+
 #: The benchmark scripts ``nox -s bench`` runs; each adds its figures to the results file.
 BENCHES = (
     "bench_import.py",
