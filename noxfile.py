@@ -90,6 +90,7 @@ BENCHES = (
     "bench_ratelimit.py",
     "bench_soak.py",
     "bench_bot.py",
+    "bench_load.py",
 )
 
 
@@ -100,7 +101,7 @@ def bench(session: nox.Session) -> None:
     Each script prints its figures and records them in benchmarks/results/latest.json;
     benchmarks/chart.py then draws docs/_static/bench.png and the table in the docs.
     """
-    session.install("-e", ".[test,bench]")
+    session.install("-e", ".[test,bench]")  # test: dlt[duckdb] for bench_load.py
     session.run("python", "benchmarks/_results.py", "--new")
     for script in BENCHES:
         session.run("python", f"benchmarks/{script}", *session.posargs)

@@ -217,6 +217,8 @@ def run_load(args: argparse.Namespace) -> int:
             load(
                 pipeline,
                 max_units=args.units_per_run,
+                # DuckDB loads JSON Lines about ten times faster than its default SQL inserts.
+                loader_file_format="jsonl" if path is not None else None,
                 token=token,
                 base_url=base_url,
                 details=args.details,

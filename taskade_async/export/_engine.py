@@ -29,7 +29,7 @@ from taskade_async.export._records import (
     ItemError,
     Record,
 )
-from taskade_async.export._shard import Shard, check_shard, discover_shard
+from taskade_async.export._shard import check_shard, discover_shard
 from taskade_async.export._store import STATE_DIR, ExportState, UnitWriter
 from taskade_async.export._units import Selection, Unit, run_units
 from taskade_async.export._walk import Walker
@@ -167,7 +167,7 @@ async def export(
     resume: bool = False,
     progress: Progress | None = None,
     source: str | None = None,
-    shard: Shard | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Manifest:
     """Export the account (or the selected part) into ``out_dir``; return the manifest.
 

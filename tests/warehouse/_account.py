@@ -62,7 +62,7 @@ def load_account(fake: FakeTaskade, root: Path, **options: Any) -> None:
         token=fake.token,
         base_url=str(fake.base_url),
         retry=FAST,
-        **{"max_units": 4, **options},
+        **{"max_units": 4, "loader_file_format": "jsonl", **options},
     )
 
 
