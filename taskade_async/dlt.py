@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.pipeline import Pipeline
 from dlt.sources import DltResource, DltSource
 
@@ -75,10 +77,23 @@ PRIMARY_KEYS: Final[Mapping[str, str | tuple[str, ...]]] = {
     "agents": "id",
     "medias": "id",
 }
+_IN_SPACE: Final = ("workspace_id", "folder_id")
+_IN_PROJECT: Final = (*_IN_SPACE, "project_id")
+#: The parent id columns of each kind's rows.
+_PARENTS: Final[Mapping[str, tuple[str, ...]]] = {
+    "workspaces": (),
+    "folders": ("workspace_id",),
+    "projects": _IN_SPACE,
+    "agents": _IN_SPACE,
+    "medias": _IN_SPACE,
+    **dict.fromkeys(("fields", "members", "blocks", "tasks"), _IN_PROJECT),
+    **dict.fromkeys(DETAIL_TYPES, (*_IN_PROJECT, "task_id")),
+}
 #: The column that marks a task gone from its project.
 DELETED: Final = "_deleted"
 _CONCURRENCY: Final = 8
 
+_log = logging.getLogger("taskade_async.dlt")
 _Batch = list[tuple[str, list[dict[str, Any]]]]
 
 
@@ -249,7 +264,11 @@ def _kind_resource(kind: str, walker: DltResource) -> DltResource:
             if found == kind:
                 yield rows
 
-    columns = {DELETED: {"data_type": "bool"}} if kind == "tasks" else None
+    # Parent ids typed up front: a column that is null in every row (folder_id of a
+    # workspace's own projects) would otherwise not be created at all.
+    columns: dict[str, Any] = {name: {"data_type": "text"} for name in _PARENTS[kind]}
+    if kind == "tasks":
+        columns[DELETED] = {"data_type": "bool"}
     resource: DltResource = dlt.transformer(
         pick,
         data_from=walker,
@@ -358,8 +377,18 @@ def load(
     default).
     """
     check_positive("max_units", max_units)
+    taskade_source(max_units=max_units, **source_options)  # bad options: an error first
     shard = check_shard(source_options.get("shard"))
     infos: list[LoadInfo] = []
+    if pipeline.has_pending_data:
+        # What a crash left: load it first. A package a kill cut in half cannot be;
+        # then the local state goes, the destination's comes back, and the units
+        # that package held (not done there) are walked again.
+        try:
+            infos.append(pipeline.run(loader_file_format=loader_file_format))
+        except PipelineStepFailed as exc:
+            _log.warning("dropping what an interrupted run left (%s); its units go again", exc)
+            pipeline.drop()
     while True:
         # A run after a crash may only load the packages the crash left (dlt's rule);
         # the loop then goes on with the units not yet loaded.

@@ -41,6 +41,9 @@ async def test_dataset_equals_the_export(account: FakeTaskade, tmp_path: Path) -
         )
     notes = {row["task_id"]: row["value"] for row in loaded["task_notes"]}
     assert notes == {line["taskId"]: line["data"]["value"] for line in exported["task_notes"]}
+    # Every parent column exists, even one null in every row (agents of workspaces).
+    agents = {(row["id"], row["workspace_id"], row["folder_id"]) for row in loaded["agents"]}
+    assert agents == {(a["data"]["id"], a["workspaceId"], None) for a in exported["agents"]}
     members = {(row["project_id"], row["handle"]) for row in loaded["members"]}
     assert members == {(line["projectId"], line["data"]["handle"]) for line in exported["members"]}
 
