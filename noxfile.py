@@ -61,8 +61,10 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the generator, tests, benchmarks and this file."""
-    session.install("-e", ".[test,cli,bench]", "mypy>=1.13", "nox>=2024.10.9")
+    session.install("-e", ".[test,cli,bench]", "mypy>=1.13", "nox>=2024.10.9", "pandas-stubs")
     session.run("mypy", *session.posargs)
+    # Every Python block of README.rst and docs/, as a reader would type it.
+    session.run("python", "-m", "tests.docs.typecheck")
 
 
 @nox.session
@@ -90,6 +92,7 @@ BENCHES = (
     "bench_ratelimit.py",
     "bench_soak.py",
     "bench_bot.py",
+    "bench_restore.py",
     "bench_load.py",
 )
 

@@ -54,8 +54,6 @@ class Function:
     call: list[str]
     lines: list[str] = field(default_factory=list)
     doc: list[str] = field(default_factory=list)
-    #: Whether the function has ``raw=True`` (the answer's JSON, not decoded).
-    raw: bool = False
 
 
 class FunctionEmitter(TypeEmitter):
@@ -81,12 +79,14 @@ class FunctionEmitter(TypeEmitter):
         kw += [self._arg(q) for q in query if not q.required]
         named_body = [b for b in op.body if b.wire not in op.positional_body]
         kw += [self._arg(b) for b in named_body if b.required]
-        kw += [self._arg(b) for b in named_body if not b.required]
+        kw += [self._optional(op, b) for b in named_body if not b.required]
         if op.raw_body:
             kw.append(f"data: {self.imp.runtime('RawBody')}")
             kw.append(f"content_type: str = {overrides.RAW_CONTENT_TYPE[op.operation_id]!r}")
         if op.entry.pager is not None:
             kw.append("max_items: int | None = None")
+        if op.operation_id in overrides.REPLACEABLE:
+            kw.append("replace: bool = False")
         if kw:
             params += ["*", *kw]
         self._checks(fn, query, consts)
@@ -98,31 +98,20 @@ class FunctionEmitter(TypeEmitter):
             if emit is None:
                 raise SpecError(f"{op.operation_id}: unknown result kind {op.returns.kind}")
             ret = emit(self, fn, decoders)
-            head = self._heads(fn, params, ret)
+            head = [f"async def {op.entry.function}({', '.join(params)}) -> {ret}:"]
         if note:
             fn.doc += ["", note] if fn.doc else [note]
-        return [*head, *self._docstring(op, fn.doc, [*query, *named_body], fn.raw), *fn.lines]
-
-    def _heads(self, fn: Function, params: list[str], ret: str) -> list[str]:
-        """The ``async def`` line; with a raw mode, two overloads typing ``raw=`` first."""
-        name = fn.op.entry.function
-        if not fn.raw:
-            return [f"async def {name}({', '.join(params)}) -> {ret}:"]
-        params = params if "*" in params else [*params, "*"]
-        overload = self.imp.name("typing", "overload")
-        literal = self.imp.name("typing", "Literal")
-        payload = f"dict[str, {self.imp.name('typing', 'Any')}]"
-        decoded = ", ".join([*params, f"raw: {literal}[False] = False"])
-        raw = ", ".join([*params, f"raw: {literal}[True]"])
-        return [
-            f"@{overload}",
-            f"async def {name}({decoded}) -> {ret}: ...",
-            f"@{overload}",
-            f"async def {name}({raw}) -> {payload}: ...",
-            f"async def {name}({', '.join([*params, 'raw: bool = False'])}) -> {payload} | {ret}:",
-        ]
+        return [*head, *self._docstring(op, fn.doc, [*query, *named_body]), *fn.lines]
 
     # -- arguments ------------------------------------------------------------------------
+
+    def _optional(self, op: Operation, p: Param) -> str:
+        """An optional body argument; None too where None means "left out" (NONE_IS_UNSET)."""
+        arg = self._arg(p)
+        if p.wire not in overrides.NONE_IS_UNSET.get(op.operation_id, ()) or "| None" in arg:
+            return arg
+        head, _, default = arg.rpartition(" = ")
+        return f"{head} | None = {default}"
 
     def _paging(self, op: Operation) -> tuple[list[Param], list[str]]:
         """The query parameters left to the caller, and the pager's own keywords."""
@@ -154,7 +143,15 @@ class FunctionEmitter(TypeEmitter):
         if op.body:
             checks = [self._rule(b.name, b.wire, b.type, b.required) for b in op.body]
             consts.append(f"{name}_BODY: Final = {tuple_display(checks)}")
-            values = tuple_display([b.name for b in op.body])
+            unset = overrides.NONE_IS_UNSET.get(op.operation_id, ())
+            values = tuple_display(
+                [
+                    f"{self.imp.runtime('UNSET')} if {b.name} is None else {b.name}"
+                    if b.wire in unset
+                    else b.name
+                    for b in op.body
+                ]
+            )
             fn.lines.append(
                 f"    json = {self.imp.runtime('body')}({where!r}, {name}_BODY, {values})"
             )
@@ -165,9 +162,7 @@ class FunctionEmitter(TypeEmitter):
                 fn.lines.append(f"    {limit}(data, {op.raw_limit}, {where!r})")
             fn.call += ["data=data", "content_type=content_type"]
 
-    def _docstring(
-        self, op: Operation, extra: list[str], params: list[Param], raw: bool
-    ) -> list[str]:
+    def _docstring(self, op: Operation, extra: list[str], params: list[Param]) -> list[str]:
         """Summary, ``METHOD /path``, notes, then a ``:param:`` list of every argument."""
         api = "" if op.api == "v1" else f" (API {op.api})"
         lines = [f'    """{op.entry.summary}', "", f"    ``{op.method} {op.path}``{api}"]
@@ -181,22 +176,33 @@ class FunctionEmitter(TypeEmitter):
         for p in params:
             where = "query" if p in op.query else "body"
             optional = "" if p.required else " (optional: left out unless given)"
+            if p.wire in overrides.NONE_IS_UNSET.get(op.operation_id, ()):
+                optional = " (optional: left out if not given or None)"
             lines.append(f"    :param {p.name}: the {where}'s ``{p.wire}``{optional}.")
         if op.raw_body:
             lines.append("    :param data: the request body, streamed.")
             lines.append("    :param content_type: the body's ``Content-Type``.")
+        if op.operation_id in overrides.REPLACEABLE:
+            lines.append(
+                "    :param replace: if the server has one already (409), delete it and "
+                "create again."
+            )
         if op.entry.pager is not None:
             for keyword in PAGERS[op.entry.pager].params:
                 lines.append(f"    :param {keyword}: {PAGING_DOCS[keyword]}")
             lines.append("    :param max_items: stop after this many items in all.")
-        if raw:
-            lines.append("    :param raw: return the answer's JSON as received, nothing decoded.")
         return [*lines, '    """']
 
     # -- results: one emitter per kind ------------------------------------------------------
 
     def _request(self, fn: Function) -> str:
-        return f"await session.request({', '.join(fn.call)}"
+        replaceable = overrides.REPLACEABLE.get(fn.op.operation_id)
+        if replaceable is None:
+            return f"await session.request({', '.join(fn.call)}"
+        wire, remove = replaceable
+        helper = self.imp.runtime("request_replacing")
+        args = ["session", "replace", const(remove), f"({snake(wire)},)", *fn.call]
+        return f"await {helper}({', '.join(args)}"
 
     def _result_pager(self, fn: Function, query: list[Param], decoders: dict[str, str]) -> str:
         op, r = fn.op, fn.op.returns
@@ -232,9 +238,16 @@ class FunctionEmitter(TypeEmitter):
 
     def _decode(self, fn: Function, helper: str, *args: str) -> None:
         """``payload = await request``, then ``return helper(payload, *args, where)``."""
-        fn.raw = True
-        fn.lines.append(f"    payload = {self._request(fn)})")
-        fn.lines += ["    if raw:", "        return payload"]
+        if fn.op.operation_id in overrides.NOT_FOUND_IS_NONE:
+            fn.doc.append("Taskade answers 404 for a task with none: that is None too.")
+            fn.lines += [
+                "    try:",
+                f"        payload = {self._request(fn)})",
+                f"    except {self.imp.runtime('NotFoundError')}:",
+                "        return None",
+            ]
+        else:
+            fn.lines.append(f"    payload = {self._request(fn)})")
         call = ", ".join(["payload", *args, repr(fn.op.operation_id)])
         fn.lines.append(f"    return {self.imp.runtime(helper)}({call})")
 

@@ -24,6 +24,10 @@ RAW_CONTENT_TYPE: dict[str, str] = {
     "bundleImportZip": "application/zip",
 }
 
+#: Optional body properties for which None means "left out": what a getter returns
+#: (``get_date().end`` is None for a single date) can be sent back as it is.
+NONE_IS_UNSET: dict[str, tuple[str, ...]] = {"taskPutDate": ("end",)}
+
 #: Binary successes the spec does not declare (erratum 6).
 BINARY: frozenset[str] = frozenset({"mediaDownload", "mediaDownloadAll", "bundleExportZip"})
 
@@ -38,6 +42,10 @@ ITEM_REQUIRED: frozenset[str] = frozenset({"projectGet", "taskGet", "mediaGet", 
 #: marks taskNoteGet's item nullable but not taskGetDate's; a task without a date has
 #: none to send, so both treat "nothing set" alike: a null item is ``None``.
 ITEM_NULLABLE: frozenset[str] = frozenset({"taskGetDate", "taskNoteGet"})
+
+#: Of those, the ones where Taskade answers a task with nothing set with 404 (a null
+#: item is not in the spec's answer): the function returns None for a 404 too.
+NOT_FOUND_IS_NONE: frozenset[str] = frozenset({"taskGetDate"})
 
 #: The meant shape of one ``taskCreate`` item (erratum 4): the spec's ``allOf`` of a
 #: required pair and an ``anyOf`` whose branches forbid each other's fields.
@@ -176,6 +184,11 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {"CreatedWebhook": ("secret",)}
 #: URL arguments a server will call back: https unless loopback, at most 2,048
 #: characters encoded (FACTS; the excerpt says only ``format: uri``).
 TARGET_URLS: dict[str, tuple[str, ...]] = {"createWebhook": ("targetUrl",)}
+
+#: Creations the server refuses with 409 when the thing exists (FACTS): operationId ->
+#: (the body field naming it, the operation deleting it). Their function takes
+#: ``replace=True`` to delete it and create again.
+REPLACEABLE: dict[str, tuple[str, str]] = {"createWebhook": ("targetUrl", "deleteWebhook")}
 
 
 def patch_v2(spec: dict[str, Any], v1: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,14 @@
 It listens on $PORT (default 8080) at /taskade: register that URL (https, e.g.
 through a tunnel) with ``taskade-async webhooks create`` for ``task.assigned``.
 TASKADE_WEBHOOK_SECRET may list several secrets, comma-separated, during a rotation.
+
+An agent can take minutes to answer, longer than Taskade waits for a reply:
+each verified delivery is recorded in an inbox (the SQLite file
+$TASKADE_BOT_DB, default bot.db) and answered 202 at once; the inbox's worker
+then asks the agent, retrying a failure with backoff, and keeps what still
+fails as a dead letter (``taskade-async webhooks inbox list --store bot.db``).
+A delivery recorded before a crash or restart is handled when the bot is back,
+and a repeated delivery is handled once.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from taskade_async import events
 from taskade_async.api import agents, tasks
 
 SESSION = web.AppKey("session", tk.Session)
+INBOX = web.AppKey("inbox", events.Inbox)
 
 
 def make_app() -> web.Application:
@@ -47,8 +56,11 @@ def make_app() -> web.Application:
             app[SESSION] = session
             yield
 
-    app.cleanup_ctx.append(taskade)
-    handler = events.handler(on_event, secret=secrets, dedupe=events.Deduplicator())
+    app.cleanup_ctx.append(taskade)  # first: the session outlives the inbox's worker
+    store = events.SQLiteStore(os.environ.get("TASKADE_BOT_DB", "bot.db"))
+    handler = events.handler(on_event, secret=secrets, store=store, inbox=True)
+    app.cleanup_ctx.append(handler.inbox.serve)  # the worker starts and stops with the app
+    app[INBOX] = handler.inbox
     app.router.add_post("/taskade", handler)
     return app
 

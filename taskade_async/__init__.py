@@ -1,5 +1,6 @@
 """An asyncio-native, typed client for the Taskade REST API v1."""
 
+from . import _logging
 from ._auth import (
     Auth,
     AuthorizationRequest,
@@ -24,6 +25,7 @@ from ._errors import (
     RateLimitError,
     RequestTimeoutError,
     ServerError,
+    SessionClosedError,
     TaskadeError,
     TransportError,
     UnauthorizedError,
@@ -37,6 +39,8 @@ from ._stats import SessionStats
 from ._trigger import trigger_automation
 from ._validate import UNSET, Unset
 from ._version import __version__
+
+_logging.configure()  # TASKADE_LOG=debug|info|warning
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -67,6 +71,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Session",
+    "SessionClosedError",
     "SessionStats",
     "SinglePager",
     "TaskadeError",

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,12 @@ def _port(text: str) -> int:
     return value
 
 
+def _http_url(text: str) -> str:
+    if not re.match(r"https?://[^/\s]+", text):
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r}")
+    return text
+
+
 def _route(text: str) -> str:
     if not text.startswith("/"):
         raise argparse.ArgumentTypeError(f"the path must start with '/': {text!r}")
@@ -67,6 +74,15 @@ def add_listen_command(webhooks: Any) -> None:
     )
     listen.add_argument("--path", type=_route, default="/taskade", help="default: %(default)s")
     listen.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
+    listen.add_argument(
+        "--forward-to",
+        metavar="URL",
+        type=_http_url,
+        help=(
+            "after verifying, POST each delivery's exact bytes and signature to URL (the bot "
+            "under development) and answer with the bot's status"
+        ),
+    )
     listen.set_defaults(handler=_listen)
 
 
@@ -115,7 +131,7 @@ def _listen(args: argparse.Namespace) -> int:
     if not keys:
         return _fail("webhooks listen", f"set {SECRET_ENV} to the webhook's signing secret")
     try:
-        asyncio.run(_serve(args.host, args.port, args.path, keys))
+        asyncio.run(_serve(args.host, args.port, args.path, keys, args.forward_to))
     except KeyboardInterrupt:  # before the handlers were set: still a clean stop
         return EXIT_OK
     except OSError as exc:
@@ -129,7 +145,50 @@ async def _print_event(event: Event) -> None:
     sys.stdout.flush()
 
 
-async def _serve(host: str, port: int, path: str, keys: list[str]) -> None:
+def _forwarder(keys: list[str], target: str, http: Any) -> Any:
+    """A handler that verifies a delivery, then POSTs its exact bytes and signature to ``target``.
+
+    The answer is the bot's own status and body (so a failing bot makes the
+    sender try again); 502 if the bot cannot be reached.
+    """
+    from aiohttp import ClientError, web
+
+    from taskade_async import events
+    from taskade_async.events._handler import DEFAULT_MAX_BODY, _read
+
+    async def forward(request: web.Request) -> web.StreamResponse:
+        body = await _read(request, DEFAULT_MAX_BODY)
+        if body is None:
+            return web.Response(status=413, text="body too large")
+        signature = request.headers.get(events.SIGNATURE_HEADER)
+        if not events.verify(keys, body, signature):
+            return web.Response(status=401, text=f"missing or bad {events.SIGNATURE_HEADER}")
+        try:
+            event = events.parse(body)
+        except events.PayloadError as exc:
+            return web.Response(status=400, text=str(exc))
+        assert signature is not None
+        headers = {
+            events.SIGNATURE_HEADER: signature,
+            "Content-Type": request.headers.get("Content-Type", "application/json"),
+        }
+        try:
+            async with http.post(target, data=body, headers=headers) as resp:
+                answer, status = await resp.read(), resp.status
+        except (ClientError, TimeoutError) as exc:
+            print(f"could not forward to {target}: {type(exc).__name__}", file=sys.stderr)
+            return web.Response(status=502, text="the bot could not be reached")
+        await _print_event(event)
+        print(f"forwarded {event.name} -> {status}", file=sys.stderr, flush=True)
+        return web.Response(status=status, body=answer)
+
+    return forward
+
+
+async def _serve(
+    host: str, port: int, path: str, keys: list[str], forward_to: str | None = None
+) -> None:
+    import aiohttp
     from aiohttp import web
 
     from taskade_async import events
@@ -149,10 +208,14 @@ async def _serve(host: str, port: int, path: str, keys: list[str]) -> None:
         return response
 
     app = web.Application(middlewares=[note_refusals])
-    app.router.add_post(path, events.handler(_print_event, secret=keys))
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600))
+    if forward_to is None:
+        app.router.add_post(path, events.handler(_print_event, secret=keys))
+    else:
+        app.router.add_post(path, _forwarder(keys, forward_to, http))
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
     try:
+        await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
         stop = asyncio.Event()
@@ -165,6 +228,7 @@ async def _serve(host: str, port: int, path: str, keys: list[str]) -> None:
         await stop.wait()
     finally:
         await runner.cleanup()
+        await http.close()
 
 
 # -- trigger -----------------------------------------------------------------------

@@ -63,6 +63,11 @@ def add_webhooks_parser(commands: Subparsers) -> Subparsers:
         metavar="ID",
         help="only events of this workspace (repeatable; default: all)",
     )
+    create.add_argument(
+        "--replace",
+        action="store_true",
+        help="if URL is registered, delete that webhook and register again (a new secret)",
+    )
     _action(actions, "list", "print every webhook, one per line", _list)
     for name, what, fn in (("get", "print one webhook", _get), ("delete", "delete one", _delete)):
         parser = _action(actions, name, what, fn)
@@ -84,7 +89,11 @@ def _action(actions: Subparsers, name: str, help_text: str, fn: Action) -> argpa
 
 async def _create(session: Session, args: argparse.Namespace) -> AsyncIterator[dict[str, Any]]:
     made = await webhooks.create(
-        session, target_url=args.target_url, events=args.events, space_ids=args.space_ids
+        session,
+        target_url=args.target_url,
+        events=args.events,
+        space_ids=args.space_ids,
+        replace=args.replace,
     )
     yield {"webhook": to_wire(made.webhook), "secret": made.secret}
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from yarl import URL
 
-from ._errors import RequestTimeoutError, TaskadeError
+from ._errors import RateLimitError, RequestTimeoutError, SessionClosedError, TaskadeError
 from ._request import Operation, conclude
 
-__all__ = ["_Call", "_Deadlines", "_Tally", "paused_error", "timed_out"]
+__all__ = ["_Call", "_Deadlines", "_Tally", "closed_error", "paused_error", "timed_out"]
 
 
 class _Tally:
@@ -134,10 +134,26 @@ def timed_out(op: Operation, url: URL, budget: float, tally: _Tally | None) -> T
     return conclude(timeout, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
 
 
-def paused_error(method: str, url: URL) -> RequestTimeoutError:
-    """The error of a call whose deadline passes before the session's 429 pause ends."""
-    return RequestTimeoutError(
-        f"{method} {url}: the session is paused after a 429 until past this call's deadline",
+def paused_error(method: str, url: URL, hold: float) -> RateLimitError:
+    """The error of a call whose deadline passes before the session's hold (``hold`` s) ends."""
+    return RateLimitError(
+        retry_after=hold,
+        status=429,
+        code=None,
+        message=f"the session holds after a 429 for {hold:.1f} s more, past this call's deadline",
+        status_message=None,
         method=method,
         url=str(url),
     )
+
+
+def closed_error(op: Operation, url: URL, tally: _Tally | None) -> TaskadeError:
+    """The error of a call still in flight when its session was closed."""
+    error = SessionClosedError(
+        f"{op.method} {url}: the session was closed while this call was in flight",
+        method=op.method,
+        url=str(url),
+    )
+    if tally is None or not tally.attempts:
+        return error
+    return conclude(error, tally.attempts, sent=tally.sent, idempotent=op.idempotent)

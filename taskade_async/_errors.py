@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from multidict import CIMultiDict, CIMultiDictProxy
 
 if TYPE_CHECKING:
     from .models import Task
@@ -21,6 +24,7 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "ServerError",
+    "SessionClosedError",
     "TaskadeError",
     "TransportError",
     "UnauthorizedError",
@@ -32,10 +36,13 @@ class TaskadeError(Exception):
     """Base class of every error this library raises.
 
     ``resume_from`` is set when a pager failed part-way: the cursor (task id) or
-    page number to pass back to the list function to continue where it stopped.
+    page number to pass back to the list function to continue where it stopped
+    (``after=exc.resume_from`` for tasks and blocks, ``page=`` for the others).
     """
 
-    resume_from: str | int | None = None
+    #: A str cursor from a cursor pager, an int page from a page pager, else None
+    #: (typed Any, so that it can be passed back as ``after=`` or ``page=``).
+    resume_from: Any = None
     #: How many times the request was sent before this error was raised (0 if never);
     #: set on every error that leaves ``Session.request``, and said in its message.
     attempts: int = 0
@@ -65,6 +72,14 @@ class TransportError(TaskadeError):
 
 class RequestTimeoutError(TransportError, TimeoutError):
     """The call's deadline passed (it covers every attempt, backoff and refresh)."""
+
+
+class SessionClosedError(TransportError):
+    """The session was closed while this call was in flight (or before it was sent).
+
+    ``attempts`` and ``may_have_applied`` say whether a request may have
+    reached the server.
+    """
 
 
 class AuthenticationError(TaskadeError):
@@ -99,11 +114,27 @@ class ProtocolError(TaskadeError):
         self.body = body
 
 
+#: Response headers that carry an id of the request, the first one present wins.
+REQUEST_ID_HEADERS: Final = ("x-request-id", "x-amzn-requestid", "request-id", "cf-ray")
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The request id a response's headers carry (``x-request-id``, ``cf-ray``, ...), if any."""
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
 class APIError(TaskadeError):
     """The API answered with an error status.
 
     Branch on ``code`` (the API's machine-readable code, e.g. ``"NOT_FOUND"``),
-    not on ``message``.
+    not on ``message``. ``headers`` are the response's (case-insensitive);
+    ``request_id`` is the id the server gave the request (from
+    ``x-request-id``, ``cf-ray`` or similar), also in the message: quote it
+    when you ask Taskade's support about a failure.
     """
 
     #: The start of the body, when it was not the documented JSON error.
@@ -119,12 +150,18 @@ class APIError(TaskadeError):
         method: str,
         url: str,
         body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
+        if not isinstance(headers, CIMultiDictProxy):
+            headers = CIMultiDictProxy(CIMultiDict(headers or {}))
+        request_id = request_id_of(headers)
         detail = f"{method} {url} -> {status}"
         if code:
             detail += f" {code}"
         if message:
             detail += f": {message}"
+        if request_id:
+            detail += f" [request id {request_id}]"
         super().__init__(detail)  # first: a ProtocolError base would reset the fields below
         self.status = status
         self.code = code
@@ -133,6 +170,8 @@ class APIError(TaskadeError):
         self.method = method
         self.url = url
         self.body = body
+        self.headers: CIMultiDictProxy[str] = headers
+        self.request_id = request_id
 
 
 class BadRequestError(APIError):

@@ -249,6 +249,9 @@ class CursorPager(Pager[T]):
 
     __slots__ = ("_after", "_before", "_limit")
 
+    #: Where the first page not yet returned starts: pass it back as ``after=``.
+    resume_from: str | None
+
     def __init__(
         self,
         session: Session,
@@ -298,6 +301,9 @@ class PagePager(Pager[T]):
     """Pages by number (``page`` from 1, ``limit``); a page shorter than ``limit`` is the last."""
 
     __slots__ = ("_limit", "_page", "_previous")
+
+    #: The first page not yet returned: pass it back as ``page=``.
+    resume_from: int | None
 
     def __init__(
         self,

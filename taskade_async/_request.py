@@ -216,6 +216,7 @@ def decode_error(
         "method": method,
         "url": url,
         "body": payload,
+        "headers": headers,
     }
     error: APIError
     if issubclass(cls, RateLimitError):

@@ -21,7 +21,9 @@ from ._convert import (
     structure_fn,
 )
 from ._download import Download
+from ._errors import NotFoundError
 from ._pagination import CursorPager, PagePager, SinglePager
+from ._replace import request_replacing
 from ._request import Operation
 from ._session import Session
 from ._targets import check_target_url
@@ -32,6 +34,7 @@ __all__ = [
     "UNSET",
     "CursorPager",
     "Download",
+    "NotFoundError",
     "Operation",
     "PagePager",
     "RawBody",
@@ -49,6 +52,7 @@ __all__ = [
     "items",
     "max_size",
     "query",
+    "request_replacing",
     "result",
     "structure_fn",
 ]

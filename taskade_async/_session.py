@@ -7,28 +7,29 @@ attempt that ``_transport`` (the only module here that calls aiohttp) made.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, overload
 
 import aiohttp
 import attrs
 from yarl import URL
 
-from . import _json, _settings
+from . import _json, _options, _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
 from ._closing import Closing
-from ._deadlines import _Deadlines, _Tally, paused_error, timed_out
+from ._deadlines import _Deadlines, _Tally, closed_error, paused_error, timed_out
 from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
 from ._download import Download
 from ._errors import TaskadeError, ValidationError
 from ._request import Operation, conclude, encode_query
 from ._retry import RetryPolicy
-from ._settings import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES
+from ._settings import DEFAULT_BASE_URL, DEFAULT_DOWNLOAD_MIN_RATE, DEFAULT_MAX_RESPONSE_BYTES
 from ._stats import Counts, SessionStats
 from ._throttle import Throttle
 from ._transport import (
@@ -43,6 +44,7 @@ from ._transport import (
     refused_facts,
     unusable_facts,
 )
+from ._warn import WarnGate, warn
 
 __all__ = ["DEFAULT_BASE_URL", "Session", "exchange_code"]
 
@@ -74,11 +76,22 @@ class Session(Closing):
       second; below it, the pace adapts to the rate the server admits (429s).
     - ``max_response_bytes``: the largest JSON answer accepted (a longer or
       endless body fails with ProtocolError).
+    - ``download_min_rate``: bytes per second a download's body must keep up,
+      on average, once the call's deadline has passed (a big file goes on, a
+      stalled or dripping one fails with RequestTimeoutError); 0: the deadline
+      bounds the whole transfer.
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
+    - ``trust_env``: use the proxies of ``HTTP_PROXY`` / ``HTTPS_PROXY`` /
+      ``NO_PROXY`` (and ``~/.netrc``), as requests and httpx do; False: connect
+      directly.
+    - ``trace_configs``: ``aiohttp.TraceConfig`` objects (OpenTelemetry's
+      aiohttp instrumentation, ...); each request's ``trace_request_ctx`` is
+      its :class:`Operation` (``.operation_id``, ``.method``, ``.path``).
     - ``http``: your own ``aiohttp.ClientSession``, used as it is (its connector
-      limits apply) and not closed by us. Its silent re-send of an idempotent
-      request on a dropped keep-alive connection is turned off: every request
-      the server receives is one the retry policy chose (and ``stats`` counts).
+      limits, ``trust_env`` and trace configs apply) and not closed by us.
+      Its silent re-send of an idempotent request on a dropped keep-alive
+      connection is turned off: every request the server receives is one the
+      retry policy chose (and ``stats`` counts).
     """
 
     #: How the loop waits before a retry (tests record the waits instead of taking them).
@@ -101,9 +114,14 @@ class Session(Closing):
         rate_burst: int = 1,
         user_agent: str | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        trust_env: bool = True,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        download_min_rate: float = DEFAULT_DOWNLOAD_MIN_RATE,
     ) -> None:
         auth = _settings.resolve_auth(token, auth)
         _settings.check_limits(deadline, max_connections, max_response_bytes)
+        self._trust_env = trust_env
+        self._trace_configs = _settings.trace_configs(trace_configs, http)
         self._auth = auth
         self.base_url, self._v2_base = _settings.resolve_roots(base_url, v2_base_url)
         self._base = str(self.base_url)
@@ -113,6 +131,9 @@ class Session(Closing):
             no_resend(http)
         self._deadline = deadline
         self._max_response_bytes = max_response_bytes
+        if not download_min_rate >= 0:
+            raise ValidationError("download_min_rate must be 0 or more (bytes per second)")
+        self._download_min_rate = float(download_min_rate)
         self._timeout, self._stream_timeout, self._form_timeout = _settings.timeouts(
             connect_timeout, read_timeout
         )
@@ -122,10 +143,14 @@ class Session(Closing):
         pool = max_connections if http is None else http.connector.limit if http.connector else 0
         self.throttle = Throttle(rate_limit, burst=rate_burst, in_flight=pool or None)
         self._deadlines = _Deadlines()
-        self._headers: Final = _settings.headers(user_agent)
+        self._headers = _settings.headers(user_agent)
         self._counts = Counts()
         #: A header ready without I/O, else None (then ``authorization`` is awaited).
         self._header_now: Callable[[], str | None] = getattr(auth, "header_now", None) or _none
+        self._warn_gate = WarnGate()
+        #: The tasks of the calls in flight, ended with SessionClosedError by close().
+        self._calls: dict[asyncio.Task[Any], None] = {}
+        self._closing: set[asyncio.Task[Any]] = set()
 
     @property
     def stats(self) -> SessionStats:
@@ -146,13 +171,25 @@ class Session(Closing):
         if self._http is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0)
             self._http = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, raise_for_status=False
+                connector=connector,
+                timeout=self._timeout,
+                raise_for_status=False,
+                trust_env=self._trust_env,
+                trace_configs=self._trace_configs,
             )
             self._owns_http = True
             no_resend(self._http)
 
     async def close(self) -> None:
-        """Close the HTTP client if this session created it."""
+        """Close the HTTP client if this session created it.
+
+        Calls still in flight end at once with :class:`SessionClosedError`.
+        """
+        current = asyncio.current_task()
+        for task in list(self._calls):
+            if task is not current and not task.done():
+                self._closing.add(task)
+                task.cancel()
         http, self._http = self._http, None
         if http is not None and self._owns_http:
             await http.close()
@@ -161,6 +198,43 @@ class Session(Closing):
         if self._http is None or self._http.closed:
             raise RuntimeError("the session is not open: use 'async with Session(...)'")
         return self._http
+
+    def with_options(
+        self,
+        *,
+        deadline: float | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Session:
+        """A view of this session for some calls, with other settings.
+
+        The view shares the connection pool, throttle, credentials and
+        ``stats`` of the session (nothing is opened or copied); what is not
+        given stays as it is. Pass it wherever a session goes::
+
+            urgent = s.with_options(deadline=5)          # each call: 5 s in all
+            await tasks.get(urgent, project_id, task_id)
+            once = s.with_options(retry=tk.RetryPolicy(max_attempts=1))  # no retries
+            tagged = s.with_options(headers={"X-Trace": "nightly-export"})
+
+        ``headers`` are added to every request of the view (they replace the
+        session's own of the same name, e.g. ``User-Agent``); the ones the
+        session sets itself (``Authorization``, ``Content-Type``, ...) are
+        refused. Bad arguments raise ValidationError. Views close nothing:
+        the session still owns the pool (``async with`` a view does nothing).
+        """
+        view = copy.copy(self)
+        view.__class__ = _View
+        assert isinstance(view, _View)
+        view._root = self._root if isinstance(self, _View) else self
+        if deadline is not None:
+            view._deadline = _options.check_deadline(deadline)
+        if retry is not None:
+            view.retry = _options.check_retry(retry)
+        if headers is not None:
+            view._headers = _options.merge_headers(self._headers, headers)
+        view._deadlines = _Deadlines()  # its own calls, all with its budget, on its own timer
+        return view
 
     # -- the request path ----------------------------------------------------------
 
@@ -216,8 +290,12 @@ class Session(Closing):
     ) -> dict[str, Any] | Download:
         """Send ``op`` and return its decoded JSON object (or a Download with ``stream``).
 
-        ``json`` is a JSON body; ``data`` a raw body (streamed) with its
-        ``content_type``. With neither, no body at all is sent.
+        The way to the server's JSON as received: ``op`` is a generated
+        constant (``await s.request(tasks.TASK_GET, (project_id, task_id))``),
+        ``args`` its path ids in path order, ``query`` the query parameters
+        in the API's spelling. ``json`` is a JSON body; ``data`` a raw body
+        (streamed) with its ``content_type``. With neither, no body at all is
+        sent. ``deadline`` replaces the session's for this call.
         """
         url = self.url(op, args, query)
         headers = dict(self._headers)
@@ -239,6 +317,9 @@ class Session(Closing):
             raise ValidationError("deadline must be positive")
         deadline_at = time.monotonic() + budget  # the throttle's clock too
         tally: _Tally | None = None
+        task = asyncio.current_task()
+        if task is not None:
+            self._calls[task] = None
         try:
             if deadline is not None:
                 tally = _Tally()
@@ -261,6 +342,15 @@ class Session(Closing):
             raise
         except TimeoutError:
             raise timed_out(op, url, budget, tally) from None
+        except asyncio.CancelledError:
+            if task not in self._closing:
+                raise
+            self._closing.discard(task)
+            if task is not None:
+                task.uncancel()
+            raise closed_error(op, url, tally) from None
+        finally:
+            self._calls.pop(task, None)  # type: ignore[arg-type]
 
     async def _send(
         self,
@@ -277,8 +367,8 @@ class Session(Closing):
         attempt, renewed = 0, False
         while True:
             attempt += 1
-            if throttle.paused_until >= deadline_at:
-                raise paused_error(method, url)
+            if (held := throttle.paused_until) >= deadline_at:
+                raise paused_error(method, url, held - time.monotonic())
             # Nothing to wait for: enter without an await (the hot path).
             throttle.enter() if throttle.idle() else await throttle.acquire()
             try:
@@ -287,7 +377,7 @@ class Session(Closing):
                 counts.requests += 1
                 started = tally.begin(attempt)
                 response = await exchange(
-                    http, method, url, headers, body, timeout, self.base_url, counts
+                    http, method, url, headers, body, timeout, self.base_url, counts, op
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error, what = failed_facts(exc, op, url, body, attempt)
@@ -298,11 +388,13 @@ class Session(Closing):
             if response is None:
                 pass  # error and what say how the connection failed
             elif (status := response.status) < 300:
-                throttle.success()
+                throttle.answered(started)
                 if _log.isEnabledFor(logging.DEBUG):
                     log_attempt(method, url, f"-> {status}", attempt, started)
                 if stream:
-                    return Download(response)
+                    return Download(
+                        response, deadline_at=deadline_at, min_rate=self._download_min_rate
+                    )
                 try:
                     raw: Any = await read_capped(response, self._max_response_bytes)
                     payload = None if raw is None else _json.loads(raw)
@@ -342,6 +434,16 @@ class Session(Closing):
         if verdict.act is Act.RAISE:
             raise error
         self._counts.retries += 1
+        if what.status != 429:  # a 429's retry is said with its slow-down or hold
+            warn(
+                self._warn_gate,
+                "retry",
+                time.monotonic(),
+                "retrying after a failed attempt (%s); attempt %d in %.1f s",
+                f"status {what.status}" if what.status else what.failure.value,
+                what.number + 1,
+                verdict.wait,
+            )
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug(
                 "retrying in %.3f s (attempt %d failed: %s)", verdict.wait, what.number, error
@@ -369,17 +471,65 @@ class Session(Closing):
             tally.not_acted()  # not sent, or refused (or redirected): the server did not act
         if status == 429:
             self._counts.rate_limited += 1
-            self.throttle.refused(started, hold(self.retry, what.retry_after))  # the one reaction
+            held = hold(self.retry, what.retry_after)
+            did = self.throttle.answered(started, True, held)  # the one reaction
+            if did is not None:
+                self._said(did, what.retry_after, held)
         elif 300 <= status < 500:
-            self.throttle.success()  # a refusal, but an answer: the server is not overloaded
+            self.throttle.answered(started)  # a refusal, but an answer: not overloaded
         if _log.isEnabledFor(logging.DEBUG):
             # str(), not repr(): some aiohttp errors' repr shows the request headers.
             said = f"failed: {type(exc).__name__}: {exc}" if exc else f"-> {status}"
             log_attempt(method, url, said, what.number, started)
 
+    def _said(self, did: str, retry_after: float | None, held: float | None) -> None:
+        """A WARNING line (rate-limited) for what a 429 made the pace do."""
+        now = time.monotonic()
+        if did == "slow":
+            rate = self.throttle.rate
+            pace = "unpaced" if rate is None else f"{rate:.1f} requests/s"
+            warn(self._warn_gate, did, now, "rate limited (429): slowing down to %s", pace)
+        elif did == "hold":
+            capped = "" if retry_after == held else f" (Retry-After {retry_after:g} s, capped)"
+            until = max(0.0, self.throttle.paused_until - now)
+            warn(
+                self._warn_gate,
+                did,
+                now,
+                "rate limited (429): holding the session %.1f s%s",
+                until,
+                capped,
+            )
+        elif did == "noise":
+            warn(
+                self._warn_gate,
+                did,
+                now,
+                "429s at random whatever the pace (%.0f%% refused): not slowing down further",
+                100 * self.throttle.model.noise,
+            )
+
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
         return await post_form(self._client(), url, form, self._form_timeout)
+
+
+class _View(Session):
+    """A :class:`Session` with other per-call settings (see ``Session.with_options``)."""
+
+    _root: Session
+
+    def __repr__(self) -> str:
+        return f"<Session view of {self._root!r}>"
+
+    async def open(self) -> None:
+        """Nothing: the session the view came from owns the connection pool."""
+
+    async def close(self) -> None:
+        """Nothing: the session the view came from owns the connection pool."""
+
+    def _client(self) -> aiohttp.ClientSession:
+        return self._root._client()
 
 
 def _none() -> None:

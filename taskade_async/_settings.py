@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Final, NoReturn
 
 import aiohttp
@@ -14,11 +15,13 @@ from ._errors import AuthenticationError, ValidationError
 from ._transport import check_base_url
 from ._version import __version__
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RESPONSE_BYTES"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_DOWNLOAD_MIN_RATE", "DEFAULT_MAX_RESPONSE_BYTES"]
 
 DEFAULT_BASE_URL: Final = URL("https://www.taskade.com/api/v1")
 #: The default cap on a JSON answer: far above the largest real page (1000 tasks).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+#: The least a download's body must average past the call's deadline (bytes per second).
+DEFAULT_DOWNLOAD_MIN_RATE: Final = 32 * 1024
 
 
 def resolve_auth(token: str | None, auth: Auth | None) -> Auth:
@@ -105,3 +108,18 @@ def no_v2_root(base: str) -> NoReturn:
         f"no v2 root can be derived from base_url {base} (it does not end in /v1): "
         "pass v2_base_url="
     )
+
+
+def trace_configs(
+    configs: Sequence[aiohttp.TraceConfig] | None, http: aiohttp.ClientSession | None
+) -> list[aiohttp.TraceConfig] | None:
+    """The trace configs for the ClientSession we create, checked (ValidationError)."""
+    if configs is None:
+        return None
+    if http is not None:
+        raise ValidationError("trace_configs applies to a session we create: give them to http")
+    if isinstance(configs, aiohttp.TraceConfig) or not all(
+        isinstance(c, aiohttp.TraceConfig) for c in configs
+    ):
+        raise ValidationError("trace_configs must be a sequence of aiohttp.TraceConfig")
+    return list(configs) or None

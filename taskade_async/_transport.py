@@ -111,11 +111,13 @@ async def exchange(
     limits: aiohttp.ClientTimeout,
     origin: URL,
     counts: Counts,
+    trace: object = None,
 ) -> aiohttp.ClientResponse:
     """One attempt: send, and follow a GET's redirects by hand.
 
     The bearer token is dropped as soon as a redirect leaves ``origin`` (e.g.
     a download redirected to file storage); every hop is counted in ``counts``.
+    ``trace`` is each hop's ``trace_request_ctx`` (for aiohttp's trace configs).
     """
     opened = body.open() if isinstance(body, BodySource) else contextlib.nullcontext(body)
     with opened as payload:
@@ -127,6 +129,7 @@ async def exchange(
             allow_redirects=False,
             raise_for_status=False,  # we map statuses, whatever the ClientSession says
             timeout=limits,
+            trace_request_ctx=trace,
             # aiohttp would label an empty POST application/octet-stream: send no type.
             skip_auto_headers=_NO_AUTO_TYPE
             if payload is None and method in _BODY_METHODS
@@ -150,7 +153,12 @@ async def exchange(
             headers = {k: v for k, v in headers.items() if k != "Authorization"}
         counts.requests += 1  # a request the storage server receives
         response = await http.get(
-            target, headers=headers, allow_redirects=False, raise_for_status=False, timeout=limits
+            target,
+            headers=headers,
+            allow_redirects=False,
+            raise_for_status=False,
+            timeout=limits,
+            trace_request_ctx=trace,
         )
     return response
 
@@ -234,21 +242,29 @@ async def post_form(
 async def exchange_code(
     code: str,
     *,
-    code_verifier: str,
+    code_verifier: str | None = None,
     redirect_uri: str,
     client_id: str,
     client_secret: str | None = None,
     token_url: URL | str = _TOKEN_URL,
     http: aiohttp.ClientSession | None = None,
 ) -> TokenSet:
-    """Trade an authorization code (PKCE) for tokens at the token endpoint."""
+    """Trade an authorization code for tokens at the token endpoint.
+
+    ``code_verifier`` is the PKCE verifier of the authorization request; a
+    confidential client (with ``client_secret``, sent in the form body) may
+    have skipped PKCE and pass none.
+    """
+    if not code_verifier and client_secret is None:
+        raise ValidationError("a public client needs code_verifier (PKCE); or pass client_secret")
     form = {
         "grant_type": "authorization_code",
         "code": code,
-        "code_verifier": code_verifier,
         "redirect_uri": redirect_uri,
         "client_id": client_id,
     }
+    if code_verifier:
+        form["code_verifier"] = code_verifier
     if client_secret is not None:
         form["client_secret"] = client_secret
     url = check_base_url(token_url, "token_url")  # the code and secrets go there

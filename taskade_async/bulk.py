@@ -18,7 +18,7 @@ from .models import NewTask, Task
 if TYPE_CHECKING:
     from ._session import Session
 
-__all__ = ["BATCH_SIZE", "create_tasks"]
+__all__ = ["BATCH_SIZE", "CreateTasksError", "create_tasks"]
 
 #: The most tasks one ``taskCreate`` call accepts.
 BATCH_SIZE: Final = 20

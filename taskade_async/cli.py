@@ -1,8 +1,9 @@
 """The ``taskade-async`` command: ``export OUT_DIR [options]``, ``webhooks ...``.
 
 A thin layer over :func:`taskade_async.export.export`. Exit status: 0 when
-everything was exported (or ``--resume`` found the export complete), 1 when
-some items failed (listed in ``manifest.json``), 2 on a usage or fatal error,
+everything was exported (or ``--resume`` found the export complete, with the
+same options and server), 1 when some items failed (listed in
+``manifest.json``; ``--resume`` fetches them again), 2 on a usage or fatal error,
 130 on Ctrl-C and 143 on SIGTERM (the checkpoint is saved: run again with
 ``--resume``).
 """
@@ -22,8 +23,11 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from taskade_async._cli_bots import add_listen_command, add_trigger_command
+from taskade_async._cli_inbox import add_inbox_commands
 from taskade_async._cli_load import add_load_command, shard_arg
 from taskade_async._cli_merge import add_merge_command
+from taskade_async._cli_restore import add_restore_command
+from taskade_async._cli_verify import add_verify_command
 from taskade_async._cli_webhooks import add_webhooks_parser
 from taskade_async._errors import TaskadeError
 from taskade_async._session import DEFAULT_BASE_URL, Session
@@ -148,8 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help=(
-            "continue an interrupted export; start one if OUT_DIR is absent or empty, "
-            "do nothing if it is complete (one command for cron or systemd)"
+            "continue an interrupted export; start one if OUT_DIR is absent or empty; "
+            "fetch again the items a finished export failed; do nothing if it is "
+            "complete (one command for cron or systemd)"
         ),
     )
     ex.add_argument(
@@ -160,8 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     noise = ex.add_mutually_exclusive_group()
     noise.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
-    add_listen_command(add_webhooks_parser(commands))
+    webhooks_actions = add_webhooks_parser(commands)
+    add_listen_command(webhooks_actions)
+    add_inbox_commands(webhooks_actions)
     add_trigger_command(commands)
+    add_verify_command(commands)
+    add_restore_command(commands)
     add_load_command(commands)
     add_merge_command(commands)
     return parser
@@ -286,15 +295,14 @@ def _again(args: argparse.Namespace) -> str:
     return "run the same command again" + ("" if args.resume else " with --resume")
 
 
-def _complete(args: argparse.Namespace) -> bool:
-    """With --resume on a complete export: say so and touch nothing."""
-    done = finished_export(args.out_dir) if args.resume else None
-    if done is None:
+def _nothing_done(before: Manifest | None, after: Manifest, args: argparse.Namespace) -> bool:
+    """With --resume on a complete export (checked against this run): say so."""
+    if before is None or after != before:
         return False
     if not args.quiet:
         print(
             f"Nothing to do: {args.out_dir} holds a complete export "
-            f"({sum(done.counts.values())} records, finished {done.finished_at}); "
+            f"({sum(after.counts.values())} records, finished {after.finished_at}); "
             "no file was rewritten.",
             file=sys.stdout,
         )
@@ -323,9 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--demo runs its own server: drop --token and --base-url")
     _setup_logging(args)
     try:
-        if _complete(args):
-            return EXIT_OK
+        before = finished_export(args.out_dir) if args.resume else None
         manifest = asyncio.run(_stoppable(args))
+        if _nothing_done(before, manifest, args):
+            return EXIT_OK
     except (KeyboardInterrupt, _Terminated) as exc:
         what = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Stopped (SIGTERM)"
         print(f"{what}; the checkpoint is saved. To continue, {_again(args)}.", file=sys.stderr)

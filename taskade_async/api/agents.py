@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, overload
+from typing import Any, Final
 
 from taskade_async._runtime import (
     UNSET,
@@ -286,49 +286,27 @@ ENDPOINTS: Final = {
 }
 
 
-@overload
-async def enable_public_access(
-    session: Session, agent_id: str, /, *, raw: Literal[False] = False
-) -> PublicAccess: ...
-@overload
-async def enable_public_access(
-    session: Session, agent_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def enable_public_access(
-    session: Session, agent_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | PublicAccess:
+async def enable_public_access(session: Session, agent_id: str, /) -> PublicAccess:
     """Publish an agent and return its public URL.
 
     ``PUT /agents/{agentId}/publicAccess``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param agent_id: the path's ``agentId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(AGENT_PUBLIC_ACCESS_ENABLE, (agent_id,))
-    if raw:
-        return payload
     return result(payload, structure_fn(PublicAccess), "agentPublicAccessEnable")
 
 
-@overload
-async def get(session: Session, agent_id: str, /, *, raw: Literal[False] = False) -> SpaceAgent: ...
-@overload
-async def get(session: Session, agent_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
-async def get(
-    session: Session, agent_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | SpaceAgent:
+async def get(session: Session, agent_id: str, /) -> SpaceAgent:
     """Fetch one agent.
 
     ``GET /agents/{agentId}``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param agent_id: the path's ``agentId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(AGENT_GET, (agent_id,))
-    if raw:
-        return payload
     return item(payload, structure_fn(SpaceAgent), "agentGet")
 
 
@@ -343,7 +321,6 @@ async def delete(session: Session, agent_id: str, /) -> None:
     await session.request(DELETE_AGENT, (agent_id,))
 
 
-@overload
 async def update(
     session: Session,
     agent_id: str,
@@ -351,27 +328,7 @@ async def update(
     *,
     name: str | Unset = UNSET,
     data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
-    raw: Literal[False] = False,
-) -> SpaceAgent | None: ...
-@overload
-async def update(
-    session: Session,
-    agent_id: str,
-    /,
-    *,
-    name: str | Unset = UNSET,
-    data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def update(
-    session: Session,
-    agent_id: str,
-    /,
-    *,
-    name: str | Unset = UNSET,
-    data: SpaceAgentData | dict[str, Any] | Unset = UNSET,
-    raw: bool = False,
-) -> dict[str, Any] | SpaceAgent | None:
+) -> SpaceAgent | None:
     """Change an agent's name or settings.
 
     ``PATCH /agents/{agentId}``
@@ -380,66 +337,31 @@ async def update(
     :param agent_id: the path's ``agentId``.
     :param name: the body's ``name`` (optional: left out unless given).
     :param data: the body's ``data`` (optional: left out unless given).
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("agentUpdate", AGENT_UPDATE_BODY, (name, data))
     payload = await session.request(AGENT_UPDATE, (agent_id,), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(SpaceAgent), "agentUpdate")
 
 
-@overload
-async def get_public(
-    session: Session, agent_id: str, /, *, raw: Literal[False] = False
-) -> PublicAgentResult: ...
-@overload
-async def get_public(
-    session: Session, agent_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get_public(
-    session: Session, agent_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | PublicAgentResult:
+async def get_public(session: Session, agent_id: str, /) -> PublicAgentResult:
     """Fetch the public face of an agent and its URL.
 
     ``GET /agents/{agentId}/public-agent``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param agent_id: the path's ``agentId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(AGENT_PUBLIC_GET, (agent_id,))
-    if raw:
-        return payload
     return result(payload, structure_fn(PublicAgentResult), "agentPublicGet")
 
 
-@overload
 async def update_public(
     session: Session,
     agent_id: str,
     /,
     *,
     preferences: PublicAgentPreferencesUpdate | dict[str, Any],
-    raw: Literal[False] = False,
-) -> PublicAgent: ...
-@overload
-async def update_public(
-    session: Session,
-    agent_id: str,
-    /,
-    *,
-    preferences: PublicAgentPreferencesUpdate | dict[str, Any],
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def update_public(
-    session: Session,
-    agent_id: str,
-    /,
-    *,
-    preferences: PublicAgentPreferencesUpdate | dict[str, Any],
-    raw: bool = False,
-) -> dict[str, Any] | PublicAgent:
+) -> PublicAgent:
     """Change how a published agent looks and behaves.
 
     ``PATCH /agents/{agentId}/public-agent``
@@ -447,26 +369,15 @@ async def update_public(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param agent_id: the path's ``agentId``.
     :param preferences: the body's ``preferences``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("agentPublicUpdate", AGENT_PUBLIC_UPDATE_BODY, (preferences,))
     payload = await session.request(AGENT_PUBLIC_UPDATE, (agent_id,), json=json)
-    if raw:
-        return payload
     return item(payload, structure_fn(PublicAgent), "agentPublicUpdate")
 
 
-@overload
 async def add_knowledge_project(
-    session: Session, agent_id: str, /, *, project_id: str, raw: Literal[False] = False
-) -> SpaceAgent: ...
-@overload
-async def add_knowledge_project(
-    session: Session, agent_id: str, /, *, project_id: str, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def add_knowledge_project(
-    session: Session, agent_id: str, /, *, project_id: str, raw: bool = False
-) -> dict[str, Any] | SpaceAgent:
+    session: Session, agent_id: str, /, *, project_id: str
+) -> SpaceAgent:
     """Give an agent a project to learn from.
 
     ``POST /agents/{agentId}/knowledge/project``
@@ -474,26 +385,13 @@ async def add_knowledge_project(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param agent_id: the path's ``agentId``.
     :param project_id: the body's ``projectId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("agentKnowledgeProjectCreate", AGENT_KNOWLEDGE_PROJECT_CREATE_BODY, (project_id,))
     payload = await session.request(AGENT_KNOWLEDGE_PROJECT_CREATE, (agent_id,), json=json)
-    if raw:
-        return payload
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeProjectCreate")
 
 
-@overload
-async def add_knowledge_media(
-    session: Session, agent_id: str, /, *, media_id: str, raw: Literal[False] = False
-) -> SpaceAgent: ...
-@overload
-async def add_knowledge_media(
-    session: Session, agent_id: str, /, *, media_id: str, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def add_knowledge_media(
-    session: Session, agent_id: str, /, *, media_id: str, raw: bool = False
-) -> dict[str, Any] | SpaceAgent:
+async def add_knowledge_media(session: Session, agent_id: str, /, *, media_id: str) -> SpaceAgent:
     """Give an agent a media file to learn from.
 
     ``POST /agents/{agentId}/knowledge/media``
@@ -501,12 +399,9 @@ async def add_knowledge_media(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param agent_id: the path's ``agentId``.
     :param media_id: the body's ``mediaId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("agentKnowledgeMediaCreate", AGENT_KNOWLEDGE_MEDIA_CREATE_BODY, (media_id,))
     payload = await session.request(AGENT_KNOWLEDGE_MEDIA_CREATE, (agent_id,), json=json)
-    if raw:
-        return payload
     return item(payload, structure_fn(SpaceAgent), "agentKnowledgeMediaCreate")
 
 
@@ -568,17 +463,7 @@ def list_convos(
     )
 
 
-@overload
-async def get_convo(
-    session: Session, agent_id: str, convo_id: str, /, *, raw: Literal[False] = False
-) -> Convo: ...
-@overload
-async def get_convo(
-    session: Session, agent_id: str, convo_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get_convo(
-    session: Session, agent_id: str, convo_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Convo:
+async def get_convo(session: Session, agent_id: str, convo_id: str, /) -> Convo:
     """Fetch one conversation of an agent.
 
     ``GET /agents/{agentId}/convos/{convoId}``
@@ -586,50 +471,24 @@ async def get_convo(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param agent_id: the path's ``agentId``.
     :param convo_id: the path's ``convoId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(AGENT_CONVO_GET, (agent_id, convo_id))
-    if raw:
-        return payload
     return item(payload, structure_fn(Convo), "agentConvoGet")
 
 
-@overload
-async def get_public_agent(
-    session: Session, public_agent_id: str, /, *, raw: Literal[False] = False
-) -> PublicAgentResult: ...
-@overload
-async def get_public_agent(
-    session: Session, public_agent_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get_public_agent(
-    session: Session, public_agent_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | PublicAgentResult:
+async def get_public_agent(session: Session, public_agent_id: str, /) -> PublicAgentResult:
     """Fetch a published agent by its public id.
 
     ``GET /public-agents/{publicAgentId}``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param public_agent_id: the path's ``publicAgentId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(PUBLIC_AGENT_GET, (public_agent_id,))
-    if raw:
-        return payload
     return result(payload, structure_fn(PublicAgentResult), "publicAgentGet")
 
 
-@overload
-async def prompt(
-    session: Session, space_id: str, agent_id: str, /, *, prompt: str, raw: Literal[False] = False
-) -> str: ...
-@overload
-async def prompt(
-    session: Session, space_id: str, agent_id: str, /, *, prompt: str, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def prompt(
-    session: Session, space_id: str, agent_id: str, /, *, prompt: str, raw: bool = False
-) -> dict[str, Any] | str:
+async def prompt(session: Session, space_id: str, agent_id: str, /, *, prompt: str) -> str:
     """Ask an agent; returns its answer's text.
 
     ``POST /promptAgent`` (API v2)
@@ -638,44 +497,15 @@ async def prompt(
     :param space_id: the body's ``spaceId``.
     :param agent_id: the body's ``agentId``.
     :param prompt: the body's ``prompt``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("promptAgent", PROMPT_AGENT_BODY, (space_id, agent_id, prompt))
     payload = await session.request(PROMPT_AGENT, (), json=json)
-    if raw:
-        return payload
     return field(payload, "summary", as_str, "promptAgent")
 
 
-@overload
 async def get_conversation(
-    session: Session,
-    agent_id: str,
-    convo_id: str,
-    /,
-    *,
-    include_transcript: bool | Unset = UNSET,
-    raw: Literal[False] = False,
-) -> Conversation: ...
-@overload
-async def get_conversation(
-    session: Session,
-    agent_id: str,
-    convo_id: str,
-    /,
-    *,
-    include_transcript: bool | Unset = UNSET,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def get_conversation(
-    session: Session,
-    agent_id: str,
-    convo_id: str,
-    /,
-    *,
-    include_transcript: bool | Unset = UNSET,
-    raw: bool = False,
-) -> dict[str, Any] | Conversation:
+    session: Session, agent_id: str, convo_id: str, /, *, include_transcript: bool | Unset = UNSET
+) -> Conversation:
     """Fetch a conversation, with its Markdown transcript.
 
     ``POST /getConversation`` (API v2)
@@ -684,10 +514,7 @@ async def get_conversation(
     :param agent_id: the body's ``agentId``.
     :param convo_id: the body's ``convoId``.
     :param include_transcript: the body's ``includeTranscript`` (optional: left out unless given).
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("getConversation", GET_CONVERSATION_BODY, (agent_id, convo_id, include_transcript))
     payload = await session.request(GET_CONVERSATION, (), json=json)
-    if raw:
-        return payload
     return result(payload, structure_fn(Conversation), "getConversation")

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal
 
 from taskade_async._runtime import (
     UNSET,
@@ -53,28 +53,15 @@ ENDPOINTS: Final = {
 }
 
 
-@overload
-async def export_json(
-    session: Session, space_id: str, /, *, raw: Literal[False] = False
-) -> Bundle: ...
-@overload
-async def export_json(
-    session: Session, space_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def export_json(
-    session: Session, space_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Bundle:
+async def export_json(session: Session, space_id: str, /) -> Bundle:
     """Export a space as a JSON bundle.
 
     ``GET /bundles/{spaceId}/export``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param space_id: the path's ``spaceId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(BUNDLE_EXPORT, (space_id,))
-    if raw:
-        return payload
     return item(payload, structure_fn(Bundle), "bundleExport")
 
 
@@ -93,32 +80,9 @@ async def export_zip(
     return await session.request(BUNDLE_EXPORT_ZIP, (space_id,), query=params, stream=True)
 
 
-@overload
 async def import_json(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    bundle_data: Bundle | dict[str, Any],
-    raw: Literal[False] = False,
-) -> BundleInstallation: ...
-@overload
-async def import_json(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    bundle_data: Bundle | dict[str, Any],
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def import_json(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    bundle_data: Bundle | dict[str, Any],
-    raw: bool = False,
-) -> dict[str, Any] | BundleInstallation:
+    session: Session, workspace_id: str, /, *, bundle_data: Bundle | dict[str, Any]
+) -> BundleInstallation:
     """Install a JSON bundle into a workspace.
 
     ``POST /bundles/{workspaceId}/import``
@@ -126,44 +90,15 @@ async def import_json(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param workspace_id: the path's ``workspaceId``.
     :param bundle_data: the body's ``bundleData``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("bundleImport", BUNDLE_IMPORT_BODY, (bundle_data,))
     payload = await session.request(BUNDLE_IMPORT, (workspace_id,), json=json)
-    if raw:
-        return payload
     return item(payload, structure_fn(BundleInstallation), "bundleImport")
 
 
-@overload
 async def import_zip(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    data: RawBody,
-    content_type: str = "application/zip",
-    raw: Literal[False] = False,
-) -> BundleInstallation: ...
-@overload
-async def import_zip(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    data: RawBody,
-    content_type: str = "application/zip",
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def import_zip(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    data: RawBody,
-    content_type: str = "application/zip",
-    raw: bool = False,
-) -> dict[str, Any] | BundleInstallation:
+    session: Session, workspace_id: str, /, *, data: RawBody, content_type: str = "application/zip"
+) -> BundleInstallation:
     """Install a zip bundle (at most 50 MB, streamed).
 
     ``POST /bundles/{workspaceId}/import/zip``
@@ -172,12 +107,9 @@ async def import_zip(
     :param workspace_id: the path's ``workspaceId``.
     :param data: the request body, streamed.
     :param content_type: the body's ``Content-Type``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     max_size(data, 52428800, "bundleImportZip")
     payload = await session.request(
         BUNDLE_IMPORT_ZIP, (workspace_id,), data=data, content_type=content_type
     )
-    if raw:
-        return payload
     return item(payload, structure_fn(BundleInstallation), "bundleImportZip")

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, overload
+from typing import Any, Final
 
 from taskade_async._runtime import (
     Operation,
@@ -72,17 +72,7 @@ def list_projects(
     )
 
 
-@overload
-async def generate_agent(
-    session: Session, folder_id: str, /, *, text: str, raw: Literal[False] = False
-) -> SpaceAgent: ...
-@overload
-async def generate_agent(
-    session: Session, folder_id: str, /, *, text: str, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def generate_agent(
-    session: Session, folder_id: str, /, *, text: str, raw: bool = False
-) -> dict[str, Any] | SpaceAgent:
+async def generate_agent(session: Session, folder_id: str, /, *, text: str) -> SpaceAgent:
     """Have the AI build an agent from a description.
 
     ``POST /folders/{folderId}/agent-generate``
@@ -90,32 +80,15 @@ async def generate_agent(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param folder_id: the path's ``folderId``.
     :param text: the body's ``text``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("folderAgentGenerate", FOLDER_AGENT_GENERATE_BODY, (text,))
     payload = await session.request(FOLDER_AGENT_GENERATE, (folder_id,), json=json)
-    if raw:
-        return payload
     return item(payload, structure_fn(SpaceAgent), "folderAgentGenerate")
 
 
-@overload
 async def create_agent(
-    session: Session,
-    folder_id: str,
-    /,
-    *,
-    name: str,
-    data: dict[str, Any],
-    raw: Literal[False] = False,
-) -> SpaceAgent: ...
-@overload
-async def create_agent(
-    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any], raw: Literal[True]
-) -> dict[str, Any]: ...
-async def create_agent(
-    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any], raw: bool = False
-) -> dict[str, Any] | SpaceAgent:
+    session: Session, folder_id: str, /, *, name: str, data: dict[str, Any]
+) -> SpaceAgent:
     """Create an agent from settings or a template.
 
     ``POST /folders/{folderId}/agents``
@@ -124,12 +97,9 @@ async def create_agent(
     :param folder_id: the path's ``folderId``.
     :param name: the body's ``name``.
     :param data: the body's ``data``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("folderCreateAgent", FOLDER_CREATE_AGENT_BODY, (name, data))
     payload = await session.request(FOLDER_CREATE_AGENT, (folder_id,), json=json)
-    if raw:
-        return payload
     return item(payload, structure_fn(SpaceAgent), "folderCreateAgent")
 
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, overload
+from typing import Final
 
 from taskade_async._runtime import (
     Download,
@@ -39,22 +39,15 @@ ENDPOINTS: Final = {
 }
 
 
-@overload
-async def get(session: Session, media_id: str, /, *, raw: Literal[False] = False) -> Media: ...
-@overload
-async def get(session: Session, media_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
-async def get(session: Session, media_id: str, /, *, raw: bool = False) -> dict[str, Any] | Media:
+async def get(session: Session, media_id: str, /) -> Media:
     """Fetch one media file's details.
 
     ``GET /medias/{mediaId}``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param media_id: the path's ``mediaId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(MEDIA_GET, (media_id,))
-    if raw:
-        return payload
     return item(payload, structure_fn(Media), "mediaGet")
 
 
@@ -91,7 +84,6 @@ async def download_all(session: Session, space_id: str, /) -> Download:
     return await session.request(MEDIA_DOWNLOAD_ALL, (space_id,), stream=True)
 
 
-@overload
 async def upload(
     session: Session,
     space_id: str,
@@ -100,29 +92,7 @@ async def upload(
     filename: str,
     data: RawBody,
     content_type: str = "application/octet-stream",
-    raw: Literal[False] = False,
-) -> UploadedMedia: ...
-@overload
-async def upload(
-    session: Session,
-    space_id: str,
-    /,
-    *,
-    filename: str,
-    data: RawBody,
-    content_type: str = "application/octet-stream",
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def upload(
-    session: Session,
-    space_id: str,
-    /,
-    *,
-    filename: str,
-    data: RawBody,
-    content_type: str = "application/octet-stream",
-    raw: bool = False,
-) -> dict[str, Any] | UploadedMedia:
+) -> UploadedMedia:
     """Upload a file (streamed) into a space.
 
     ``POST /medias/spaces/{spaceId}/upload``
@@ -132,12 +102,9 @@ async def upload(
     :param filename: the query's ``filename``.
     :param data: the request body, streamed.
     :param content_type: the body's ``Content-Type``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     params = query("mediaUpload", MEDIA_UPLOAD_QUERY, (filename,))
     payload = await session.request(
         MEDIA_UPLOAD, (space_id,), query=params, data=data, content_type=content_type
     )
-    if raw:
-        return payload
     return item(payload, structure_fn(UploadedMedia), "mediaUpload")

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, overload
+from typing import Final, Literal
 
 from taskade_async._runtime import (
     UNSET,
@@ -85,106 +85,45 @@ ENDPOINTS: Final = {
 }
 
 
-@overload
-async def get(session: Session, project_id: str, /, *, raw: Literal[False] = False) -> Project: ...
-@overload
-async def get(session: Session, project_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
-async def get(
-    session: Session, project_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Project:
+async def get(session: Session, project_id: str, /) -> Project:
     """Fetch one project.
 
     ``GET /projects/{projectId}``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(PROJECT_GET, (project_id,))
-    if raw:
-        return payload
     return item(payload, structure_fn(Project), "projectGet")
 
 
-@overload
-async def complete(
-    session: Session, project_id: str, /, *, raw: Literal[False] = False
-) -> Project | None: ...
-@overload
-async def complete(
-    session: Session, project_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def complete(
-    session: Session, project_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Project | None:
+async def complete(session: Session, project_id: str, /) -> Project | None:
     """Mark a project as completed.
 
     ``POST /projects/{projectId}/complete``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(PROJECT_COMPLETE, (project_id,))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Project), "projectComplete")
 
 
-@overload
-async def restore(
-    session: Session, project_id: str, /, *, raw: Literal[False] = False
-) -> Project | None: ...
-@overload
-async def restore(
-    session: Session, project_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def restore(
-    session: Session, project_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Project | None:
+async def restore(session: Session, project_id: str, /) -> Project | None:
     """Bring a completed project back.
 
     ``POST /projects/{projectId}/restore``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(PROJECT_RESTORE, (project_id,))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Project), "projectRestore")
 
 
-@overload
 async def copy(
-    session: Session,
-    project_id: str,
-    /,
-    *,
-    folder_id: str,
-    project_title: str | Unset = UNSET,
-    raw: Literal[False] = False,
-) -> Project | None: ...
-@overload
-async def copy(
-    session: Session,
-    project_id: str,
-    /,
-    *,
-    folder_id: str,
-    project_title: str | Unset = UNSET,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def copy(
-    session: Session,
-    project_id: str,
-    /,
-    *,
-    folder_id: str,
-    project_title: str | Unset = UNSET,
-    raw: bool = False,
-) -> dict[str, Any] | Project | None:
+    session: Session, project_id: str, /, *, folder_id: str, project_title: str | Unset = UNSET
+) -> Project | None:
     """Duplicate a project into a folder.
 
     ``POST /projects/{projectId}/copy``
@@ -193,44 +132,15 @@ async def copy(
     :param project_id: the path's ``projectId``.
     :param folder_id: the body's ``folderId``.
     :param project_title: the body's ``projectTitle`` (optional: left out unless given).
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("projectCopy", PROJECT_COPY_BODY, (folder_id, project_title))
     payload = await session.request(PROJECT_COPY, (project_id,), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Project), "projectCopy")
 
 
-@overload
 async def create(
-    session: Session,
-    /,
-    *,
-    folder_id: str,
-    content_type: Literal["text/markdown"],
-    content: str,
-    raw: Literal[False] = False,
-) -> Project | None: ...
-@overload
-async def create(
-    session: Session,
-    /,
-    *,
-    folder_id: str,
-    content_type: Literal["text/markdown"],
-    content: str,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def create(
-    session: Session,
-    /,
-    *,
-    folder_id: str,
-    content_type: Literal["text/markdown"],
-    content: str,
-    raw: bool = False,
-) -> dict[str, Any] | Project | None:
+    session: Session, /, *, folder_id: str, content_type: Literal["text/markdown"], content: str
+) -> Project | None:
     """Create a project in a folder from Markdown.
 
     ``POST /projects``
@@ -239,26 +149,15 @@ async def create(
     :param folder_id: the body's ``folderId``.
     :param content_type: the body's ``contentType``.
     :param content: the body's ``content``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("projectCreate", PROJECT_CREATE_BODY, (folder_id, content_type, content))
     payload = await session.request(PROJECT_CREATE, (), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Project), "projectCreate")
 
 
-@overload
 async def create_from_template(
-    session: Session, /, *, folder_id: str, template_id: str, raw: Literal[False] = False
-) -> Project | None: ...
-@overload
-async def create_from_template(
-    session: Session, /, *, folder_id: str, template_id: str, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def create_from_template(
-    session: Session, /, *, folder_id: str, template_id: str, raw: bool = False
-) -> dict[str, Any] | Project | None:
+    session: Session, /, *, folder_id: str, template_id: str
+) -> Project | None:
     """Create a project from a template.
 
     ``POST /projects/from-template``
@@ -266,12 +165,9 @@ async def create_from_template(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param folder_id: the body's ``folderId``.
     :param template_id: the body's ``templateId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("projectFromTemplate", PROJECT_FROM_TEMPLATE_BODY, (folder_id, template_id))
     payload = await session.request(PROJECT_FROM_TEMPLATE, (), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Project), "projectFromTemplate")
 
 
@@ -329,53 +225,27 @@ def list_fields(
     )
 
 
-@overload
-async def get_share_link(
-    session: Session, project_id: str, /, *, raw: Literal[False] = False
-) -> ProjectShare | None: ...
-@overload
-async def get_share_link(
-    session: Session, project_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get_share_link(
-    session: Session, project_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | ProjectShare | None:
+async def get_share_link(session: Session, project_id: str, /) -> ProjectShare | None:
     """Fetch a project's share links.
 
     ``GET /projects/{projectId}/shareLink``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(PROJECT_SHARE_LINK_GET, (project_id,))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(ProjectShare), "projectShareLinkGet")
 
 
-@overload
-async def enable_share_link(
-    session: Session, project_id: str, /, *, raw: Literal[False] = False
-) -> ProjectShare: ...
-@overload
-async def enable_share_link(
-    session: Session, project_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def enable_share_link(
-    session: Session, project_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | ProjectShare:
+async def enable_share_link(session: Session, project_id: str, /) -> ProjectShare:
     """Turn on a project's share link and return it.
 
     ``PUT /projects/{projectId}/shareLink``
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(PROJECT_SHARE_LINK_ENABLE, (project_id,))
-    if raw:
-        return payload
     return item(payload, structure_fn(ProjectShare), "projectShareLinkEnable")
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import builtins
 import datetime
 from collections.abc import Sequence
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal
 
 from taskade_async._runtime import (
     UNSET,
+    NotFoundError,
     Operation,
     Rule,
     Session,
@@ -231,17 +232,7 @@ ENDPOINTS: Final = {
 }
 
 
-@overload
-async def get(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
-) -> Task: ...
-@overload
-async def get(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get(
-    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Task:
+async def get(session: Session, project_id: str, task_id: str, /) -> Task:
     """Fetch one task.
 
     ``GET /projects/{projectId}/tasks/{taskId}``
@@ -249,11 +240,8 @@ async def get(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(TASK_GET, (project_id, task_id))
-    if raw:
-        return payload
     return item(payload, structure_fn(Task), "taskGet")
 
 
@@ -269,7 +257,6 @@ async def delete(session: Session, project_id: str, task_id: str, /) -> None:
     await session.request(TASK_DELETE, (project_id, task_id))
 
 
-@overload
 async def update(
     session: Session,
     project_id: str,
@@ -278,29 +265,7 @@ async def update(
     *,
     content_type: Literal["text/markdown", "text/plain"],
     content: str,
-    raw: Literal[False] = False,
-) -> Task | None: ...
-@overload
-async def update(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    content_type: Literal["text/markdown", "text/plain"],
-    content: str,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def update(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    content_type: Literal["text/markdown", "text/plain"],
-    content: str,
-    raw: bool = False,
-) -> dict[str, Any] | Task | None:
+) -> Task | None:
     """Replace a task's text.
 
     ``PUT /projects/{projectId}/tasks/{taskId}``
@@ -310,26 +275,13 @@ async def update(
     :param task_id: the path's ``taskId``.
     :param content_type: the body's ``contentType``.
     :param content: the body's ``content``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskPut", TASK_PUT_BODY, (content_type, content))
     payload = await session.request(TASK_PUT, (project_id, task_id), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskPut")
 
 
-@overload
-async def complete(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
-) -> Task | None: ...
-@overload
-async def complete(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def complete(
-    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Task | None:
+async def complete(session: Session, project_id: str, task_id: str, /) -> Task | None:
     """Mark a task as done.
 
     ``POST /projects/{projectId}/tasks/{taskId}/complete``
@@ -337,25 +289,12 @@ async def complete(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(TASK_COMPLETE, (project_id, task_id))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskComplete")
 
 
-@overload
-async def uncomplete(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
-) -> Task | None: ...
-@overload
-async def uncomplete(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def uncomplete(
-    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Task | None:
+async def uncomplete(session: Session, project_id: str, task_id: str, /) -> Task | None:
     """Mark a task as not done.
 
     ``POST /projects/{projectId}/tasks/{taskId}/uncomplete``
@@ -363,40 +302,14 @@ async def uncomplete(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(TASK_UNCOMPLETE, (project_id, task_id))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskUncomplete")
 
 
-@overload
 async def create(
-    session: Session,
-    project_id: str,
-    /,
-    *,
-    tasks: Sequence[NewTask | dict[str, Any]],
-    raw: Literal[False] = False,
-) -> builtins.list[Task]: ...
-@overload
-async def create(
-    session: Session,
-    project_id: str,
-    /,
-    *,
-    tasks: Sequence[NewTask | dict[str, Any]],
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def create(
-    session: Session,
-    project_id: str,
-    /,
-    *,
-    tasks: Sequence[NewTask | dict[str, Any]],
-    raw: bool = False,
-) -> dict[str, Any] | builtins.list[Task]:
+    session: Session, project_id: str, /, *, tasks: Sequence[NewTask | dict[str, Any]]
+) -> builtins.list[Task]:
     """Add up to 20 tasks in one call, each placed relative to another.
 
     ``POST /projects/{projectId}/tasks/``
@@ -404,44 +317,15 @@ async def create(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param tasks: the body's ``tasks``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskCreate", TASK_CREATE_BODY, (tasks,))
     payload = await session.request(TASK_CREATE, (project_id,), json=json)
-    if raw:
-        return payload
     return items(payload, "item", structure_fn(Task), "taskCreate")
 
 
-@overload
 async def move(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    target: MoveTarget | dict[str, Any],
-    raw: Literal[False] = False,
-) -> Task | None: ...
-@overload
-async def move(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    target: MoveTarget | dict[str, Any],
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def move(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    target: MoveTarget | dict[str, Any],
-    raw: bool = False,
-) -> dict[str, Any] | Task | None:
+    session: Session, project_id: str, task_id: str, /, *, target: MoveTarget | dict[str, Any]
+) -> Task | None:
     """Move a task (with its subtree) next to or into another.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/move``
@@ -450,12 +334,9 @@ async def move(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param target: the body's ``target``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskMove", TASK_MOVE_BODY, (target,))
     payload = await session.request(TASK_MOVE, (project_id, task_id), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskMove")
 
 
@@ -484,29 +365,9 @@ def list_assignees(
     )
 
 
-@overload
 async def set_assignees(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    handles: Sequence[str],
-    raw: Literal[False] = False,
-) -> Task | None: ...
-@overload
-async def set_assignees(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    handles: Sequence[str],
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def set_assignees(
-    session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str], raw: bool = False
-) -> dict[str, Any] | Task | None:
+    session: Session, project_id: str, task_id: str, /, *, handles: Sequence[str]
+) -> Task | None:
     """Assign people to a task by their handles.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/assignees``
@@ -515,32 +376,15 @@ async def set_assignees(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param handles: the body's ``handles``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskPutAssignees", TASK_PUT_ASSIGNEES_BODY, (handles,))
     payload = await session.request(TASK_PUT_ASSIGNEES, (project_id, task_id), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskPutAssignees")
 
 
-@overload
 async def remove_assignee(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    assignee_handle: str,
-    /,
-    *,
-    raw: Literal[False] = False,
-) -> Task | None: ...
-@overload
-async def remove_assignee(
-    session: Session, project_id: str, task_id: str, assignee_handle: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def remove_assignee(
-    session: Session, project_id: str, task_id: str, assignee_handle: str, /, *, raw: bool = False
-) -> dict[str, Any] | Task | None:
+    session: Session, project_id: str, task_id: str, assignee_handle: str, /
+) -> Task | None:
     """Unassign one person from a task.
 
     ``DELETE /projects/{projectId}/tasks/{taskId}/assignees/{assigneeHandle}``
@@ -549,51 +393,30 @@ async def remove_assignee(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param assignee_handle: the path's ``assigneeHandle``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(TASK_DELETE_ASSIGNEES, (project_id, task_id, assignee_handle))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskDeleteAssignees")
 
 
-@overload
-async def get_date(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
-) -> TaskDate | None: ...
-@overload
-async def get_date(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get_date(
-    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | TaskDate | None:
+async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDate | None:
     """Fetch a task's date or date range (None if it has none).
 
     ``GET /projects/{projectId}/tasks/{taskId}/date``
 
+    Taskade answers 404 for a task with none: that is None too.
+
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
-    payload = await session.request(TASK_GET_DATE, (project_id, task_id))
-    if raw:
-        return payload
+    try:
+        payload = await session.request(TASK_GET_DATE, (project_id, task_id))
+    except NotFoundError:
+        return None
     return item_or_none(payload, structure_fn(TaskDate), "taskGetDate")
 
 
-@overload
-async def delete_date(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
-) -> Task | None: ...
-@overload
-async def delete_date(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def delete_date(
-    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Task | None:
+async def delete_date(session: Session, project_id: str, task_id: str, /) -> Task | None:
     """Clear a task's date.
 
     ``DELETE /projects/{projectId}/tasks/{taskId}/date``
@@ -601,15 +424,11 @@ async def delete_date(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(TASK_DELETE_DATE, (project_id, task_id))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskDeleteDate")
 
 
-@overload
 async def set_date(
     session: Session,
     project_id: str,
@@ -617,30 +436,8 @@ async def set_date(
     /,
     *,
     start: Date | dict[str, Any] | datetime.date,
-    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
-    raw: Literal[False] = False,
-) -> Task | None: ...
-@overload
-async def set_date(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    start: Date | dict[str, Any] | datetime.date,
-    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def set_date(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    start: Date | dict[str, Any] | datetime.date,
-    end: Date | dict[str, Any] | datetime.date | Unset = UNSET,
-    raw: bool = False,
-) -> dict[str, Any] | Task | None:
+    end: Date | dict[str, Any] | datetime.date | Unset | None = UNSET,
+) -> Task | None:
     """Set a task's date or date range.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/date``
@@ -649,27 +446,14 @@ async def set_date(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param start: the body's ``start``.
-    :param end: the body's ``end`` (optional: left out unless given).
-    :param raw: return the answer's JSON as received, nothing decoded.
+    :param end: the body's ``end`` (optional: left out if not given or None).
     """
-    json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, end))
+    json = body("taskPutDate", TASK_PUT_DATE_BODY, (start, UNSET if end is None else end))
     payload = await session.request(TASK_PUT_DATE, (project_id, task_id), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(Task), "taskPutDate")
 
 
-@overload
-async def get_note(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[False] = False
-) -> TaskNote | None: ...
-@overload
-async def get_note(
-    session: Session, project_id: str, task_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get_note(
-    session: Session, project_id: str, task_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | TaskNote | None:
+async def get_note(session: Session, project_id: str, task_id: str, /) -> TaskNote | None:
     """Fetch the note attached to a task (None if it has none).
 
     ``GET /projects/{projectId}/tasks/{taskId}/note``
@@ -677,15 +461,11 @@ async def get_note(
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(TASK_NOTE_GET, (project_id, task_id))
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(TaskNote), "taskNoteGet")
 
 
-@overload
 async def set_note(
     session: Session,
     project_id: str,
@@ -694,29 +474,7 @@ async def set_note(
     *,
     type: Literal["text/plain", "text/markdown"],
     value: str,
-    raw: Literal[False] = False,
-) -> TaskNote | None: ...
-@overload
-async def set_note(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    type: Literal["text/plain", "text/markdown"],
-    value: str,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def set_note(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    /,
-    *,
-    type: Literal["text/plain", "text/markdown"],
-    value: str,
-    raw: bool = False,
-) -> dict[str, Any] | TaskNote | None:
+) -> TaskNote | None:
     """Write the note attached to a task.
 
     ``PUT /projects/{projectId}/tasks/{taskId}/note``
@@ -726,12 +484,9 @@ async def set_note(
     :param task_id: the path's ``taskId``.
     :param type: the body's ``type``.
     :param value: the body's ``value``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("taskNotePut", TASK_NOTE_PUT_BODY, (type, value))
     payload = await session.request(TASK_NOTE_PUT, (project_id, task_id), json=json)
-    if raw:
-        return payload
     return item_or_none(payload, structure_fn(TaskNote), "taskNotePut")
 
 
@@ -772,23 +527,9 @@ def list_field_values(
     )
 
 
-@overload
 async def get_field_value(
-    session: Session,
-    project_id: str,
-    task_id: str,
-    field_id: str,
-    /,
-    *,
-    raw: Literal[False] = False,
-) -> FieldValue: ...
-@overload
-async def get_field_value(
-    session: Session, project_id: str, task_id: str, field_id: str, /, *, raw: Literal[True]
-) -> dict[str, Any]: ...
-async def get_field_value(
-    session: Session, project_id: str, task_id: str, field_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | FieldValue:
+    session: Session, project_id: str, task_id: str, field_id: str, /
+) -> FieldValue:
     """Fetch one custom field value of a task.
 
     ``GET /projects/{projectId}/tasks/{taskId}/fields/{fieldId}``
@@ -797,11 +538,8 @@ async def get_field_value(
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     :param field_id: the path's ``fieldId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(TASK_FIELD_VALUE_GET, (project_id, task_id, field_id))
-    if raw:
-        return payload
     return item(payload, structure_fn(FieldValue), "taskFieldValueGet")
 
 

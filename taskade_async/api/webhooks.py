@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final, Literal, overload
+from typing import Final, Literal
 
 from taskade_async._runtime import (
     UNSET,
@@ -18,6 +18,7 @@ from taskade_async._runtime import (
     body,
     check_target_url,
     field,
+    request_replacing,
     result,
     structure_fn,
 )
@@ -73,7 +74,6 @@ ENDPOINTS: Final = {
 }
 
 
-@overload
 async def create(
     session: Session,
     /,
@@ -90,45 +90,8 @@ async def create(
         ]
     ],
     space_ids: Sequence[str] | Unset = UNSET,
-    raw: Literal[False] = False,
-) -> CreatedWebhook: ...
-@overload
-async def create(
-    session: Session,
-    /,
-    *,
-    target_url: str,
-    events: Sequence[
-        Literal[
-            "task.due",
-            "comment.created",
-            "task.assigned",
-            "project.created",
-            "project.assigned",
-            "project.joined",
-        ]
-    ],
-    space_ids: Sequence[str] | Unset = UNSET,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def create(
-    session: Session,
-    /,
-    *,
-    target_url: str,
-    events: Sequence[
-        Literal[
-            "task.due",
-            "comment.created",
-            "task.assigned",
-            "project.created",
-            "project.assigned",
-            "project.joined",
-        ]
-    ],
-    space_ids: Sequence[str] | Unset = UNSET,
-    raw: bool = False,
-) -> dict[str, Any] | CreatedWebhook:
+    replace: bool = False,
+) -> CreatedWebhook:
     """Register a webhook; its signing secret is shown only here.
 
     ``POST /webhooks`` (API v2)
@@ -137,13 +100,13 @@ async def create(
     :param target_url: the body's ``targetUrl``.
     :param events: the body's ``events``.
     :param space_ids: the body's ``spaceIds`` (optional: left out unless given).
-    :param raw: return the answer's JSON as received, nothing decoded.
+    :param replace: if the server has one already (409), delete it and create again.
     """
     check_target_url(target_url, "createWebhook: target_url")
     json = body("createWebhook", CREATE_WEBHOOK_BODY, (target_url, events, space_ids))
-    payload = await session.request(CREATE_WEBHOOK, (), json=json)
-    if raw:
-        return payload
+    payload = await request_replacing(
+        session, replace, DELETE_WEBHOOK, (target_url,), CREATE_WEBHOOK, (), json=json
+    )
     return result(payload, structure_fn(CreatedWebhook), "createWebhook")
 
 
@@ -161,43 +124,25 @@ def list(session: Session, /, *, max_items: int | None = None) -> SinglePager[We
     return SinglePager(session, LIST_WEBHOOKS, (), {}, structure_fn(Webhook), max_items=max_items)
 
 
-@overload
-async def get(session: Session, webhook_id: str, /, *, raw: Literal[False] = False) -> Webhook: ...
-@overload
-async def get(session: Session, webhook_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
-async def get(
-    session: Session, webhook_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | Webhook:
+async def get(session: Session, webhook_id: str, /) -> Webhook:
     """Fetch one webhook by its id (its target URL).
 
     ``GET /webhooks/{webhookId}`` (API v2)
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param webhook_id: the path's ``webhookId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(GET_WEBHOOK, (webhook_id,))
-    if raw:
-        return payload
     return field(payload, "webhook", structure_fn(Webhook), "getWebhook")
 
 
-@overload
-async def delete(session: Session, webhook_id: str, /, *, raw: Literal[False] = False) -> bool: ...
-@overload
-async def delete(session: Session, webhook_id: str, /, *, raw: Literal[True]) -> dict[str, Any]: ...
-async def delete(
-    session: Session, webhook_id: str, /, *, raw: bool = False
-) -> dict[str, Any] | bool:
+async def delete(session: Session, webhook_id: str, /) -> bool:
     """Delete a webhook; False if it was already gone.
 
     ``DELETE /webhooks/{webhookId}`` (API v2)
 
     :param session: the :class:`~taskade_async.Session` to send with.
     :param webhook_id: the path's ``webhookId``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     payload = await session.request(DELETE_WEBHOOK, (webhook_id,))
-    if raw:
-        return payload
     return field(payload, "deleted", as_bool, "deleteWebhook")

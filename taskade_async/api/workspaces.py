@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, overload
+from typing import Final, Literal
 
 from taskade_async._runtime import Operation, Rule, Session, SinglePager, body, item, structure_fn
 from taskade_async.models import Folder, Project, Workspace
@@ -32,35 +32,9 @@ ENDPOINTS: Final = {
 }
 
 
-@overload
 async def create_project(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    content_type: Literal["text/markdown"],
-    content: str,
-    raw: Literal[False] = False,
-) -> Project: ...
-@overload
-async def create_project(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    content_type: Literal["text/markdown"],
-    content: str,
-    raw: Literal[True],
-) -> dict[str, Any]: ...
-async def create_project(
-    session: Session,
-    workspace_id: str,
-    /,
-    *,
-    content_type: Literal["text/markdown"],
-    content: str,
-    raw: bool = False,
-) -> dict[str, Any] | Project:
+    session: Session, workspace_id: str, /, *, content_type: Literal["text/markdown"], content: str
+) -> Project:
     """Create a project in a workspace from Markdown.
 
     ``POST /workspaces/{workspaceId}/projects``
@@ -69,12 +43,9 @@ async def create_project(
     :param workspace_id: the path's ``workspaceId``.
     :param content_type: the body's ``contentType``.
     :param content: the body's ``content``.
-    :param raw: return the answer's JSON as received, nothing decoded.
     """
     json = body("workspaceCreateProject", WORKSPACE_CREATE_PROJECT_BODY, (content_type, content))
     payload = await session.request(WORKSPACE_CREATE_PROJECT, (workspace_id,), json=json)
-    if raw:
-        return payload
     return item(payload, structure_fn(Project), "workspaceCreateProject")
 
 

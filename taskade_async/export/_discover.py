@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any, Literal
 
+import attrs
+
 from taskade_async._errors import TaskadeError
 from taskade_async._pagination import Pager
 from taskade_async.api import folders, me, workspaces
@@ -15,7 +17,7 @@ from taskade_async.export._units import Selection, Unit
 if TYPE_CHECKING:
     from taskade_async._session import Session
 
-__all__ = ["discover"]
+__all__ = ["Listing", "Plan", "Space", "discover", "list_account", "plan_units"]
 
 PAGE = 100
 
@@ -32,13 +34,20 @@ async def discover(
 ) -> list[Unit]:
     """List workspaces, folders and projects; emit the workspace and folder records.
 
-    Returns the units to run, in walk order, workspace by workspace: the
-    workspace's own space (its agents and medias), its projects, then each
-    folder's unit and its projects; last the projects that only
-    ``me.list_projects`` shows. A project listed twice is exported once, under
-    the first place it was seen. Raises TaskadeError when even the workspaces
-    cannot be listed (nothing can be exported then).
+    Returns the units to run, in walk order (see :func:`plan_units`). Raises
+    TaskadeError when even the workspaces cannot be listed (nothing can be
+    exported then); other lists that fail are errors, and discovery goes on.
     """
+    listing = await list_account(session, selection, error)
+    plan = plan_units(selection, listing)
+    for item in plan.errors:
+        error(item)
+    await emit(plan.records)
+    return plan.units
+
+
+async def list_account(session: Session, selection: Selection, error: OnError) -> Listing:
+    """List the workspaces, folders and projects the selection needs, side by side."""
     op = workspaces.WORKSPACES_GET
 
     async def folders_of(wid: str) -> list[tuple[str, Any]]:
@@ -120,9 +129,58 @@ async def discover(
             mine_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await mine_task
+    return Listing(
+        workspaces=listed_workspaces,
+        spaces=[
+            [Space(sid, fraw, listed) for (sid, fraw), listed in zip(spaces, projects, strict=True)]
+            for spaces, projects in zip(space_lists, project_lists, strict=True)
+        ],
+        mine=mine,
+    )
+
+
+@attrs.frozen(slots=True)
+class Space:
+    """A listed space: a folder (its listed object) or a workspace's own (``raw`` None)."""
+
+    id: str
+    raw: Any
+    projects: list[Any]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Listing:
+    """What discovery listed: workspaces (id, object), their spaces, unfiled projects."""
+
+    workspaces: list[tuple[str, Any]]
+    #: Per workspace (same order), its spaces: its own first, then its selected folders.
+    spaces: list[list[Space]]
+    #: The projects only ``me/projects`` lists (empty when narrowed).
+    mine: list[Any] = attrs.Factory(list)
+
+
+@attrs.frozen(slots=True)
+class Plan:
+    """The units of work in walk order, the discovery records and the problems found."""
+
+    units: list[Unit]
+    records: list[Record]
+    errors: list[ItemError]
+
+
+def plan_units(selection: Selection, listing: Listing) -> Plan:
+    """Plan the export from what was listed (pure: no I/O).
+
+    Units come in walk order, workspace by workspace: the workspace's own
+    space (agents, medias), its projects, then each folder's unit and its
+    projects; last the projects that only ``me/projects`` shows. A project
+    listed twice is exported once, under the first place it was seen. Ids the
+    selection names that nothing listed are errors.
+    """
     units: list[Unit] = []
     seen: set[str] = set()
     records: list[Record] = []
+    errors: list[ItemError] = []
 
     def key() -> str:
         return f"u{len(units) + 1:06d}"
@@ -135,43 +193,44 @@ async def discover(
         seen.add(pid)
         return pid if selection.project(pid) else None
 
-    for (wid, wraw), spaces, projects in zip(
-        listed_workspaces, space_lists, project_lists, strict=True
-    ):
+    for (wid, wraw), spaces in zip(listing.workspaces, listing.spaces, strict=True):
         folder_records: list[Record] = []
         exported = False
-        for (sid, fraw), listed in zip(spaces, projects, strict=True):
-            # The workspace's own space (fraw None) has no folder: folderId is null.
-            parents = {"workspaceId": wid, "folderId": None if fraw is None else sid}
+        for space in spaces:
+            # The workspace's own space (raw None) has no folder: folderId is null.
+            parents = {"workspaceId": wid, "folderId": None if space.raw is None else space.id}
             here: list[tuple[Literal["folder", "project"], str]] = []
             if not selection.projects:
-                here.append(("folder", sid))
-            for raw in listed:
+                here.append(("folder", space.id))
+            for raw in space.projects:
                 if (pid := claim(raw)) is not None:
                     here.append(("project", pid))
             if here:
                 exported = True
-                if fraw is not None:
-                    folder_records.append(Record("folders", {"workspaceId": wid}, fraw))
+                if space.raw is not None:
+                    folder_records.append(Record("folders", {"workspaceId": wid}, space.raw))
                 for kind, uid in here:
                     units.append(Unit(key(), kind, uid, parents))
         if exported or not (selection.folders or selection.projects):
             records.append(Record("workspaces", {}, wraw))
             records.extend(folder_records)
     unfiled = {"workspaceId": None, "folderId": None}
-    for raw in mine:
+    for raw in listing.mine:
         if (pid := claim(raw)) is not None:
             units.append(Unit(key(), "project", pid, unfiled))
-    listed_folders = {fid for folders in folder_lists for fid, _ in folders}
-    listed_folders.update(wid for wid, _ in listed_workspaces)
+    listed_spaces = {space.id for spaces in listing.spaces for space in spaces}
+    listed_spaces.update(wid for wid, _ in listing.workspaces)
     missing = (
-        ("workspace", selection.workspaces - {wid for wid, _ in listed_workspaces}, op),
-        ("folder", selection.folders - listed_folders, workspaces.WORKSPACE_FOLDERS_GET),
+        (
+            "workspace",
+            selection.workspaces - {wid for wid, _ in listing.workspaces},
+            workspaces.WORKSPACES_GET,
+        ),
+        ("folder", selection.folders - listed_spaces, workspaces.WORKSPACE_FOLDERS_GET),
         ("project", selection.projects - seen, folders.FOLDER_PROJECTS_GET),
     )
     for what, ids, operation in missing:
         for mid in sorted(ids):
             message = f"no such {what} among those listed"
-            error(ItemError(what, mid, {}, operation.operation_id, message))
-    await emit(records)
-    return units
+            errors.append(ItemError(what, mid, {}, operation.operation_id, message))
+    return Plan(units, records, errors)

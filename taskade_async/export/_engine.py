@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
 import os
 import platform
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
 import attrs
@@ -19,8 +21,10 @@ from taskade_async._errors import TaskadeError, ValidationError
 from taskade_async._version import __version__
 from taskade_async.export._checks import check_flag, check_out_dir, check_positive, flags
 from taskade_async.export._discover import discover
-from taskade_async.export._manifest import FORMAT, Manifest
-from taskade_async.export._progress import Progress
+from taskade_async.export._heal import DISCOVERY, rebuild_checkpoint
+from taskade_async.export._manifest import FORMAT, Manifest, MediaStat
+from taskade_async.export._patch import load_patch, run_patch
+from taskade_async.export._progress import NO_PROGRESS, Progress
 from taskade_async.export._records import (
     DETAIL_TYPES,
     MEDIA_TYPES,
@@ -30,16 +34,16 @@ from taskade_async.export._records import (
     Record,
 )
 from taskade_async.export._shard import check_shard, discover_shard
-from taskade_async.export._store import STATE_DIR, ExportState, UnitWriter
+from taskade_async.export._store import STATE_DIR, ExportState, FileStat, UnitWriter
 from taskade_async.export._units import Selection, Unit, run_units
-from taskade_async.export._walk import Walker
+from taskade_async.export._walk import Walker, file_sha256
 
 if TYPE_CHECKING:
     from taskade_async._session import Session
 
 __all__ = ["ExportError", "export", "finished_export", "iter_records"]
 
-_DISCOVERY: Final = "discovery"
+_T = TypeVar("_T")
 DEFAULT_CONCURRENCY: Final = 8
 
 
@@ -66,18 +70,11 @@ def finished_export(out_dir: str | os.PathLike[str]) -> Manifest | None:
         raise ExportError(f"{out / 'manifest.json'} is not an export's manifest ({exc})") from exc
 
 
-def _emitter(writer: UnitWriter, progress: Progress | None) -> Emit:
-    if progress is None:
-
-        async def emit(records: list[Record]) -> None:
-            writer.write_many(records)
-
-    else:
-
-        async def emit(records: list[Record]) -> None:
-            writer.write_many(records)
-            for record in records:
-                progress.record(record.type)
+def _emitter(writer: UnitWriter, progress: Progress) -> Emit:
+    async def emit(records: list[Record]) -> None:
+        writer.write_many(records)
+        for record in records:
+            progress.record(record.type)
 
     return emit
 
@@ -94,7 +91,7 @@ def _prepare(state: ExportState, resume: bool) -> Manifest | None:
         return None
     finished = finished_export(out) if resume else None
     if finished is not None:
-        return finished  # nothing left to do, nothing is rewritten
+        return finished  # checked by the caller before anything is rewritten
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out}: not a folder")
     if out.exists() and any(out.iterdir()):
@@ -108,18 +105,24 @@ def _prepare(state: ExportState, resume: bool) -> Manifest | None:
     return None
 
 
-def _same_run(out: Path, plan: dict[str, Any], origin: str, options: dict[str, Any]) -> None:
-    """Refuse to resume against another server, or with other options, than the checkpoint's."""
+def _same_run(
+    out: Path,
+    plan: dict[str, Any],
+    origin: str,
+    options: dict[str, Any],
+    what: str = "interrupted",
+) -> None:
+    """Refuse to resume against another server, or with other options, than the export's."""
     source = plan.get("source")
     if source != origin:
         again = "--demo" if source == "demo" else f"--base-url {source}"
         raise ExportError(
-            f"{out}: the interrupted export read {source}, this run reads {origin}; "
+            f"{out}: the {what} export read {source}, this run reads {origin}; "
             f"run --resume against the same server ({again})"
         )
     if plan.get("options") != options:
         raise ExportError(
-            f"{out}: the interrupted export ran with {flags(plan.get('options') or {})}, "
+            f"{out}: the {what} export ran with {flags(plan.get('options') or {})}, "
             f"this run with {flags(options)}; run --resume with the same options"
         )
 
@@ -135,7 +138,7 @@ def _save_run(state: ExportState, figures: dict[str, Any], failing: bool) -> Non
             raise
 
 
-async def _whole(step: Callable[[], None]) -> None:
+async def _whole(step: Callable[[], object]) -> None:
     """Run a blocking file step in a worker thread, off the event loop.
 
     A cancel waits for the step to end before it propagates, so the step is
@@ -178,9 +181,14 @@ async def export(
     uninterrupted one. Items that fail (a project answering 403/404, a task
     note that cannot be read) are listed in ``Manifest.errors``; the export goes
     on. ``out_dir`` must be empty or absent. With ``resume=True`` it may also
-    hold an interrupted export, which goes on, or a complete one, whose
-    manifest is returned without a request or a file rewritten: the same call
-    serves a first run, a run after a crash and a run after the end.
+    hold an interrupted export, which goes on, or a finished one. A finished
+    export is first checked against this call (the same server or ``source``,
+    the same options; else :class:`ExportError` and nothing is rewritten).
+    If it is complete, its manifest is returned without a request or a file
+    rewritten; if it lists failed items, the units holding them (a project,
+    a folder; everything when discovery failed) are fetched again and the
+    files rewritten as a clean export's would be. The same call serves a
+    first run, a run after a crash and every nightly run after that.
 
     ``concurrency`` bounds the units in progress and the per-task requests in
     flight; a unit also reads its lists side by side. For a hard cap on all
@@ -202,52 +210,113 @@ async def export(
     out = check_out_dir(out_dir)
     if source is not None and (not isinstance(source, str) or not source.strip()):
         raise ValidationError(f"source must be a non-blank str or None, not {source!r}")
-    origin = source if source is not None else str(session.base_url)
-    selection = Selection.of(workspaces, folders, projects)
-    options: dict[str, Any] = {
-        "details": check_flag("details", details),
-        "media": check_flag("media", media),
-        "selection": selection.as_json(),
-        **({"shard": list(shard)} if (shard := check_shard(shard)) else {}),
-    }
-    state = ExportState(out)
-    finished_before = _prepare(state, resume)
+    job = _Job(
+        session=session,
+        state=ExportState(out),
+        origin=source if source is not None else str(session.base_url),
+        selection=Selection.of(workspaces, folders, projects),
+        details=check_flag("details", details),
+        media=check_flag("media", media),
+        concurrency=concurrency,
+        progress=NO_PROGRESS if progress is None else progress,
+        shard=check_shard(shard),
+    )
+    finished_before = _prepare(job.state, resume)
     if finished_before is not None:
-        return finished_before
+        _same_run(out, _as_plan(finished_before), job.origin, job.options, "finished")
+        if finished_before.ok:
+            return finished_before  # complete: no request, no file rewritten
+        await _whole(lambda: rebuild_checkpoint(job.state, finished_before))
+    return await job.run()
 
-    started_at, started = _now(), time.monotonic()
-    before = attrs.asdict(session.stats)
-    phases: dict[str, float] = {}
-    finished = False
 
-    def run_figures() -> dict[str, Any]:
+def _as_plan(manifest: Manifest) -> dict[str, Any]:
+    return {"source": manifest.origin, "options": manifest.options}
+
+
+@attrs.define(slots=True, kw_only=True)
+class _Job:
+    """One run of an export, phase by phase: discovery, units, compaction, manifest."""
+
+    session: Session
+    state: ExportState
+    origin: str
+    selection: Selection
+    details: bool
+    media: bool
+    concurrency: int
+    progress: Progress
+    phases: dict[str, float] = attrs.Factory(dict)
+    started_at: str = attrs.Factory(_now)
+    started: float = attrs.Factory(time.monotonic)
+    finished: bool = False
+    before: dict[str, int] = attrs.Factory(dict)
+    shard: tuple[int, int] | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The options as the checkpoint and the manifest hold them."""
         return {
-            "startedAt": started_at,
-            "seconds": round(time.monotonic() - started, 3),
-            "complete": finished,
-            **{k: n - before[k] for k, n in attrs.asdict(session.stats).items()},
+            "details": self.details,
+            "media": self.media,
+            "selection": self.selection.as_json(),
+            **({"shard": list(self.shard)} if self.shard else {}),
         }
 
-    kinds = [
-        kind
-        for kind in RECORD_TYPES
-        if (details or kind not in DETAIL_TYPES) and (media or kind not in MEDIA_TYPES)
-    ]
-    try:
+    @property
+    def kinds(self) -> list[str]:
+        """The record types this export writes."""
+        return [
+            kind
+            for kind in RECORD_TYPES
+            if (self.details or kind not in DETAIL_TYPES)
+            and (self.media or kind not in MEDIA_TYPES)
+        ]
+
+    def _figures(self) -> dict[str, Any]:
+        return {
+            "startedAt": self.started_at,
+            "seconds": round(time.monotonic() - self.started, 3),
+            "complete": self.finished,
+            **{k: n - self.before[k] for k, n in attrs.asdict(self.session.stats).items()},
+        }
+
+    async def run(self) -> Manifest:
+        """Run the phases; the checkpoint keeps this run's figures whatever happens."""
+        self.before = attrs.asdict(self.session.stats)
+        try:
+            units = await self._timed("discovery", self.discovery())
+            await self._timed("units", self.units(units))
+            files, errors = await self._timed("compaction", self.compaction(units))
+            self.finished = True
+        except BaseException:
+            _save_run(self.state, self._figures(), failing=True)
+            raise
+        _save_run(self.state, self._figures(), failing=False)
+        return await self.conclude(units, files, errors)
+
+    async def _timed(self, phase: str, step: Awaitable[_T]) -> _T:
         mark = time.monotonic()
-        if progress is not None:
-            progress.start("discovery", 1, "steps")
-        plan = state.plan(_DISCOVERY)
+        result = await step
+        self.phases[phase] = round(time.monotonic() - mark, 3)
+        return result
+
+    async def discovery(self) -> list[Unit]:
+        """The plan: the checkpointed one, else discovered (and checkpointed) now."""
+        progress, state = self.progress, self.state
+        progress.start("discovery", 1, "steps")
+        plan = state.plan(DISCOVERY)
         if plan is None:
-            writer = state.writer(_DISCOVERY)
+            writer = state.writer(DISCOVERY)
             try:
-                emit, error = _emitter(writer, progress), writer.error
-                units = await discover_shard(discover, session, selection, emit, error, shard)
+                emit = _emitter(writer, progress)
+                args = (self.session, self.selection, emit, writer.error, self.shard)
+                units = await discover_shard(discover, *args)
                 writer.set_plan(
                     {
                         "format": FORMAT,
-                        "source": origin,
-                        "options": options,
+                        "source": self.origin,
+                        "options": self.options,
                         "units": [u.as_json() for u in units],
                     }
                 )
@@ -256,75 +325,99 @@ async def export(
                 writer.discard()
                 raise
         else:
-            _same_run(out, plan, origin, options)
+            _same_run(state.out_dir, plan, self.origin, self.options)
             units = [Unit.from_json(raw) for raw in plan["units"]]
-        phases["discovery"] = round(time.monotonic() - mark, 3)
-        if progress is not None:
-            progress.advance()
+        progress.advance()
+        return units
 
-        mark = time.monotonic()
+    async def units(self, units: list[Unit]) -> None:
+        """Run the units not yet checkpointed, ``concurrency`` at a time."""
+        progress, state = self.progress, self.state
         pending = [unit for unit in units if not state.done(unit.key)]
-        if progress is not None:
-            progress.start("export", len(units))
-            progress.advance(len(units) - len(pending))
+        progress.start("export", len(units))
+        progress.advance(len(units) - len(pending))
         walker = Walker(
-            session,
-            details,
-            asyncio.Semaphore(concurrency),
-            media_root=out / "media" if media else None,
+            self.session,
+            self.details,
+            asyncio.Semaphore(self.concurrency),
+            media_root=state.out_dir / "media" if self.media else None,
         )
 
         async def run(unit: Unit) -> None:
+            patch = await asyncio.to_thread(load_patch, state, unit.key)
             writer = state.writer(unit.key)
             try:
-                await walker.run(unit, _emitter(writer, progress), writer.error)
+                if patch is None:
+                    await walker.run(unit, _emitter(writer, progress), writer.error)
+                else:  # a healing resume: only the failed task details are fetched
+                    await run_patch(walker, unit, patch, writer)
             except BaseException:
                 writer.discard()
                 raise
             await _commit(writer)
-            if progress is not None:
-                progress.advance()
+            progress.advance()
 
-        await run_units(pending, concurrency, run)
-        phases["units"] = round(time.monotonic() - mark, 3)
+        await run_units(pending, self.concurrency, run)
 
-        mark = time.monotonic()
-        if progress is not None:
-            progress.start("compaction", len(kinds), "files")
-        keys = [_DISCOVERY, *(unit.key for unit in units)]
-        files, errors = await asyncio.to_thread(state.compact, kinds, keys)
-        if progress is not None:
-            progress.advance(len(kinds))
-        phases["compaction"] = round(time.monotonic() - mark, 3)
-        finished = True
-    except BaseException:
-        _save_run(state, run_figures(), failing=True)
-        raise
-    _save_run(state, run_figures(), failing=False)
+    async def compaction(self, units: list[Unit]) -> tuple[dict[str, FileStat], list[ItemError]]:
+        """Write the ``<type>.jsonl`` files from the units, in the plan's order."""
+        kinds = self.kinds
+        self.progress.start("compaction", len(kinds), "files")
+        keys = [DISCOVERY, *(unit.key for unit in units)]
+        found = await asyncio.to_thread(self.state.compact, kinds, keys)
+        self.progress.advance(len(kinds))
+        return found
 
-    runs = state.runs()
-    manifest = Manifest(
-        version=__version__,
-        python=platform.python_version(),
-        aiohttp=aiohttp.__version__,
-        base_url=str(session.base_url),
-        options=options,
-        started_at=runs[0]["startedAt"] if runs else started_at,
-        finished_at=_now(),
-        duration_seconds=round(sum(float(r.get("seconds", 0)) for r in runs), 3),
-        runs=len(runs),
-        phases=phases,
-        units=len(units),
-        files=files,
-        requests=sum(int(r.get("requests", 0)) for r in runs),
-        retries=sum(int(r.get("retries", 0)) for r in runs),
-        rate_limited=sum(int(r.get("rate_limited", 0)) for r in runs),
-        errors=errors,
-    )
-    # Blocking disk work (fsyncs, deleting the checkpoint's files) stays off the loop.
-    await _whole(lambda: manifest.save(out))
-    await _whole(state.remove)
-    return manifest
+    async def conclude(
+        self, units: list[Unit], files: dict[str, FileStat], errors: list[ItemError]
+    ) -> Manifest:
+        """Write the manifest, then drop the checkpoint: the export is complete."""
+        state, session = self.state, self.session
+        runs = state.runs()
+        media = await asyncio.to_thread(media_stats, state.out_dir) if self.media else {}
+        manifest = Manifest(
+            version=__version__,
+            python=platform.python_version(),
+            aiohttp=aiohttp.__version__,
+            base_url=str(session.base_url),
+            source=self.origin,
+            options=self.options,
+            started_at=runs[0]["startedAt"] if runs else self.started_at,
+            finished_at=_now(),
+            duration_seconds=round(sum(float(r.get("seconds", 0)) for r in runs), 3),
+            runs=sum(int(r.get("runs", 1)) for r in runs),
+            phases=self.phases,
+            units=len(units),
+            files=files,
+            media=media,
+            requests=sum(int(r.get("requests", 0)) for r in runs),
+            retries=sum(int(r.get("retries", 0)) for r in runs),
+            rate_limited=sum(int(r.get("rate_limited", 0)) for r in runs),
+            errors=errors,
+            plan=[unit.as_json() for unit in units] if errors else None,
+        )
+        # Blocking disk work (fsyncs, deleting the checkpoint's files) stays off the loop.
+        await _whole(lambda: manifest.save(state.out_dir))
+        await _whole(state.remove)
+        return manifest
+
+
+def media_stats(out: Path) -> dict[str, MediaStat]:
+    """Size and SHA-256 of each media file ``media_files.jsonl`` lists (blocking)."""
+    path = out / "media_files.jsonl"
+    stats: dict[str, MediaStat] = {}
+    if not path.is_file():
+        return stats
+    for line in io.BytesIO(path.read_bytes()):
+        data = json.loads(line).get("data") or {}
+        name = data.get("path")
+        if not isinstance(name, str):
+            continue
+        digest = data.get("sha256")
+        if not isinstance(digest, str):
+            digest = file_sha256(out / name)
+        stats[name] = MediaStat(bytes=int(data.get("bytes", 0)), sha256=digest)
+    return stats
 
 
 class _Done:

@@ -186,4 +186,10 @@ def _merged_manifest(manifests: Sequence[dict[str, Any]], files: dict[str, Any])
     for raw in manifests:
         errors.extend(error for error in raw["errors"] if error not in errors)
     merged["errors"] = errors
+    # The units to fetch again (with errors): a shard keeps the keys of the whole
+    # account's discovery, so the shards' plans join without a clash.
+    plans = [unit for raw in manifests for unit in raw.get("plan") or ()]
+    merged.pop("plan", None)
+    if plans:
+        merged["plan"] = plans
     return merged

@@ -13,7 +13,7 @@ from typing import IO, Any, Final
 
 from taskade_async._closing import Closing
 
-__all__ = ["Progress"]
+__all__ = ["NO_PROGRESS", "NoProgress", "Progress"]
 
 _log = logging.getLogger("taskade_async.export")
 _INTERVAL: Final = 5.0
@@ -127,3 +127,23 @@ class Progress(Closing):
             await asyncio.sleep(self._interval)
             if self.phase:
                 _log.info("%s", self.line())
+
+
+class NoProgress(Progress):
+    """A progress that counts nothing and reports nothing (when none is wanted)."""
+
+    def __init__(self) -> None:
+        super().__init__(bar=False)
+
+    def start(self, phase: str, total: int | None = None, unit: str = "units") -> None:
+        """Nothing."""
+
+    def advance(self, units: int = 1) -> None:
+        """Nothing."""
+
+    def record(self, kind: str) -> None:
+        """Nothing."""
+
+
+#: The progress of a job run without one.
+NO_PROGRESS: Final = NoProgress()

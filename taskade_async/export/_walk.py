@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -26,7 +27,7 @@ from taskade_async.export._units import Unit
 if TYPE_CHECKING:
     from taskade_async._session import Session
 
-__all__ = ["Walker"]
+__all__ = ["Walker", "file_sha256"]
 
 TASK_PAGE: Final = 1000
 PAGE: Final = 100
@@ -113,7 +114,7 @@ class Walker:
             ]
             failure: ItemError | None = None
             try:
-                payload = await projects.get(s, pid, raw=True)
+                payload = await s.request(projects.PROJECT_GET, (pid,))
             except TaskadeError as exc:
                 failure = ItemError.from_exception(
                     "project", pid, unit.parents, op.operation_id, exc
@@ -155,18 +156,21 @@ class Walker:
                     records.extend(Record(kind, tparents, raw) for raw in value if raw is not None)
         await emit(records)
 
-    async def _task_details(self, pid: str, tid: str) -> list[tuple[str, Any]]:
+    async def _task_details(
+        self, pid: str, tid: str, kinds: frozenset[str] | None = None
+    ) -> list[tuple[str, Any]]:
+        """The task's details (only ``kinds`` if given): (kind, value or ItemError) pairs."""
         s = self.session
         calls: tuple[tuple[str, Operation, Callable[[], Awaitable[Any]]], ...] = (
             (
                 "task_notes",
                 tasks.TASK_NOTE_GET,
-                lambda: _item(tasks.get_note(s, pid, tid, raw=True)),
+                lambda: _item(s.request(tasks.TASK_NOTE_GET, (pid, tid))),
             ),
             (
                 "task_dates",
                 tasks.TASK_GET_DATE,
-                lambda: _item(tasks.get_date(s, pid, tid, raw=True)),
+                lambda: _item(s.request(tasks.TASK_GET_DATE, (pid, tid))),
             ),
             (
                 "task_assignees",
@@ -181,6 +185,9 @@ class Walker:
         )
         if self.detail_kinds is not None:
             calls = tuple(call for call in calls if call[0] in self.detail_kinds)
+
+        if kinds is not None:
+            calls = tuple(call for call in calls if call[0] in kinds)
 
         async def one(
             kind: str, op: Operation, fetch: Callable[[], Awaitable[Any]]
@@ -252,16 +259,27 @@ class Walker:
                     name = download.filename or "file"
                     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
                     size = await download.save(folder / name)
+                    digest = await asyncio.to_thread(file_sha256, folder / name)
         except TaskadeError as exc:
             error(ItemError.from_exception("media_files", mid, parents, op.operation_id, exc))
             return
         data = {
             "path": (folder / name).relative_to(self.media_root.parent).as_posix(),
             "bytes": size,
+            "sha256": digest,
             "contentType": download.content_type,
             "filename": download.filename,
         }
         await emit([Record("media_files", {**parents, "mediaId": mid}, data)])
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's content, read in chunks (hex)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        while chunk := data.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 async def _item(call: Awaitable[dict[str, Any]]) -> Any:

@@ -7,8 +7,17 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ._fake import FakeTaskade
+from ._faultspec import parse_faults
+
+
+def _faults(text: str) -> dict[str, Any]:
+    try:
+        return parse_faults(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--burst", type=int, default=None, help="burst for --rate-limit")
     serve.add_argument(
+        "--faults",
+        type=_faults,
+        default=None,
+        metavar="SPEC",
+        help="random faults, e.g. reset:0.02,503:0.03,429:0.01,seed:1 (names: reset, "
+        "reset_mid_body, 503, 429, slow, slow_seconds, retry_after, seed, method, path)",
+    )
+    serve.add_argument(
         "--no-retry-after",
         action="store_true",
         help="answer 429 without a Retry-After header (with --rate-limit)",
@@ -69,9 +86,13 @@ async def _serve(args: argparse.Namespace) -> None:
                 )
         if args.rate_limit is not None:
             fake.set_rate_limit(args.rate_limit, args.burst, retry_after=not args.no_retry_after)
+        if args.faults is not None:
+            fake.random_faults(**args.faults)
         fake.record = False  # a long-running server must not grow without bound
         print(f"TASKADE_BASE_URL={fake.base_url}", flush=True)
         print(f"TASKADE_TOKEN={fake.token}", flush=True)
+        # After the two lines scripts read: the admin API (faults, automations, events).
+        print(f"TASKADE_ADMIN_URL={fake.admin_url}", flush=True)
         print("Serving; press Ctrl-C to stop.", file=sys.stderr, flush=True)
         await stop.wait()
 

@@ -25,9 +25,9 @@ OWNER_NAME: Final = "Fake Owner"
 
 
 def _spaces(state: State, project: FakeProject) -> list[str]:
-    """The spaces an event in ``project`` is in: its own and its workspace."""
-    space = state.space(project.space_id)
-    return list(dict.fromkeys([space.id, space.root_id]))
+    """The space an event in ``project`` is in: its own only (a workspace id in a webhook's
+    ``spaceIds`` does not cover that workspace's folders)."""
+    return [state.space(project.space_id).id]
 
 
 def project_event(state: State, project: FakeProject) -> dict[str, Any]:

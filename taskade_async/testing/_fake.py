@@ -13,6 +13,7 @@ from yarl import URL
 
 from taskade_async._closing import Closing
 
+from ._admin import Admin
 from ._automations import Automations
 from ._bots import BotBuilders
 from ._builders import Builders
@@ -57,6 +58,8 @@ class FakeTaskade(Closing, Builders, BotBuilders):
         self._server.record = record
         self._automations = Automations()
         self._automations.mount(self._server.app)
+        self._admin = Admin(self)
+        self._admin.mount(self._server.app)
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
 
@@ -95,6 +98,15 @@ class FakeTaskade(Closing, Builders, BotBuilders):
         return self
 
     # -- addresses -----------------------------------------------------------------
+
+    @property
+    def admin_url(self) -> URL:
+        """The admin API's root, for driving this fake from another process.
+
+        A random path (whoever knows it may switch faults, add automations
+        and simulate events): see ``python -m taskade_async.testing serve``.
+        """
+        return self.url.with_path(self._admin.root)
 
     @property
     def url(self) -> URL:
@@ -155,6 +167,18 @@ class FakeTaskade(Closing, Builders, BotBuilders):
     def issue_tokens(self, client: OAuthClient) -> dict[str, Any]:
         """Tokens for ``client`` without the browser dance (the token endpoint's JSON)."""
         return self._server.oauth.issue(client.client_id)
+
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        """True (default): each refresh answers a new refresh token and the old one dies.
+
+        False: the answer has no ``refresh_token`` and the one sent stays valid.
+        """
+        return self._server.oauth.rotate_refresh_tokens
+
+    @rotate_refresh_tokens.setter
+    def rotate_refresh_tokens(self, on: bool) -> None:
+        self._server.oauth.rotate_refresh_tokens = on
 
     def expire_tokens(self) -> None:
         """Make every OAuth2 access token issued so far expire now."""

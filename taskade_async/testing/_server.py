@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import email.utils
+import itertools
 import json
 import re
 import secrets
@@ -25,6 +26,7 @@ from aiohttp import web
 from yarl import URL
 
 from . import _handlers_agents, _handlers_files, _handlers_projects, _handlers_tasks
+from ._admin import PREFIX as ADMIN_PREFIX
 from ._bots import CAUSES
 from ._call import HANDLERS, Binary, Call
 from ._faults import Fault, FaultKind, FaultQueue
@@ -221,6 +223,7 @@ class Server:
         self.app.router.add_post("/oauth2/register", self.oauth.register_endpoint)
         self.app.router.add_get("/.well-known/oauth-authorization-server", self._metadata)
         self.app.router.add_get("/storage/{key}", self._stored)
+        self.app.on_response_prepare.append(_request_id)
 
     async def _metadata(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(self.oauth.metadata(self.root_url))
@@ -233,6 +236,8 @@ class Server:
         request: web.Request,
         handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)  # the admin API: not recorded, no faults
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -394,3 +399,12 @@ class Server:
         if reply is None:
             raise web.HTTPNotFound(text="no such stored file")
         return _binary(reply)
+
+
+_REQUEST_IDS = itertools.count(1)
+_ID_PREFIX = secrets.token_hex(4)
+
+
+async def _request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """Give every answer an ``x-request-id``, as Taskade's edge does (errors quote it)."""
+    response.headers.setdefault("x-request-id", f"{_ID_PREFIX}-{next(_REQUEST_IDS):08x}")

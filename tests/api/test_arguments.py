@@ -141,7 +141,7 @@ INVALID: list[tuple[str, Call, str]] = [
     ),
     (
         "unknown enum value",
-        lambda s: tasks.update(s, "p", "t", content_type="text/html", content="a"),  # type: ignore[call-overload]  # the wrong value is the point
+        lambda s: tasks.update(s, "p", "t", content_type="text/html", content="a"),  # type: ignore[arg-type]  # the wrong value is the point
         "must be one of",
     ),
     (
@@ -195,7 +195,7 @@ INVALID: list[tuple[str, Call, str]] = [
     ),
     (
         "None for a required value",
-        lambda s: agents.add_knowledge_project(s, "a", project_id=None),  # type: ignore[call-overload]  # None is the point
+        lambda s: agents.add_knowledge_project(s, "a", project_id=None),  # type: ignore[arg-type]  # None is the point
         "must not be None",
     ),
     (

@@ -1,4 +1,4 @@
-"""Raw mode: single calls with ``raw=True`` and ``pager.raw()`` give the server's JSON as sent."""
+"""Raw JSON: ``session.request(op, ids)`` and ``pager.raw()`` give the server's JSON as sent."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from .conftest import Recorder
 ODD = {"id": "5", "completed": "maybe", "colour": "red"}
 
 
-async def test_raw_true_returns_the_answer_undecoded(
+async def test_session_request_returns_the_answer_undecoded(
     recorder: Recorder, session: tk.Session
 ) -> None:
-    """tasks.get(..., raw=True) returns the whole JSON answer, even one decoding refuses."""
+    """session.request(tasks.TASK_GET, ids) returns the JSON answer, even one decoding refuses."""
     recorder.reply({"ok": True, "item": ODD})
-    payload = await tasks.get(session, "p1", "5", raw=True)
-    assert_type(payload, dict[str, Any])  # mypy checks the overload picks the raw type
+    payload = await session.request(tasks.TASK_GET, ("p1", "5"))
+    assert_type(payload, dict[str, Any])
     assert payload == {"ok": True, "item": ODD}
     assert recorder.last.raw_path.endswith("/projects/p1/tasks/5")
     recorder.reply({"ok": True, "item": ODD})
@@ -30,12 +30,16 @@ async def test_raw_true_returns_the_answer_undecoded(
         await tasks.get(session, "p1", "5")
 
 
-async def test_raw_false_decodes_as_before(recorder: Recorder, session: tk.Session) -> None:
-    """raw=False (the default) still returns the model."""
+async def test_generated_functions_have_no_raw_keyword(
+    recorder: Recorder, session: tk.Session
+) -> None:
+    """The generated functions decode only: raw= is refused before anything is sent."""
+    with pytest.raises(TypeError, match="raw"):
+        await tasks.get(session, "p1", "5", raw=True)  # type: ignore[call-arg]
+    assert recorder.requests == []
     recorder.reply({"ok": True, "item": {"id": "5", "text": "a"}})
-    task = await tasks.get(session, "p1", "5", raw=False)
+    task = await tasks.get(session, "p1", "5")
     assert_type(task, Task)
-    assert isinstance(task, Task)
     assert task.text == "a"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
@@ -142,9 +141,9 @@ async def test_the_default_cap_is_4_mib_not_aiohttps_1_mib() -> None:
 async def test_rotation_accepts_both_secrets() -> None:
     """With a list of secrets, deliveries signed with either are accepted, others are not."""
     async with running(secret=["new", "old"]) as bot:
-        raw = BODY.encode()
+        raw, other = BODY.encode(), BODY.replace("Ann", "Bob").encode()
         assert (await bot.post(raw, signature=events.sign("old", raw)))[0] == 204
-        assert (await bot.post(raw, signature=events.sign("new", raw)))[0] == 204
+        assert (await bot.post(other, signature=events.sign("new", other)))[0] == 204
         assert (await bot.post(raw, signature=events.sign(SECRET, raw)))[0] == 401
     assert len(bot.received) == 2
 
@@ -152,7 +151,7 @@ async def test_rotation_accepts_both_secrets() -> None:
 async def test_a_failing_callback_is_500_and_logged_without_the_body(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A callback that raises gives 500; the log names the event and error, not the body."""
+    """A callback that raises gives 500; the log has the event and the traceback, not the body."""
     secret_text = "customer-secret-in-a-comment"
     body = json.dumps({"commentBody": secret_text, "nodeId": "n1"}).encode()
     signature = events.sign(SECRET, body)
@@ -160,11 +159,11 @@ async def test_a_failing_callback_is_500_and_logged_without_the_body(
     async with running() as bot:
         bot.fail.append(RuntimeError("database down"))
         assert (await bot.post(body, signature=signature))[0] == 500
-    messages = [r.getMessage() for r in caplog.records if r.name == "taskade_async"]
-    assert messages == [
-        "comment.created delivery: the callback failed: RuntimeError: database down"
-    ]
-    assert all(r.exc_info is None for r in caplog.records)
+    failed = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in failed] == ["comment.created delivery: the callback failed"]
+    assert "Traceback" in caplog.text
+    assert "in on_event" in caplog.text
+    assert "RuntimeError: database down" in caplog.text
     for text in (secret_text, signature, signature[7:], SECRET):
         assert text not in caplog.text
 
@@ -252,27 +251,3 @@ def test_bad_deduplicator_settings_are_refused(options: dict[str, Any]) -> None:
     """A non-positive ttl or size bound raises ValidationError."""
     with pytest.raises(ValidationError):
         events.Deduplicator(**options)
-
-
-async def test_a_duplicate_during_the_first_delivery_is_not_run_twice() -> None:
-    """A repeat arriving while the first copy's callback still runs gets 200, not a second run."""
-    entered, gate = asyncio.Event(), asyncio.Event()
-    runs: list[events.Event] = []
-
-    async def slow(event: events.Event) -> None:
-        runs.append(event)
-        entered.set()
-        await gate.wait()
-
-    app = web.Application()
-    app.router.add_post(
-        "/taskade", events.handler(slow, secret=SECRET, dedupe=events.Deduplicator())
-    )
-    async with serve(app) as root:
-        bot = Bot(root / "taskade")
-        first = asyncio.create_task(bot.post(BODY))
-        await entered.wait()
-        assert (await bot.post(BODY))[0] == 200
-        gate.set()
-        assert (await first)[0] == 204
-    assert len(runs) == 1

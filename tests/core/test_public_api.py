@@ -32,6 +32,7 @@ PUBLIC = {
     "RateLimitError",
     "RawBody",
     "RequestTimeoutError",
+    "SessionClosedError",
     "RetryPolicy",
     "ServerError",
     "Session",

@@ -324,9 +324,12 @@ async def test_unretried_429_still_pauses_the_session(
 async def test_call_that_cannot_outlast_a_pause_fails_at_once(
     server: Server, make_session: SessionFactory
 ) -> None:
-    """While the session is paused past a call's deadline, the call fails at once, unsent."""
+    """While the session holds past a call's deadline, the call fails at once as a rate limit."""
     async with _paused(server, make_session, retry_after="5") as s:
-        # "paused": raised before sending by the pause check, not later by the deadline.
-        with pytest.raises(tk.RequestTimeoutError, match="paused"):
+        started = time.monotonic()
+        with pytest.raises(tk.RateLimitError, match="holds") as caught:
             await s.request(GET, ("b",), deadline=1.0)
+        assert time.monotonic() - started < 0.9  # at once, not when the deadline passes
+    assert caught.value.retry_after is not None
+    assert 3.0 < caught.value.retry_after <= 5.0
     assert len(server.requests("/t/b")) == 0

@@ -64,10 +64,10 @@ def test_429_after_admitted_answers_lowers_the_ceiling_pace_once() -> None:
     throttle = Throttle(10.0, clock=lambda: now[0])
     for _ in range(20):
         now[0] += 0.1
-        throttle.success()
+        throttle.answered(now[0] - 0.05)
     for _ in range(5):
-        throttle.refused(now[0] - 0.05, 1.0)
-    assert throttle.rate == pytest.approx(8.5)  # once: 0.85x the pace refused
+        throttle.answered(now[0] - 0.05, True, 1.0)
+    assert throttle.rate == pytest.approx(9.0)  # once: 0.9x the pace refused
     now[0] += 30.0
     assert throttle.rate == 10.0  # the ceiling, never more
 
@@ -92,9 +92,12 @@ async def test_429_reaches_the_throttle_once_with_retry_after_parsed_once(
     reactions: list[tuple[float, float | None]] = []
 
     class Counting(Throttle):
-        def refused(self, sent_at: float, retry_after: float | None = None) -> None:
-            reactions.append((sent_at, retry_after))
-            super().refused(sent_at, retry_after)
+        def answered(
+            self, sent_at: float, refused: bool = False, retry_after: float | None = None
+        ) -> str | None:
+            if refused:
+                reactions.append((sent_at, retry_after))
+            return super().answered(sent_at, refused, retry_after)
 
     async with make_session() as s:
         s.throttle = Counting()

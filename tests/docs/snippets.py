@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 
 from taskade_async import Session
-from taskade_async.testing import FakeTaskade
+from taskade_async.testing import FakeTaskade, pytest_plugin
 
 _DIRECTIVE = re.compile(
     r"^(?P<indent> *)\.\. (?P<kind>code-block::|invisible-code-block:) *(?P<lang>\S*)\s*$"
@@ -120,7 +120,15 @@ async def run_page(path: Path, fake: FakeTaskade) -> None:
 
 
 async def _run_test(test: Any) -> None:
-    """Run a test a snippet defines with fresh fixtures, as the pytest plugin gives them."""
-    async with FakeTaskade() as fake, Session(fake.token, base_url=fake.base_url) as session:
-        fixtures = {"taskade_fake": fake, "taskade_session": session}
-        await test(**{p: fixtures[p] for p in inspect.signature(test).parameters})
+    """Run a test a snippet defines with fresh fixtures, as the pytest plugin gives them.
+
+    A ``@pytest.mark.taskade(...)`` on the test applies, as with the plugin.
+    """
+    marks = [m for m in getattr(test, "pytestmark", []) if m.name == pytest_plugin._MARK]
+    given = marks[0].kwargs if marks else {}
+    async with FakeTaskade() as fake:
+        pytest_plugin._configure_fake(fake, given)
+        kwargs = pytest_plugin._session_arguments(given)
+        async with Session(fake.token, base_url=fake.base_url, **kwargs) as session:
+            fixtures = {"taskade_fake": fake, "taskade_session": session}
+            await test(**{p: fixtures[p] for p in inspect.signature(test).parameters})

@@ -73,7 +73,7 @@ async def test_waiters_leave_one_by_one_after_a_hold() -> None:
     async def answered() -> None:
         await throttle.acquire()
         throttle.release()  # answered at once: its place opens one more (slow start)
-        throttle.success()
+        throttle.answered(0.0)
 
     waiters = [asyncio.create_task(answered()) for _ in range(4)]
     done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

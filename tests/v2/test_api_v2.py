@@ -95,7 +95,7 @@ async def test_prompt_arguments_are_checked_before_sending(
 ) -> None:
     """A non-string id or a missing prompt is a ValidationError and nothing is sent."""
     with pytest.raises((tk.ValidationError, TypeError)):
-        await agents.prompt(session, *args, **kwargs)  # type: ignore[call-overload]
+        await agents.prompt(session, *args, **kwargs)  # type: ignore[arg-type]
     assert taskade_fake.requests == []
 
 
@@ -202,7 +202,7 @@ async def test_target_url_is_checked_before_sending(
 ) -> None:
     """target_url must be https (http on loopback only), at most 2,048 characters encoded."""
     with pytest.raises(tk.ValidationError, match=message):
-        await webhooks.create(session, target_url=target, events=["task.due"])  # type: ignore[call-overload]
+        await webhooks.create(session, target_url=target, events=["task.due"])  # type: ignore[arg-type]
     assert taskade_fake.requests == []
 
 
@@ -212,7 +212,7 @@ async def test_events_must_be_among_the_six(
 ) -> None:
     """At least one event, each one of the six Taskade sends, checked before sending."""
     with pytest.raises(tk.ValidationError):
-        await webhooks.create(session, target_url="https://example.com/h", events=events)  # type: ignore[call-overload]
+        await webhooks.create(session, target_url="https://example.com/h", events=events)  # type: ignore[arg-type]
     assert taskade_fake.requests == []
 
 

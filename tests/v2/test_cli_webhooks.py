@@ -91,3 +91,18 @@ async def test_the_installed_command_runs_webhooks_list(taskade_fake: FakeTaskad
     [line] = result.stdout.splitlines()
     assert json.loads(line)["id"] == "http://127.0.0.1:9/a"
     assert taskade_fake.webhooks[0].secret not in result.stdout
+
+
+@pytest.mark.usefixtures("env")
+async def test_create_again_is_refused_unless_replace(
+    taskade_fake: FakeTaskade, receiver: Receiver
+) -> None:
+    """A second create of a URL exits 2 (409); --replace registers again with a new secret."""
+    url = receiver.url("/bot")
+    code, [first] = await _cli("create", url, "--event", "task.due")
+    assert code == 0
+    assert (await _cli("create", url, "--event", "task.due"))[0] == 2
+    code, [again] = await _cli("create", url, "--event", "task.due", "--replace")
+    assert code == 0
+    assert again["secret"] != first["secret"]
+    assert [h.secret for h in taskade_fake.webhooks] == [again["secret"]]

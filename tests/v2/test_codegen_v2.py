@@ -72,6 +72,6 @@ def test_the_v2_operations_are_generated_with_what_they_do() -> None:
     assert "api='v2', retry_safe=False, min_deadline=120.0" in agents
     assert "async def prompt(session: Session, space_id: str, agent_id: str, /, *" in agents
     hooks = files["taskade_async/api/webhooks.py"]
-    assert "async def get(session: Session, webhook_id: str, /, *, raw: bool = False)" in hooks
+    assert "async def get(session: Session, webhook_id: str, /) -> Webhook:" in hooks
     assert "check_target_url(target_url" in hooks
     assert files["taskade_async/api/projects.py"].count("api=") == 0  # v1 unchanged

@@ -148,16 +148,20 @@ async def test_the_four_simulated_events(taskade_fake: FakeTaskade, receiver: Re
 async def test_deliveries_follow_events_and_spaces(
     taskade_fake: FakeTaskade, receiver: Receiver
 ) -> None:
-    """Only webhooks subscribed to the event, in that space (or all spaces), get it."""
-    ws, _folder, project = _setup(taskade_fake)
+    """Only webhooks subscribed to the event, in that space (or all spaces), get it; a
+    workspace in spaceIds does not cover its folders."""
+    ws, folder, project = _setup(taskade_fake)
     other = taskade_fake.add_workspace("Other")
     taskade_fake.add_webhook(receiver.url("/all"), ["project.joined"])
     taskade_fake.add_webhook(receiver.url("/ws"), ["project.joined"], [ws.id])
+    taskade_fake.add_webhook(receiver.url("/folder"), ["project.joined"], [folder.id])
     taskade_fake.add_webhook(receiver.url("/other"), ["project.joined"], [other.id])
     taskade_fake.add_webhook(receiver.url("/due"), ["task.due"])
     assert taskade_fake.simulate_project_joined(project.id, "Bob") == 2
+    top = taskade_fake.add_project(ws, "At the top")
+    assert taskade_fake.simulate_project_joined(top.id, "Cy") == 2
     await taskade_fake.deliveries_idle()
-    assert sorted(g.path for g in receiver.got) == ["/all", "/ws"]
+    assert sorted(g.path for g in receiver.got) == ["/all", "/all", "/folder", "/ws"]
 
 
 async def test_a_duplicate_delivery_repeats_the_same_bytes(

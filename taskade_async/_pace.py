@@ -1,0 +1,297 @@
+"""What the server's answers say about the pace: a pure model, the clock passed in.
+
+:class:`PaceModel` is fed every answer with :meth:`PaceModel.on_answer` (the
+only method that changes it) and read with :meth:`PaceModel.rate` and
+:attr:`PaceModel.hold_until` (reads never change it). No I/O, no clock of its
+own: the whole table of behaviours is tested on a virtual clock.
+
+The model:
+
+- Unpaced (or at the configured ceiling) until 429s; the pace is then
+  what the server admitted in the second before (once ``MEASURED`` answers
+  tell something).
+- Every 429 for a request sent after the last reaction is a reaction: the
+  pace drops by ``SHAVE``, or, when most requests sent since were refused
+  (the limit dropped, the first burst), to what the server admitted of them.
+  A wave of 429s for requests sent before a reaction is that one reaction.
+  A session sending faster meets proportionally more 429s, so it gives up
+  more: sessions sharing one budget converge to equal shares, whatever their
+  start (a cut per synchronized event would keep the first split).
+- Between reactions the pace grows by ``PROBE * t**2`` of itself, ``t``
+  the seconds since the last one: slowly just after a 429, and quickly once
+  none has come for a while, so a limit that went back up is found within
+  seconds.
+- Random shedding: a limit refuses fewer of the requests sent at a lower
+  pace; random shedding refuses the same share whatever the pace. When the
+  slower half of the recent requests was refused as much as the faster
+  half (and the share is not small: a small share is always a limit),
+  slowing down did not help: the pace is restored, and from then on only a
+  share refused above that noise makes the pace drop. A refused call still
+  waits its ``Retry-After``.
+- A long ``Retry-After``, or a 429 when nothing was admitted, holds the whole
+  session (the caller caps the hold by its settings).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Final
+
+__all__ = ["PaceModel"]
+
+#: A 429 (for a request sent after the last reaction) lowers the pace by this share.
+SHAVE: Final = 0.1
+#: Between 429s the pace grows by PROBE * t**2 of itself, after t seconds.
+PROBE: Final = 0.2
+#: A reaction measures the share refused among this many answers at least...
+MEASURED: Final = 8
+#: ...and if it is above this, the pace drops to what was admitted of it (at most by CUT_MAX).
+STEEP: Final = 0.25
+CUT_MAX: Final = 0.9
+#: Without a ceiling, pacing ends once the pace has grown this far above the last reaction.
+UNPACE: Final = 4.0
+#: The pace never goes below this (requests per second).
+MIN_RATE: Final = 0.1
+#: A Retry-After longer than this holds every request of the session (whole
+#: seconds: a sub-second wait reads 1); a shorter one holds only the refused call.
+LONG_RETRY_AFTER: Final = 1.0
+#: The noise guard: every WINDOW answers it splits the last SAMPLE paced answers at their
+#: median pace; if the faster half's pace was SPREAD of the slower's or more and the
+#: slower half was refused no less than SLOWED of the faster half's share (and at
+#: least NOISE_FLOOR: a small share is always a limit), the refusals are random.
+WINDOW: Final = 20
+SAMPLE: Final = 80
+SPREAD: Final = 1.1
+SLOWED: Final = 0.8
+NOISE_FLOOR: Final = 0.08
+MAX_NOISE: Final = 0.5
+#: With no Retry-After and nothing admitted, the session holds this long, doubling.
+HOLD: Final = 0.5
+MAX_HOLD: Final = 30.0
+#: The admitted rate is counted per slice of SLICE seconds, over SLICES slices...
+SLICE: Final = 0.1
+SLICES: Final = 10
+#: ...and over this span at least (the first answers come close together).
+MIN_SPAN: Final = 0.05
+
+
+class PaceModel:
+    """The pace a session's requests may leave at, learnt from the answers.
+
+    ``ceiling`` is the configured ``rate_limit`` (requests per second, or
+    None). :meth:`rate` is the pace now (None: unpaced); :attr:`hold_until`
+    the time before which nothing leaves (0.0: no hold).
+    """
+
+    __slots__ = (
+        "_after_k",
+        "_after_n",
+        "_before",
+        "_ceiling",
+        "_counts",
+        "_first",
+        "_gate",
+        "_holds",
+        "_last_slice",
+        "_noise",
+        "_pace",
+        "_sample",
+        "_since",
+        "_win_n",
+        "hold_until",
+    )
+
+    def __init__(self, ceiling: float | None = None) -> None:
+        self._ceiling = ceiling
+        self.hold_until = 0.0  #: nothing leaves before this time (0.0: no hold)
+        self._holds = 0  # holds in a row without an admitted answer
+        self._pace = 0.0  # the pace set by the last reaction (0.0: not adapting)
+        self._since = 0.0  # when the pace was set (it grows from there)
+        self._gate = -math.inf  # 429s for requests sent before this were reacted to
+        self._after_n = 0  # answers to requests sent after the gate...
+        self._after_k = 0  # ...and of those, refused
+        self._noise = 0.0  # the share refused that slowing down did not lower
+        # The noise guard: (pace sent at, refused) of the last SAMPLE paced answers.
+        self._sample: deque[tuple[float, bool]] = deque(maxlen=SAMPLE)
+        self._win_n = 0  # answers since the guard last looked
+        self._before = 0.0  # the pace before the last reaction
+        # Admitted answers per slice, over the last second.
+        self._counts = [0] * SLICES
+        self._last_slice = -1
+        self._first = math.inf
+
+    # -- reads (no side effects) ---------------------------------------------------
+
+    def rate(self, now: float) -> float | None:
+        """The pace at ``now`` in requests per second (None: unpaced)."""
+        if not self._pace:
+            return self._ceiling
+        rate = self._grown(now)
+        ceiling = self._ceiling
+        if ceiling is not None:
+            return min(rate, ceiling)
+        return None if rate >= self._pace * UNPACE else rate
+
+    @property
+    def unpaced(self) -> bool:
+        """Whether requests go unpaced (no ceiling, no 429 adapted to)."""
+        return self._ceiling is None and not self._pace
+
+    @property
+    def adapting(self) -> bool:
+        """Whether the pace is learnt from 429s (else the ceiling, or none)."""
+        return bool(self._pace)
+
+    @property
+    def noise(self) -> float:
+        """The share of refusals judged random (slowing down did not lower it)."""
+        return self._noise
+
+    def admitted_rate(self, now: float) -> float:
+        """Admitted answers per second over the last second (0.0 if none)."""
+        k = int(now / SLICE)
+        if self._last_slice < 0 or k - self._last_slice >= SLICES:
+            return 0.0
+        begin = max(self._first, min(self.hold_until, now))  # measured since a hold ended
+        start = max(k - SLICES + 1, int(begin / SLICE))
+        count = sum(self._counts[j % SLICES] for j in range(start, self._last_slice + 1))
+        span = max(now - max(start * SLICE, begin), MIN_SPAN)
+        return count / span
+
+    # -- the one entry that changes the model -----------------------------------------
+
+    def on_answer(
+        self, now: float, sent_at: float, refused: bool, retry_after: float | None = None
+    ) -> str | None:
+        """An answer came at ``now`` to a request sent at ``sent_at``.
+
+        ``refused``: a 429 (``retry_after``: its wait in seconds, already
+        capped by the caller's settings). Returns what the model did, for the
+        log: ``"slow"`` (the pace dropped), ``"hold"``, ``"noise"`` or None.
+        """
+        if sent_at >= self._gate:
+            self._after_n += 1
+            self._after_k += refused
+        did = self._window(now, sent_at, refused)
+        if not refused:
+            self._count_admitted(now)
+            self._holds = 0
+            if self._pace and self._ceiling is None and self.rate(now) is None:
+                self._pace = 0.0  # grown far above the last reaction: unpaced again
+            return did
+        if retry_after is not None and retry_after > LONG_RETRY_AFTER:
+            self._hold(now + retry_after)
+            did = "hold"
+        if sent_at < self._gate:
+            return did  # sent before the last reaction took effect: part of that one
+        return self._react(now, retry_after) or did
+
+    # -- internals --------------------------------------------------------------------
+
+    def _react(self, now: float, retry_after: float | None) -> str | None:
+        """A 429 for a request sent after the last reaction: lower the pace (or hold)."""
+        n, k = self._after_n, self._after_k
+        share = k / n if n else 1.0
+        if self._noise and share <= self._noise + 2.0 * math.sqrt(self._noise / max(n, 1)):
+            return None  # no more refused than the noise: not a limit
+        if self._pace:
+            pace = self._grown(now)
+            if self._ceiling is not None:
+                pace = min(pace, self._ceiling)
+        elif self._ceiling is not None and self.admitted_rate(now):
+            pace = self._ceiling
+        else:
+            pace = self.admitted_rate(now)
+            if not pace:
+                return self._nothing_admitted(now, retry_after)
+            if n < MEASURED:
+                return None  # unpaced, and a handful of answers tell nothing yet
+        excess = share - self._noise
+        if (n >= MEASURED or k >= 3) and excess > STEEP:
+            pace *= 1.0 - min(CUT_MAX, excess)  # most refused: what the server admitted
+        else:
+            pace *= 1.0 - SHAVE
+        self._set(now, max(MIN_RATE, pace))
+        return "slow"
+
+    def _window(self, now: float, sent_at: float, refused: bool) -> str | None:
+        """Note the pace the answered request left at; judge the noise every WINDOW answers.
+
+        Random shedding refuses the same share whatever the pace; a limit refuses
+        fewer of the requests sent at a lower pace. So the answers of the last
+        ``SAMPLE`` paced requests are split at their median pace: if the slower
+        half was refused no less than SLOWED of the faster half's share (at least
+        NOISE_FLOOR: a small share is always a limit), slowing down does not help.
+        """
+        if not self._pace:
+            return None
+        pace = self._grown(sent_at) if sent_at >= self._since else self._before
+        sample = self._sample
+        sample.append((pace, refused))
+        self._win_n += 1
+        if self._win_n < WINDOW or len(sample) < SAMPLE:
+            return None
+        self._win_n = 0
+        ordered = sorted(sample)
+        half = len(ordered) // 2
+        slow, fast = ordered[:half], ordered[half:]
+        if fast[0][0] < SPREAD * slow[0][0]:
+            return None  # the pace hardly varied: nothing to tell
+        slow_share = sum(r for _, r in slow) / len(slow)
+        fast_share = sum(r for _, r in fast) / len(fast)
+        # A limit admitting ``fast pace * (1 - fast share)`` would refuse ``limit`` of the
+        # slower half; random shedding refuses it as much as the faster half.
+        slow_pace = sum(p for p, _ in slow) / len(slow)
+        fast_pace = sum(p for p, _ in fast) / len(fast)
+        limit = max(0.0, 1.0 - fast_pace * (1.0 - fast_share) / slow_pace)
+        if (
+            min(slow_share, fast_share) < NOISE_FLOOR
+            or slow_share < max(SLOWED * fast_share, (limit + fast_share) / 2)
+            or slow_share > MAX_NOISE  # as likely all of it above a limit
+        ):
+            if self._noise and fast_share < self._noise / 2:
+                self._noise = fast_share  # the noise has gone down
+            return None
+        self._noise = max(self._noise, (slow_share + fast_share) / 2)
+        self._set(now, max(self._grown(now), ordered[-1][0]))  # take the slow-downs back
+        sample.clear()
+        return "noise"
+
+    def _set(self, now: float, pace: float) -> None:
+        """The pace is ``pace`` from ``now``; 429s for requests sent before are reacted to."""
+        self._before = self._grown(now) if self._pace else pace
+        self._pace = pace
+        self._since = max(now, self.hold_until)
+        self._gate = now
+        self._after_n = self._after_k = 0
+
+    def _nothing_admitted(self, now: float, retry_after: float | None) -> str:
+        """Refused with nothing admitted: pacing cannot help, so hold the session."""
+        wait = retry_after if retry_after is not None else min(MAX_HOLD, HOLD * 2**self._holds)
+        self._holds += 1
+        self._hold(now + wait)
+        self._gate = now
+        self._after_n = self._after_k = 0
+        return "hold"
+
+    def _hold(self, until: float) -> None:
+        if until > self.hold_until:
+            self.hold_until = until
+            if self._pace and until > self._since:
+                self._since = until  # the pace grows again when requests flow again
+
+    def _grown(self, now: float) -> float:
+        t = max(0.0, now - self._since)
+        return self._pace * (1.0 + PROBE * t * t)
+
+    def _count_admitted(self, now: float) -> None:
+        k = int(now / SLICE)
+        last = self._last_slice
+        if k != last:
+            if last < 0:
+                self._first = now
+            for j in range(max(last + 1, k - SLICES + 1), k + 1):
+                self._counts[j % SLICES] = 0
+            self._last_slice = k
+        self._counts[k % SLICES] += 1

@@ -1,0 +1,142 @@
+"""A virtual-clock simulation of sessions pacing against one token bucket.
+
+Each simulated session is the pure parts of a real one (``PaceModel``,
+``Spacing``, ``Window``) driven by a stepped clock; the server is
+FakeTaskade's own ``RateLimiter``, optionally shedding admitted requests at
+random, with its rate changed on a schedule and tokens taken by another
+consumer. No event loop, no wall-clock windows.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Callable
+
+import attrs
+
+from taskade_async._pace import PaceModel
+from taskade_async._spacing import Spacing, Window
+from taskade_async.testing._ratelimit import RateLimiter
+
+RTT = 0.005
+STEP = 0.0005
+
+
+@attrs.define
+class Client:
+    """One simulated session with endless (or ``calls``) demand."""
+
+    ceiling: float | None = None
+    in_flight: int = 64
+    calls: int | None = None  #: None: endless demand
+    start: float = 0.0  #: when it starts sending
+    model: PaceModel = attrs.field(init=False)
+    spacing: Spacing = attrs.field(init=False, factory=Spacing)
+    window: Window = attrs.field(init=False)
+    ready: int = attrs.field(init=False, default=0)  # calls queued now
+    waiting: list[float] = attrs.field(init=False, factory=list)  # calls in their Retry-After
+    sent: list[tuple[float, bool]] = attrs.field(init=False, factory=list)
+    done: int = attrs.field(init=False, default=0)
+    finished_at: float | None = attrs.field(init=False, default=None)
+
+    def __attrs_post_init__(self) -> None:
+        self.model = PaceModel(self.ceiling)
+        self.window = Window(self.in_flight)
+        self.ready = self.calls if self.calls is not None else 1 << 30
+
+    def admitted(self, start: float, end: float) -> float:
+        """Admitted requests per second among those sent in [start, end)."""
+        return sum(ok for at, ok in self.sent if start <= at < end) / (end - start)
+
+    def refused_share(self) -> float:
+        """The share of its requests refused."""
+        return sum(not ok for _, ok in self.sent) / max(1, len(self.sent))
+
+
+@attrs.define
+class World:
+    """A token bucket and the sessions sharing it, on one virtual clock."""
+
+    rate: float
+    burst: int
+    clients: list[Client]
+    shed: float = 0.0  #: the share of admitted requests refused at random
+    shed_retry_after: float | None = 1.0
+    retry_after: bool = True  #: the bucket's 429s carry Retry-After
+    limit: Callable[[float], float] | None = None  #: the bucket's rate at a time
+    other: Callable[[float], float] | None = None  #: another consumer's rate at a time
+    seed: int = 1
+    now: float = 0.0
+
+    def run(self, seconds: float) -> None:
+        """Run for ``seconds`` (or until every finite client is done)."""
+        server = RateLimiter(self.rate, self.burst, clock=lambda: self.now)
+        rng = random.Random(self.seed)
+        answers: list[tuple[float, int, int, float, bool, float | None]] = []
+        seq = 0
+        other_due = 0.0
+        end = self.now + seconds
+        while self.now < end:
+            now = self.now
+            if self.limit is not None:
+                server.rate = self.limit(now)
+            if self.other is not None and (other_rate := self.other(now)) > 0:
+                while other_due <= now:
+                    server.acquire("token")
+                    other_due += 1.0 / other_rate
+            else:
+                other_due = now
+            while answers and answers[0][0] <= now:
+                _, _, i, sent_at, ok, wait = heapq.heappop(answers)
+                c = self.clients[i]
+                c.window.active -= 1
+                c.model.on_answer(now, sent_at, not ok, wait)
+                if ok:
+                    c.window.answered()
+                    c.done += 1
+                else:
+                    c.waiting.append(now + (wait or 0.0))
+            for i in _order(len(self.clients), seq):
+                c = self.clients[i]
+                if now < c.start:
+                    continue
+                if c.waiting:
+                    back = [w for w in c.waiting if w <= now]
+                    if back:
+                        c.waiting = [w for w in c.waiting if w > now]
+                        c.ready += len(back)
+                while c.ready and _may_go(c, now):
+                    rate = c.model.rate(now)
+                    c.spacing.depart(now, rate)
+                    c.window.active += 1
+                    c.ready -= 1
+                    wait = server.acquire("token")
+                    ok = wait is None
+                    retry: float | None = None
+                    if wait is not None:
+                        retry = float(max(1, math.ceil(wait))) if self.retry_after else None
+                    elif self.shed and rng.random() < self.shed:
+                        ok, retry = False, self.shed_retry_after
+                    seq += 1
+                    heapq.heappush(answers, (now + RTT, seq, i, now, ok, retry))
+                    c.sent.append((now, ok))
+                if c.calls is not None and c.done >= c.calls and c.finished_at is None:
+                    c.finished_at = now
+            if all(c.calls is not None and c.finished_at is not None for c in self.clients):
+                return
+            self.now = now + STEP
+
+
+def _may_go(c: Client, now: float) -> bool:
+    model = c.model
+    if model.hold_until > now or c.window.full():
+        return False
+    burst = 2 if model.adapting else 1
+    return c.spacing.wait(now, model.rate(now), burst) <= 0.0
+
+
+def _order(n: int, seq: int) -> list[int]:
+    k = seq % n if n else 0
+    return list(range(k, n)) + list(range(k))
