@@ -18,6 +18,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from taskade_async import _cli_common as common
+from taskade_async._cli_common import EXIT_FAILED as EXIT_REFUSED
+from taskade_async._cli_common import EXIT_OK, Subparsers
 from taskade_async._errors import APIError, TaskadeError
 
 if TYPE_CHECKING:
@@ -28,9 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["add_listen_command", "add_trigger_command"]
 
 SECRET_ENV: Final = "TASKADE_WEBHOOK_SECRET"
-EXIT_OK: Final = 0
-EXIT_REFUSED: Final = 1
-EXIT_FATAL: Final = 2
 
 
 def _port(text: str) -> int:
@@ -55,7 +55,7 @@ def _route(text: str) -> str:
     return text
 
 
-def add_listen_command(webhooks: Any) -> None:
+def add_listen_command(webhooks: Subparsers) -> None:
     """Add ``listen`` to the ``webhooks`` command's subparsers."""
     listen = webhooks.add_parser(
         "listen",
@@ -86,7 +86,7 @@ def add_listen_command(webhooks: Any) -> None:
     listen.set_defaults(handler=_listen)
 
 
-def add_trigger_command(commands: Any) -> None:
+def add_trigger_command(commands: Subparsers) -> None:
     """Add ``trigger`` to the top-level subparsers."""
     trigger = commands.add_parser(
         "trigger",
@@ -113,8 +113,7 @@ def add_trigger_command(commands: Any) -> None:
 
 
 def _fail(command: str, message: str) -> int:
-    print(f"taskade-async {command}: error: {message}", file=sys.stderr)
-    return EXIT_FATAL
+    return common.fail(f"taskade-async {command}", message)
 
 
 def _env(name: str) -> str | None:

@@ -18,6 +18,9 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from taskade_async import _cli_common as common
+from taskade_async._cli_common import EXIT_FAILED as EXIT_PARTLY
+from taskade_async._cli_common import EXIT_OK, Subparsers
 from taskade_async._errors import TaskadeError
 
 if TYPE_CHECKING:
@@ -27,9 +30,6 @@ __all__ = ["add_inbox_commands"]
 
 STORE_ENV: Final = "TASKADE_INBOX_STORE"
 SECRET_ENV: Final = "TASKADE_WEBHOOK_SECRET"
-EXIT_OK: Final = 0
-EXIT_PARTLY: Final = 1
-EXIT_FATAL: Final = 2
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _EVENTS: Final = (
     "task.due",
@@ -58,7 +58,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def add_inbox_commands(webhooks: Any) -> None:
+def add_inbox_commands(webhooks: Subparsers) -> None:
     """Add ``inbox`` and ``send-test`` to the ``webhooks`` command's subparsers."""
     inbox = webhooks.add_parser(
         "inbox",
@@ -119,8 +119,7 @@ def add_inbox_commands(webhooks: Any) -> None:
 
 
 def _fail(command: str, message: str) -> int:
-    print(f"taskade-async webhooks {command}: error: {message}", file=sys.stderr)
-    return EXIT_FATAL
+    return common.fail(f"taskade-async webhooks {command}", message)
 
 
 def _open_store(where: str, table: str) -> Store:

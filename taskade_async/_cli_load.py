@@ -17,9 +17,10 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final
 
-from taskade_async._session import DEFAULT_BASE_URL
+from taskade_async import _cli_common as common
+from taskade_async._cli_common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Subparsers
 from taskade_async.export._shard import Shard, parse_shard
 
 if TYPE_CHECKING:
@@ -27,15 +28,10 @@ if TYPE_CHECKING:
 
 __all__ = ["add_load_command", "pipeline_name", "run_load", "shard_arg"]
 
-EXIT_OK: Final = 0
-EXIT_FAILED_ITEMS: Final = 1
-EXIT_FATAL: Final = 2
-EXIT_INTERRUPTED: Final = 130
 #: The DuckDB file's name (without ``.duckdb``), shared by every shard of a load.
 DUCKDB_NAME: Final = "taskade"
 DEFAULT_DATASET: Final = "taskade_data"
 _SHOWN_ERRORS: Final = 10
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def shard_arg(text: str) -> Shard:
@@ -44,26 +40,6 @@ def shard_arg(text: str) -> Shard:
         return parse_shard(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
 
 
 def pipeline_name(shard: Shard | None) -> str:
@@ -105,24 +81,20 @@ def add_load_command(commands: Subparsers) -> None:
     parser.add_argument(
         "--shard", type=shard_arg, metavar="I/N", help="load only shard I of N (0 <= I < N)"
     )
-    parser.add_argument("--token", help="personal access token (default: $TASKADE_TOKEN)")
-    parser.add_argument(
-        "--base-url",
-        help=f"API base URL (default: $TASKADE_BASE_URL, else {DEFAULT_BASE_URL})",
-    )
+    common.add_token_options(parser)
     parser.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=common.positive_int,
         default=8,
         metavar="N",
         help="at most N requests in flight (default: %(default)s)",
     )
     parser.add_argument(
-        "--rate", type=_positive_float, metavar="R", help="at most R requests per second"
+        "--rate", type=common.positive_float, metavar="R", help="at most R requests per second"
     )
     parser.add_argument(
         "--units-per-run",
-        type=_positive_int,
+        type=common.positive_int,
         default=20,
         metavar="N",
         help="folders and projects committed together (default: %(default)s): "
@@ -182,19 +154,16 @@ def run_load(args: argparse.Namespace) -> int:
     """Run ``load``; returns the exit status."""
     where = "taskade-async load"
     if args.demo and (args.token or args.base_url is not None):
-        print(f"{where}: error: --demo runs its own server, drop --token", file=sys.stderr)
-        return EXIT_FATAL
-    token = args.token or os.environ.get("TASKADE_TOKEN")
+        return common.fail(where, "--demo runs its own server, drop --token")
+    token = common.token_of(args)
     if not token and not args.demo:
-        print(f"{where}: error: no token: pass --token or set TASKADE_TOKEN", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail(where, "no token: pass --token or set TASKADE_TOKEN")
     if args.destination == "duckdb" and args.dataset == DUCKDB_NAME:
-        print(
-            f"{where}: error: the dataset must not be named like the DuckDB file "
+        return common.fail(
+            where,
+            f"the dataset must not be named like the DuckDB file "
             f"({DUCKDB_NAME}.duckdb): DuckDB would find the name ambiguous",
-            file=sys.stderr,
         )
-        return EXIT_FATAL
     # Our command does not phone home, whatever dlt's default (a user may set it back on).
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     try:
@@ -203,8 +172,7 @@ def run_load(args: argparse.Namespace) -> int:
 
         from taskade_async.dlt import load, round_done
     except ImportError as exc:
-        print(f"{where}: error: {exc}; install taskade-async[dlt]", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail(where, f"{exc}; install taskade-async[dlt]")
     try:
         destination, path = _destination(args)
         with contextlib.ExitStack() as stack:
@@ -230,14 +198,12 @@ def run_load(args: argparse.Namespace) -> int:
         print("Interrupted; run the same command again to go on.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except PipelineStepFailed as exc:
-        print(f"{where}: error: {_cause(exc)}", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail(where, _cause(exc))
     except Exception as exc:  # dlt's configuration errors and the like: fatal, said plainly
-        print(f"{where}: error: {exc}", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail(where, str(exc))
     last = round_done(pipeline, args.shard) or {}
     _report(pipeline, last, path, args.quiet)
-    return EXIT_FAILED_ITEMS if last.get("errors") else EXIT_OK
+    return EXIT_FAILED if last.get("errors") else EXIT_OK
 
 
 def _cause(exc: BaseException) -> str:

@@ -6,17 +6,13 @@ Exit status: 0 merged, 2 nothing written (the reason on stderr).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import Final, TypeAlias
 
+from taskade_async import _cli_common as common
+from taskade_async._cli_common import EXIT_OK, Subparsers
 from taskade_async.export._merge import MergeError, merge
 
 __all__ = ["add_merge_command", "run_merge"]
-
-EXIT_OK: Final = 0
-EXIT_FATAL: Final = 2
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_merge_command(commands: Subparsers) -> None:
@@ -43,8 +39,7 @@ def run_merge(args: argparse.Namespace) -> int:
     try:
         manifest = merge(args.out_dir, args.shard_dirs)
     except (MergeError, OSError) as exc:
-        print(f"taskade-async merge: error: {exc}", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail("taskade-async merge", str(exc))
     if not args.quiet:
         total = sum(manifest.counts.values())
         print(f"Merged {len(args.shard_dirs)} shards: {total} records in {args.out_dir}.")

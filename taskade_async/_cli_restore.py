@@ -11,53 +11,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
-import os
-import signal
 import sys
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
+from taskade_async import _cli_common as common
+from taskade_async._cli_common import EXIT_FAILED, EXIT_OK
 from taskade_async._errors import TaskadeError
-from taskade_async._session import DEFAULT_BASE_URL, Session
-from taskade_async.export._checks import id_problem
 from taskade_async.export._engine import DEFAULT_CONCURRENCY, ExportError
-from taskade_async.export._progress import Progress
 from taskade_async.export._restore import checked_export, restore
 from taskade_async.export._restore_plan import RestorePlan, plan_restore
 from taskade_async.export._restore_report import REPORT, RestoreReport
 
 __all__ = ["add_restore_command"]
 
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_FATAL: Final = 2
-EXIT_INTERRUPTED: Final = 130
-EXIT_TERMINATED: Final = 128 + signal.SIGTERM
 _SHOWN: Final = 10
 
 
-def _id(text: str) -> str:
-    problem = id_problem(text)
-    if problem is not None:
-        raise argparse.ArgumentTypeError(problem)
-    return text
-
-
-def _positive(kind: type[int] | type[float]) -> Any:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not value > 0 or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-        return value
-
-    return parse
-
-
-def add_restore_command(commands: Any) -> None:
+def add_restore_command(commands: common.Subparsers) -> None:
     """Add ``restore`` to the top-level subparsers."""
     parser = commands.add_parser(
         "restore",
@@ -74,13 +45,13 @@ def add_restore_command(commands: Any) -> None:
     )
     parser.add_argument("export_dir", metavar="EXPORT_DIR", type=Path, help="an export folder")
     parser.add_argument(
-        "--folder", required=True, type=_id, metavar="FOLDER_ID", help="where to restore"
+        "--folder", required=True, type=common.id_arg, metavar="FOLDER_ID", help="where to restore"
     )
     parser.add_argument(
         "--project",
         dest="projects",
         action="append",
-        type=_id,
+        type=common.id_arg,
         metavar="OLD_ID",
         help="restore only these exported projects (repeatable)",
     )
@@ -90,21 +61,16 @@ def add_restore_command(commands: Any) -> None:
     )
     parser.add_argument(
         "--concurrency",
-        type=_positive(int),
+        type=common.positive_int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help="at most N requests in flight (default: %(default)s)",
     )
     parser.add_argument(
-        "--rate", type=_positive(float), metavar="R", help="at most R requests per second"
+        "--rate", type=common.positive_float, metavar="R", help="at most R requests per second"
     )
-    parser.add_argument("--token", help="personal access token (default: $TASKADE_TOKEN)")
-    parser.add_argument(
-        "--base-url", help=f"API base URL (default: $TASKADE_BASE_URL, else {DEFAULT_BASE_URL})"
-    )
-    noise = parser.add_mutually_exclusive_group()
-    noise.add_argument("--quiet", "-q", action="store_true", help="print only errors")
-    noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
+    common.add_token_options(parser)
+    common.add_noise_options(parser)
     parser.set_defaults(handler=_main)
 
 
@@ -137,84 +103,42 @@ def _print_report(report: RestoreReport) -> None:
             print(f"  {problem}")
 
 
-class _Terminated(Exception):
-    """SIGTERM stopped the restore."""
-
-
 async def _run(args: argparse.Namespace) -> RestoreReport:
-    token = args.token or os.environ.get("TASKADE_TOKEN")
+    token = common.token_of(args)
     if not token:
         raise ExportError("no token: pass --token or set TASKADE_TOKEN")
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    stopped = False
-
-    def stop() -> None:
-        nonlocal stopped
-        if not stopped:
-            stopped = True
-            task.cancel()
-
-    with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGTERM, stop)
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            session = await stack.enter_async_context(
-                Session(
-                    token,
-                    base_url=args.base_url,
-                    max_connections=args.concurrency,
-                    rate_limit=args.rate,
-                )
-            )
-            progress = None
-            if not args.quiet:
-                progress = await stack.enter_async_context(Progress(lambda: session.stats.requests))
-            return await restore(
-                session,
-                args.export_dir,
-                folder_id=args.folder,
-                projects=args.projects,
-                resume=args.resume,
-                concurrency=args.concurrency,
-                progress=progress,
-            )
-    except asyncio.CancelledError:
-        if stopped:
-            raise _Terminated from None
-        raise
-    finally:
-        with contextlib.suppress(NotImplementedError):
-            loop.remove_signal_handler(signal.SIGTERM)
+    async with contextlib.AsyncExitStack() as stack:
+        session, progress = await common.open_session(stack, token, args.base_url, args)
+        return await restore(
+            session,
+            args.export_dir,
+            folder_id=args.folder,
+            projects=args.projects,
+            resume=args.resume,
+            concurrency=args.concurrency,
+            progress=progress,
+        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _main(args: argparse.Namespace) -> int:
-    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    root = logging.getLogger("taskade_async")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    common.setup_logging(args)
     try:
         if args.dry_run:
             wanted = None if args.projects is None else frozenset(args.projects)
             _, sources = checked_export(args.export_dir, wanted)
             _print_plan(plan_restore(sources), args.rate)
             return EXIT_OK
-        report = asyncio.run(_run(args))
-    except (KeyboardInterrupt, _Terminated) as exc:
-        what = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Stopped (SIGTERM)"
+        report = asyncio.run(common.stoppable(_run(args)))
+    except (KeyboardInterrupt, common.Terminated) as exc:
+        what, status = common.stopped_status(exc)
         print(
             f"{what}; the journal is kept. To continue, run the same command with --resume.",
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+        return status
     except (ExportError, TaskadeError, OSError, ValueError) as exc:
-        print(f"taskade-async restore: error: {exc}", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail("taskade-async restore", str(exc))
     if not args.quiet:
         _print_report(report)
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -8,18 +8,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Final
 
+from taskade_async import _cli_common as common
+from taskade_async._cli_common import EXIT_FAILED as EXIT_DAMAGED
+from taskade_async._cli_common import EXIT_OK, Subparsers
 from taskade_async.export._verify import verify_export
 
 __all__ = ["add_verify_command"]
 
-EXIT_OK: Final = 0
-EXIT_DAMAGED: Final = 1
-EXIT_FATAL: Final = 2
 
-
-def add_verify_command(commands: Any) -> None:
+def add_verify_command(commands: Subparsers) -> None:
     """Add ``verify`` to the top-level subparsers."""
     parser = commands.add_parser(
         "verify",
@@ -38,8 +36,7 @@ def add_verify_command(commands: Any) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     if not args.export_dir.is_dir():
-        print(f"taskade-async verify: error: {args.export_dir}: no such folder", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail("taskade-async verify", f"{args.export_dir}: no such folder")
     report = verify_export(args.export_dir)
     if not report.ok:
         print(f"{args.export_dir}: damaged ({len(report.problems)} problem(s)):", file=sys.stderr)

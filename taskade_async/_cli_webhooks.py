@@ -15,8 +15,10 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Final, TextIO, TypeAlias
+from typing import Any, TextIO
 
+from taskade_async import _cli_common as common
+from taskade_async._cli_common import EXIT_OK, Subparsers
 from taskade_async._convert import to_wire
 from taskade_async._errors import TaskadeError
 from taskade_async._session import DEFAULT_BASE_URL, Session
@@ -24,11 +26,7 @@ from taskade_async.api import webhooks
 
 __all__ = ["add_webhooks_parser", "run_webhooks"]
 
-EXIT_OK: Final = 0
-EXIT_FATAL: Final = 2
 Action = Callable[[Session, argparse.Namespace], AsyncIterator[dict[str, Any]]]
-#: What ``add_subparsers`` returns.
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_webhooks_parser(commands: Subparsers) -> Subparsers:
@@ -113,11 +111,10 @@ async def _delete(session: Session, args: argparse.Namespace) -> AsyncIterator[d
 
 async def run_async(args: argparse.Namespace, out: TextIO) -> int:
     """Run a ``webhooks`` action, writing its JSON lines to ``out``; the exit status."""
-    token = args.token or os.environ.get("TASKADE_TOKEN")
+    token = common.token_of(args)
     where = f"taskade-async webhooks {args.webhooks_command}"
     if not token:
-        print(f"{where}: error: no token: pass --token or set TASKADE_TOKEN", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail(where, "no token: pass --token or set TASKADE_TOKEN")
     action: Action = args.webhooks_action
     try:
         async with Session(token, base_url=args.base_url) as session:
@@ -125,8 +122,7 @@ async def run_async(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
                 out.flush()
     except TaskadeError as exc:
-        print(f"{where}: error: {exc}", file=sys.stderr)
-        return EXIT_FATAL
+        return common.fail(where, str(exc))
     return EXIT_OK
 
 

@@ -15,13 +15,12 @@ import asyncio
 import contextlib
 import errno
 import logging
-import os
-import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
+from taskade_async import _cli_common as common
 from taskade_async._cli_bots import add_listen_command, add_trigger_command
 from taskade_async._cli_inbox import add_inbox_commands
 from taskade_async._cli_load import add_load_command, shard_arg
@@ -30,10 +29,8 @@ from taskade_async._cli_restore import add_restore_command
 from taskade_async._cli_verify import add_verify_command
 from taskade_async._cli_webhooks import add_webhooks_parser
 from taskade_async._errors import TaskadeError
-from taskade_async._session import DEFAULT_BASE_URL, Session
 from taskade_async._version import __version__
-from taskade_async.export import ExportError, Manifest, Progress, export
-from taskade_async.export._checks import id_problem
+from taskade_async.export import ExportError, Manifest, export
 from taskade_async.export._engine import DEFAULT_CONCURRENCY, finished_export
 from taskade_async.export._store import STATE_DIR
 
@@ -48,46 +45,19 @@ __all__ = [
 ]
 
 #: Exit status: everything was done.
-EXIT_OK: Final = 0
+EXIT_OK: Final = common.EXIT_OK
 #: Exit status: the export finished, but some items could not be exported.
-EXIT_FAILED_ITEMS: Final = 1
+EXIT_FAILED_ITEMS: Final = common.EXIT_FAILED
 #: Exit status: nothing could be done (bad arguments, credentials, folder, full disk).
-EXIT_FATAL: Final = 2
+EXIT_FATAL: Final = common.EXIT_FATAL
 #: Exit status: interrupted by Ctrl-C (the checkpoint is saved).
-EXIT_INTERRUPTED: Final = 130
+EXIT_INTERRUPTED: Final = common.EXIT_INTERRUPTED
 #: Exit status: stopped by SIGTERM (the checkpoint is saved).
-EXIT_TERMINATED: Final = 128 + signal.SIGTERM
+EXIT_TERMINATED: Final = common.EXIT_TERMINATED
 _SHOWN_ERRORS: Final = 10
 #: No space left, or over the quota (an errno some platforms lack).
 _DISK_FULL: Final = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _log = logging.getLogger("taskade_async.cli")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
-
-
-def _id(text: str) -> str:
-    problem = id_problem(text)
-    if problem is not None:
-        raise argparse.ArgumentTypeError(problem)
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,12 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     ex.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="output folder (empty or new)")
-    ex.add_argument(
-        "--token", help="personal access token (default: $TASKADE_TOKEN, which keeps it out of ps)"
-    )
-    ex.add_argument(
-        "--base-url",
-        help=f"API base URL (default: $TASKADE_BASE_URL, else {DEFAULT_BASE_URL})",
+    common.add_token_options(
+        ex, "personal access token (default: $TASKADE_TOKEN, which keeps it out of ps)"
     )
     ex.add_argument(
         "--details",
@@ -129,19 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="ID",
-            type=_id,
+            type=common.id_arg,
             help=f"export only these {what} (repeatable)",
         )
     ex.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=common.positive_int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help="at most N requests in flight (default: %(default)s)",
     )
     ex.add_argument(
         "--rate",
-        type=_positive_float,
+        type=common.positive_float,
         metavar="R",
         help="at most R requests per second (a ceiling: below it, the pace adapts to 429s)",
     )
@@ -162,9 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="export the built-in demo data from a fake Taskade server on loopback",
     )
-    noise = ex.add_mutually_exclusive_group()
-    noise.add_argument("--quiet", "-q", action="store_true", help="print only errors")
-    noise.add_argument("--verbose", "-v", action="store_true", help="log every request")
+    common.add_noise_options(ex)
     webhooks_actions = add_webhooks_parser(commands)
     add_listen_command(webhooks_actions)
     add_inbox_commands(webhooks_actions)
@@ -217,20 +181,10 @@ async def _run_export(args: argparse.Namespace) -> Manifest:
             base_url, token = await stack.enter_async_context(_demo_server())
         else:
             base_url = args.base_url
-            token = args.token or os.environ.get("TASKADE_TOKEN")
+            token = common.token_of(args)
         if not token:
             raise ExportError("no token: pass --token or set TASKADE_TOKEN")
-        session = await stack.enter_async_context(
-            Session(
-                token,
-                base_url=base_url,
-                max_connections=args.concurrency,
-                rate_limit=args.rate,
-            )
-        )
-        progress = None
-        if not args.quiet:
-            progress = await stack.enter_async_context(Progress(lambda: session.stats.requests))
+        session, progress = await common.open_session(stack, token, base_url, args)
         return await export(
             session,
             args.out_dir,
@@ -247,37 +201,6 @@ async def _run_export(args: argparse.Namespace) -> Manifest:
             shard=args.shard,
         )
     raise AssertionError("unreachable")  # pragma: no cover - the stack never swallows
-
-
-class _Terminated(Exception):
-    """SIGTERM stopped the export (a container or service stop)."""
-
-
-async def _stoppable(args: argparse.Namespace) -> Manifest:
-    """Run the export; SIGTERM cancels it as Ctrl-C does, then raises :class:`_Terminated`."""
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    assert task is not None
-    stopped = False
-
-    def stop() -> None:
-        nonlocal stopped
-        if not stopped:  # a second SIGTERM does not cut the clean-up short
-            stopped = True
-            task.cancel()
-
-    # Windows has no loop signal handlers: there SIGTERM ends the process as before.
-    with contextlib.suppress(NotImplementedError):
-        loop.add_signal_handler(signal.SIGTERM, stop)
-    try:
-        return await _run_export(args)
-    except asyncio.CancelledError:
-        if stopped:
-            raise _Terminated from None
-        raise
-    finally:
-        with contextlib.suppress(NotImplementedError):
-            loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _describe(exc: BaseException) -> str:
@@ -309,16 +232,6 @@ def _nothing_done(before: Manifest | None, after: Manifest, args: argparse.Names
     return True
 
 
-def _setup_logging(args: argparse.Namespace) -> None:
-    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    root = logging.getLogger("taskade_async")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     parser = build_parser()
@@ -329,16 +242,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     if args.demo and (args.token or args.base_url is not None):
         parser.error("--demo runs its own server: drop --token and --base-url")
-    _setup_logging(args)
+    common.setup_logging(args)
     try:
         before = finished_export(args.out_dir) if args.resume else None
-        manifest = asyncio.run(_stoppable(args))
+        manifest = asyncio.run(common.stoppable(_run_export(args)))
         if _nothing_done(before, manifest, args):
             return EXIT_OK
-    except (KeyboardInterrupt, _Terminated) as exc:
-        what = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Stopped (SIGTERM)"
+    except (KeyboardInterrupt, common.Terminated) as exc:
+        what, status = common.stopped_status(exc)
         print(f"{what}; the checkpoint is saved. To continue, {_again(args)}.", file=sys.stderr)
-        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+        return status
     except (ExportError, TaskadeError, OSError, ValueError) as exc:
         print(f"taskade-async export: error: {_describe(exc)}", file=sys.stderr)
         if (args.out_dir / STATE_DIR).is_dir():
