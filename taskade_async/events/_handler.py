@@ -25,7 +25,7 @@ from taskade_async._errors import ValidationError
 from ._inbox import DEFAULT_LEASE, Inbox, finish, holding
 from ._models import Event, PayloadError, parse
 from ._signature import SIGNATURE_HEADER, Secret, secrets_of, verify
-from ._store import Begin, MemoryStore, Store, delivery_key, wall_clock
+from ._store import Begin, MemoryStore, Store, check_retention, delivery_key, wall_clock
 
 __all__ = ["DEFAULT_MAX_BODY", "Deduplicator", "Handler", "InboxHandler", "handler"]
 
@@ -80,10 +80,7 @@ class Deduplicator:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not ttl > 0:
-            raise ValidationError("ttl must be positive")
-        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
-            raise ValidationError("max_entries must be an int of at least 1")
+        check_retention(ttl, max_entries)
         self.ttl = ttl
         self.max_entries = max_entries
         self._clock = clock

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from taskade_async._errors import ValidationError
 
-from ._store import DEFAULT_KEEP, Begin, Delivery, State
+from ._store import DEFAULT_KEEP, ROW_COLUMNS, Begin, Delivery, State, delivery_of_row
 
 if TYPE_CHECKING:
     import asyncpg
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["PostgresStore"]
 
 _PRUNE_EVERY: Final = 60.0
-_COLUMNS: Final = "key, state, attempts, received_at, updated_at, available_at"
 
 
 class PostgresStore:
@@ -67,7 +66,7 @@ class PostgresStore:
             WHERE key = (
                 SELECT key FROM {t} WHERE state IN ('pending', 'running') AND available_at <= $1
                 ORDER BY available_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING {_COLUMNS}, body, error"""
+            RETURNING {ROW_COLUMNS}, body, error"""
 
     def __repr__(self) -> str:
         return f"<PostgresStore table={self.table}>"  # never the DSN: it may hold a password
@@ -153,7 +152,7 @@ class PostgresStore:
     async def claim(self, owner: str, now: float, lease: float) -> Delivery | None:
         pool = await self._db()
         row = await pool.fetchrow(self._claim, now, now + lease, owner)
-        return None if row is None else _delivery(row)
+        return None if row is None else delivery_of_row(row)
 
     async def renew(self, key: str, owner: str, until: float) -> bool:
         pool = await self._db()
@@ -193,19 +192,19 @@ class PostgresStore:
     async def get(self, key: str) -> Delivery | None:
         pool = await self._db()
         row = await pool.fetchrow(
-            f"SELECT {_COLUMNS}, body, error FROM {self.table} WHERE key = $1", key
+            f"SELECT {ROW_COLUMNS}, body, error FROM {self.table} WHERE key = $1", key
         )
-        return None if row is None else _delivery(row)
+        return None if row is None else delivery_of_row(row)
 
     async def list(self, states: Sequence[State], limit: int) -> list[Delivery]:
         pool = await self._db()
         rows = await pool.fetch(
-            f"SELECT {_COLUMNS}, NULL::bytea AS body, error FROM {self.table}"
+            f"SELECT {ROW_COLUMNS}, NULL::bytea AS body, error FROM {self.table}"
             " WHERE state = ANY($1::text[]) ORDER BY received_at LIMIT $2",
             list(states),
             limit,
         )
-        return [_delivery(row) for row in rows]
+        return [delivery_of_row(row) for row in rows]
 
     async def replay(self, keys: Sequence[str] | None, now: float) -> int:
         pool = await self._db()
@@ -227,17 +226,3 @@ class PostgresStore:
             older_than,
         )
         return int(status.split()[-1])
-
-
-def _delivery(row: Any) -> Delivery:
-    body = row["body"]
-    return Delivery(
-        row["key"],
-        row["state"],
-        int(row["attempts"]),
-        row["received_at"],
-        row["updated_at"],
-        row["available_at"],
-        None if body is None else bytes(body),
-        row["error"],
-    )

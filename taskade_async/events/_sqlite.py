@@ -18,7 +18,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from taskade_async._errors import ValidationError
 
-from ._store import DEFAULT_KEEP, Begin, Delivery, State
+from ._store import DEFAULT_KEEP, ROW_COLUMNS, Begin, Delivery, State, delivery_of_row
 
 __all__ = ["SQLiteStore"]
 
@@ -39,7 +39,6 @@ CREATE TABLE IF NOT EXISTS taskade_deliveries (
 CREATE INDEX IF NOT EXISTS taskade_deliveries_due
     ON taskade_deliveries (state, available_at);
 """
-_COLUMNS: Final = "key, state, attempts, received_at, updated_at, available_at"
 _BEGIN: Final = """
 INSERT INTO taskade_deliveries (key, state, attempts, received_at, updated_at, available_at, owner)
 VALUES (?1, 'handling', 1, ?2, ?2, ?3, ?4)
@@ -56,7 +55,7 @@ WHERE key = (
     WHERE state IN ('pending', 'running') AND available_at <= ?1
     ORDER BY available_at LIMIT 1
 )
-RETURNING {_COLUMNS}, body, error
+RETURNING {ROW_COLUMNS}, body, error
 """
 
 
@@ -220,7 +219,7 @@ class SQLiteStore:
     async def claim(self, owner: str, now: float, lease: float) -> Delivery | None:
         params = (now, now + lease, owner)
         row = await self._write(lambda db: db.execute(_CLAIM, params).fetchone())
-        return None if row is None else _delivery(row)
+        return None if row is None else delivery_of_row(row)
 
     async def renew(self, key: str, owner: str, until: float) -> bool:
         sql = (
@@ -250,18 +249,18 @@ class SQLiteStore:
         return await self._write(lambda db: db.execute(sql, params).rowcount == 1)
 
     async def get(self, key: str) -> Delivery | None:
-        sql = f"SELECT {_COLUMNS}, body, error FROM taskade_deliveries WHERE key = ?"
+        sql = f"SELECT {ROW_COLUMNS}, body, error FROM taskade_deliveries WHERE key = ?"
         row = await self._run(lambda db: db.execute(sql, (key,)).fetchone())
-        return None if row is None else _delivery(row)
+        return None if row is None else delivery_of_row(row)
 
     async def list(self, states: Sequence[State], limit: int) -> list[Delivery]:
         marks = ", ".join("?" * len(states)) or "NULL"
         sql = (
-            f"SELECT {_COLUMNS}, NULL, error FROM taskade_deliveries WHERE state IN ({marks})"
+            f"SELECT {ROW_COLUMNS}, NULL, error FROM taskade_deliveries WHERE state IN ({marks})"
             " ORDER BY received_at LIMIT ?"
         )
         rows = await self._run(lambda db: db.execute(sql, (*states, limit)).fetchall())
-        return [_delivery(row) for row in rows]
+        return [delivery_of_row(row) for row in rows]
 
     async def replay(self, keys: Sequence[str] | None, now: float) -> int:
         sql = (
@@ -290,17 +289,3 @@ def _resolve(done: asyncio.Future[Any], ok: bool, value: Any) -> None:
         done.set_result(value)
     else:
         done.set_exception(value)
-
-
-def _delivery(row: Any) -> Delivery:
-    key, state, attempts, received, updated, available, body, error = row
-    return Delivery(
-        key,
-        state,
-        int(attempts),
-        received,
-        updated,
-        available,
-        None if body is None else bytes(body),
-        error,
-    )

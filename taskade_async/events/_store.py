@@ -22,7 +22,7 @@ import hashlib
 import heapq
 import time
 from collections.abc import Iterable, Sequence
-from typing import Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import attrs
 
@@ -167,10 +167,7 @@ class MemoryStore:
     """
 
     def __init__(self, ttl: float = 600.0, max_entries: int = 10_000) -> None:
-        if not ttl > 0:
-            raise ValidationError("ttl must be positive")
-        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
-            raise ValidationError("max_entries must be an int of at least 1")
+        check_retention(ttl, max_entries)
         self.ttl = ttl
         self.max_entries = max_entries
         self._rows: dict[str, _Row] = {}
@@ -307,6 +304,33 @@ class MemoryStore:
             del self._rows[key]
             self._done.pop(key, None)
         return len(gone)
+
+
+def check_retention(ttl: float, max_entries: int) -> None:
+    """Refuse a ``ttl`` that is not positive, or ``max_entries`` that is not an int of 1 or more."""
+    if not ttl > 0:
+        raise ValidationError("ttl must be positive")
+    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+        raise ValidationError("max_entries must be an int of at least 1")
+
+
+#: A database row's first columns; :func:`delivery_of_row` takes them, then ``body, error``.
+ROW_COLUMNS: Final = "key, state, attempts, received_at, updated_at, available_at"
+
+
+def delivery_of_row(row: Any) -> Delivery:
+    """A :class:`Delivery` from a database row of :data:`ROW_COLUMNS`, ``body``, ``error``."""
+    key, state, attempts, received, updated, available, body, error = row
+    return Delivery(
+        key,
+        state,
+        int(attempts),
+        received,
+        updated,
+        available,
+        None if body is None else bytes(body),
+        error,
+    )
 
 
 def _delivery(key: str, row: _Row) -> Delivery:
