@@ -26,7 +26,6 @@ until the round is complete.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -46,7 +45,7 @@ from taskade_async.export._checks import check_positive
 from taskade_async.export._discover import discover
 from taskade_async.export._records import DETAIL_TYPES, RECORD_TYPES, ItemError, Record, item_id
 from taskade_async.export._shard import Shard, check_shard, discover_shard
-from taskade_async.export._units import Selection, Unit, run_units
+from taskade_async.export._units import Done, Selection, Unit, run_units, stream
 from taskade_async.export._walk import Walker
 
 __all__ = [
@@ -146,10 +145,6 @@ def _counted(plan: dict[str, Any], batch: _Batch) -> _Batch:
         if not (items and items[0].get(DELETED)):
             rows[kind] = rows.get(kind, 0) + len(items)
     return batch
-
-
-class _Done:
-    """End of the walk."""
 
 
 def taskade_source(
@@ -302,8 +297,7 @@ async def _walk_units(
         asyncio.Semaphore(concurrency),
         detail_kinds=detail_kinds,
     )
-    queue: asyncio.Queue[_Batch | _Done] = asyncio.Queue(maxsize=64)
-    failed: list[BaseException] = []
+    queue: asyncio.Queue[_Batch | Done] = asyncio.Queue(maxsize=64)
 
     async def run(unit: Unit) -> None:
         seen: list[str] = []
@@ -326,24 +320,8 @@ async def _walk_units(
         plan["errors"].extend(problem.as_json() for problem in problems)
         plan["done"].append(unit.key)
 
-    async def produce() -> None:
-        try:
-            await run_units(pending, concurrency, run)
-        except Exception as exc:  # handed to the consumer, raised there
-            failed.append(exc)
-        await queue.put(_Done())
-
-    producer = asyncio.create_task(produce())
-    try:
-        while not isinstance(batch := await queue.get(), _Done):
-            yield batch
-        if failed:
-            raise failed[0]
-    finally:
-        if not producer.done():
-            producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await producer
+    async for batch in stream(queue, lambda: run_units(pending, concurrency, run)):
+        yield batch
 
 
 def _now() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 import os
@@ -35,7 +34,7 @@ from taskade_async.export._records import (
 )
 from taskade_async.export._shard import check_shard, discover_shard
 from taskade_async.export._store import STATE_DIR, ExportState, FileStat, UnitWriter
-from taskade_async.export._units import Selection, Unit, run_units
+from taskade_async.export._units import Done, Selection, Unit, run_units, stream
 from taskade_async.export._walk import Walker, file_sha256
 
 if TYPE_CHECKING:
@@ -420,10 +419,6 @@ def media_stats(out: Path) -> dict[str, MediaStat]:
     return stats
 
 
-class _Done:
-    """End of the record stream."""
-
-
 async def iter_records(
     session: Session,
     *,
@@ -443,32 +438,18 @@ async def iter_records(
     """
     check_positive("concurrency", concurrency)
     selection = Selection.of(workspaces, folders, projects)
-    queue: asyncio.Queue[list[Record] | _Done] = asyncio.Queue(maxsize=64)
-    failed: list[BaseException] = []
+    queue: asyncio.Queue[list[Record] | Done] = asyncio.Queue(maxsize=64)
     on_error = errors.append if errors is not None else (lambda _error: None)
 
     async def produce() -> None:
-        try:
-            units = await discover(session, selection, queue.put, on_error)
-            walker = Walker(session, details, asyncio.Semaphore(concurrency))
+        units = await discover(session, selection, queue.put, on_error)
+        walker = Walker(session, details, asyncio.Semaphore(concurrency))
 
-            async def run(unit: Unit) -> None:
-                await walker.run(unit, queue.put, on_error)
+        async def run(unit: Unit) -> None:
+            await walker.run(unit, queue.put, on_error)
 
-            await run_units(units, concurrency, run)
-        except Exception as exc:  # handed to the consumer, raised there
-            failed.append(exc)
-        await queue.put(_Done())
+        await run_units(units, concurrency, run)
 
-    producer = asyncio.create_task(produce())
-    try:
-        while not isinstance(batch := await queue.get(), _Done):
-            for record in batch:
-                yield record
-        if failed:
-            raise failed[0]
-    finally:
-        if not producer.done():
-            producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await producer
+    async for batch in stream(queue, produce):
+        for record in batch:
+            yield record

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
-from typing import Any, Literal
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from taskade_async.export._checks import check_ids
 
-__all__ = ["Selection", "Unit", "first_error", "run_units"]
+__all__ = ["Done", "Selection", "Unit", "first_error", "run_units", "stream"]
+
+_T = TypeVar("_T")
 
 
 @attrs.frozen(slots=True)
@@ -108,3 +111,37 @@ def first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     while isinstance(first, BaseExceptionGroup):
         first = first.exceptions[0]
     return first
+
+
+class Done:
+    """The end of a :func:`stream`'s queue."""
+
+
+async def stream(
+    queue: asyncio.Queue[_T | Done], produce: Callable[[], Awaitable[None]]
+) -> AsyncIterator[_T]:
+    """Run ``produce()`` in a task that puts items on ``queue``; yield them as they come.
+
+    The producer's exception is raised here after the items it put before it;
+    leaving the ``async for`` early cancels the producer.
+    """
+    failed: list[BaseException] = []
+
+    async def run() -> None:
+        try:
+            await produce()
+        except Exception as exc:  # handed to the consumer, raised there
+            failed.append(exc)
+        await queue.put(Done())
+
+    producer = asyncio.create_task(run())
+    try:
+        while not isinstance(item := await queue.get(), Done):
+            yield item
+        if failed:
+            raise failed[0]
+    finally:
+        if not producer.done():
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer

@@ -79,10 +79,7 @@ def verify_export(export_dir: str | os.PathLike[str]) -> VerifyReport:
             problems.append(f"{name}: missing")
             continue
         size, digest, lines, bad = found
-        if size != stat.bytes:
-            problems.append(f"{name}: {size} bytes, the manifest says {stat.bytes}")
-        if digest != stat.sha256:
-            problems.append(f"{name}: SHA-256 differs from the manifest's")
+        problems.extend(_differences(name, size, digest, stat.bytes, stat.sha256))
         if lines != stat.records:
             problems.append(f"{name}: {lines} records, the manifest says {stat.records}")
         problems.extend(f"{name}: {problem}" for problem in bad)
@@ -96,15 +93,22 @@ def verify_export(export_dir: str | os.PathLike[str]) -> VerifyReport:
             problems.append(f"{name}: missing")
             continue
         size, digest, _, _ = found
-        if size != media.bytes:
-            problems.append(f"{name}: {size} bytes, the manifest says {media.bytes}")
-        if digest != media.sha256:
-            problems.append(f"{name}: SHA-256 differs from the manifest's")
+        problems.extend(_differences(name, size, digest, media.bytes, media.sha256))
     if "media_files" in manifest.files:
         for name in _media_paths(out / "media_files.jsonl"):
             if name not in manifest.media:
                 problems.append(f"{name}: listed in media_files.jsonl, not in the manifest")
     return VerifyReport(out, problems, manifest, checked)
+
+
+def _differences(name: str, size: int, digest: str, size_said: int, digest_said: str) -> list[str]:
+    """How a file's size and SHA-256 differ from what the manifest says."""
+    found = []
+    if size != size_said:
+        found.append(f"{name}: {size} bytes, the manifest says {size_said}")
+    if digest != digest_said:
+        found.append(f"{name}: SHA-256 differs from the manifest's")
+    return found
 
 
 def _inside(name: str) -> bool:
