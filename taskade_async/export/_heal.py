@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from taskade_async.export._manifest import Manifest
 from taskade_async.export._patch import patch_writer, patchable
-from taskade_async.export._records import ItemError
+from taskade_async.export._records import RECORD_TYPES, ItemError
 from taskade_async.export._store import ExportState, UnitWriter
 from taskade_async.export._units import Unit
 
@@ -28,22 +28,11 @@ __all__ = ["DISCOVERY", "UnitIndex", "rebuild_checkpoint", "units_to_redo"]
 
 #: The key of the discovery unit in the checkpoint.
 DISCOVERY: Final = "discovery"
-#: Record types that belong to a project's unit, and those of a folder's unit.
-_PROJECT_KINDS: Final = frozenset(
-    {
-        "projects",
-        "project",
-        "fields",
-        "members",
-        "blocks",
-        "tasks",
-        "task_notes",
-        "task_dates",
-        "task_assignees",
-        "task_field_values",
-    }
-)
+#: Record types written by discovery, by a folder's unit and by a project's unit
+#: (all the others, and the ``project`` of a failed projectGet).
+_DISCOVERY_KINDS: Final = frozenset({"workspaces", "folders"})
 _FOLDER_KINDS: Final = frozenset({"agents", "medias", "media_files"})
+_PROJECT_KINDS: Final = frozenset({"project", *RECORD_TYPES}) - _DISCOVERY_KINDS - _FOLDER_KINDS
 _PROJECT_GET: Final = "projectGet"
 
 
