@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +17,7 @@ from ._errors import RequestTimeoutError, TransportError
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["Download", "filename_from_disposition"]
+__all__ = ["Download", "filename_from_disposition", "transfer_deadline"]
 
 _CHUNK = 64 * 1024
 _UNSAFE = re.compile(r"[\x00-\x1f/\\]")
@@ -37,18 +39,50 @@ def filename_from_disposition(value: str | None) -> str | None:
     return None if name in ("", ".", "..") else name
 
 
+def transfer_deadline(deadline_at: float, min_rate: float, started: float, received: int) -> float:
+    """When the next chunk must have come (``time.monotonic()``), ``received`` bytes in.
+
+    By the call's deadline; past it, only while the body keeps coming at
+    ``min_rate`` bytes per second on average since ``started`` (a big file
+    that moves goes on; one that stalls or drips ends). ``min_rate`` 0: no
+    minimum, the call's deadline alone.
+    """
+    if not min_rate:
+        return deadline_at
+    return max(deadline_at, started + received / min_rate)
+
+
 class Download(Closing):
     """A response body streamed in chunks; read it once.
 
     ``async for chunk in download``, ``await download.read()`` or
     ``await download.save(path)``; use ``async with`` (or ``await
     download.close()``) to release the connection when you do not read it all.
+    The body must come by the call's deadline, or past it at the session's
+    ``download_min_rate`` at least: else :class:`RequestTimeoutError`.
     """
 
-    __slots__ = ("_closed", "_response", "content_length", "content_type", "filename", "url")
+    __slots__ = (
+        "_closed",
+        "_deadline_at",
+        "_min_rate",
+        "_response",
+        "content_length",
+        "content_type",
+        "filename",
+        "url",
+    )
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        *,
+        deadline_at: float = math.inf,
+        min_rate: float = 0.0,
+    ) -> None:
         self._response = response
+        self._deadline_at = deadline_at  # time.monotonic()
+        self._min_rate = min_rate
         self._closed = False
         self.content_type: str = response.content_type
         self.content_length: int | None = response.content_length
@@ -74,9 +108,29 @@ class Download(Closing):
         """Yield the body in chunks of at most ``size`` bytes."""
         if self._closed:
             raise RuntimeError("this download was already read or closed")
+        content = self._response.content
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        received = 0
         try:
-            # aiohttp raises ClientPayloadError when fewer bytes than promised arrive.
-            while chunk := await self._response.content.read(size):
+            while True:
+                until = transfer_deadline(self._deadline_at, self._min_rate, started, received)
+                if until == math.inf:
+                    chunk = await content.read(size)
+                else:
+                    timer = asyncio.timeout_at(loop.time() + until - time.monotonic())
+                    try:
+                        async with timer:
+                            # aiohttp raises ClientPayloadError when fewer bytes than
+                            # promised arrive.
+                            chunk = await content.read(size)
+                    except TimeoutError:
+                        if timer.expired():  # else aiohttp's read_timeout: said below
+                            raise self._too_slow(received) from None
+                        raise
+                if not chunk:
+                    break
+                received += len(chunk)
                 yield chunk
         except Exception as exc:
             if isinstance(exc, TransportError):
@@ -90,6 +144,16 @@ class Download(Closing):
             ) from exc
         finally:
             await self.close()
+
+    def _too_slow(self, received: int) -> RequestTimeoutError:
+        rate = f" or {self._min_rate:g} bytes/s" if self._min_rate else ""
+        return RequestTimeoutError(
+            f"download from {self.url.host} too slow: {received} bytes came, not within the"
+            f" call's deadline{rate}",
+            method="GET",
+            url=str(self.url.with_query(None)),  # a signed storage URL's query is a credential
+            may_have_applied=True,
+        )
 
     async def read(self) -> bytes:
         """The whole body in memory (prefer ``save`` or iteration for large files)."""

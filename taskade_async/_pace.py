@@ -5,24 +5,29 @@ only method that changes it) and read with :meth:`PaceModel.rate` and
 :attr:`PaceModel.hold_until` (reads never change it). No I/O, no clock of its
 own: the whole table of behaviours is tested on a virtual clock.
 
-The model, in the words of congestion control:
+The model:
 
-- Unpaced (or at the configured ceiling) until the first 429. Its refused
-  level is the rate the server admitted in the second before.
-- A 429 starts a *congestion episode*: the pace is cut once, to ``CUT`` of
-  the level refused. Further 429s belong to the same episode until requests
-  sent after the cut come back refused *and* at least ``EPISODE`` answers
-  have come since the cut. So a session sending fast meets more episodes per
-  second than a slow one: each cuts in proportion to its rate, and several
-  sessions sharing one budget converge to equal shares.
-- After a cut the pace climbs back to just under the level within
-  ``RECOVER`` seconds, then probes beyond, slowly at first and faster the
-  longer nothing is refused (it follows a limit that went up within seconds).
-- Random shedding: if the share refused among the requests sent after a cut
-  is not lower than among the ``EPISODE`` answers before it (and that share
-  is not small), slowing down did not help: the cut is taken back, and from
-  then on only a share above that noise level is a congestion episode. A
-  refused call still waits its ``Retry-After``.
+- Unpaced (or at the configured ceiling) until 429s; the pace is then
+  what the server admitted in the second before (once ``MEASURED`` answers
+  tell something).
+- Every 429 for a request sent after the last reaction is a reaction: the
+  pace drops by ``SHAVE``, or, when most requests sent since were refused
+  (the limit dropped, the first burst), to what the server admitted of them.
+  A wave of 429s for requests sent before a reaction is that one reaction.
+  A session sending faster meets proportionally more 429s, so it gives up
+  more: sessions sharing one budget converge to equal shares, whatever their
+  start (a cut per synchronized event would keep the first split).
+- Between reactions the pace grows by ``PROBE * t**2`` of itself, ``t``
+  the seconds since the last one: slowly just after a 429, and quickly once
+  none has come for a while, so a limit that went back up is found within
+  seconds.
+- Random shedding: a limit refuses fewer of the requests sent at a lower
+  pace; random shedding refuses the same share whatever the pace. When the
+  slower half of the recent requests was refused as much as the faster
+  half (and the share is not small: a small share is always a limit),
+  slowing down did not help: the pace is restored, and from then on only a
+  share refused above that noise makes the pace drop. A refused call still
+  waits its ``Retry-After``.
 - A long ``Retry-After``, or a 429 when nothing was admitted, holds the whole
   session (the caller caps the hold by its settings).
 """
@@ -35,36 +40,36 @@ from typing import Final
 
 __all__ = ["PaceModel"]
 
-#: A congestion episode sets the pace to this fraction of the level refused.
-CUT: Final = 0.85
-#: Answers (at least) between two cuts: one episode.
-EPISODE: Final = 20
-#: ...unless this many requests sent at the new pace, and most of them, were refused.
-STILL: Final = 3
-#: After a cut, the pace is back near the level (PLATEAU of it) within this many seconds...
-RECOVER: Final = 0.5
-PLATEAU: Final = 0.95
-#: ...then probes beyond: by PROBE * t**2 of the level after t more seconds.
-PROBE: Final = 0.15
-#: Without a ceiling, pacing ends once the probe is this far above the level.
+#: A 429 (for a request sent after the last reaction) lowers the pace by this share.
+SHAVE: Final = 0.1
+#: Between 429s the pace grows by PROBE * t**2 of itself, after t seconds.
+PROBE: Final = 0.2
+#: A reaction measures the share refused among this many answers at least...
+MEASURED: Final = 8
+#: ...and if it is above this, the pace drops to what was admitted of it (at most by CUT_MAX).
+STEEP: Final = 0.25
+CUT_MAX: Final = 0.9
+#: Without a ceiling, pacing ends once the pace has grown this far above the last reaction.
 UNPACE: Final = 4.0
 #: The pace never goes below this (requests per second).
 MIN_RATE: Final = 0.1
 #: A Retry-After longer than this holds every request of the session (whole
 #: seconds: a sub-second wait reads 1); a shorter one holds only the refused call.
 LONG_RETRY_AFTER: Final = 1.0
-#: A share refused below this is always a limit, never noise (the guard's floor).
-NOISE_FLOOR: Final = 0.05
-#: Paced, the level refused is the pace less the share refused, measured over at least
-#: this many answers (and never less than a tenth of the pace).
-MEASURED: Final = 10
-MAX_MEASURED_CUT: Final = 0.9
-#: This many cuts in a row that did not help: the refusals are noise.
-FUTILE: Final = 2
+#: The noise guard: every WINDOW answers it splits the last SAMPLE paced answers at their
+#: median pace; if the faster half's pace was SPREAD of the slower's or more and the
+#: slower half was refused no less than SLOWED of the faster half's share (and at
+#: least NOISE_FLOOR: a small share is always a limit), the refusals are random.
+WINDOW: Final = 20
+SAMPLE: Final = 80
+SPREAD: Final = 1.1
+SLOWED: Final = 0.8
+NOISE_FLOOR: Final = 0.08
+MAX_NOISE: Final = 0.5
 #: With no Retry-After and nothing admitted, the session holds this long, doubling.
 HOLD: Final = 0.5
 MAX_HOLD: Final = 30.0
-#: The admitted rate is counted per slice of SLICE seconds, over SLICES slices.
+#: The admitted rate is counted per slice of SLICE seconds, over SLICES slices...
 SLICE: Final = 0.1
 SLICES: Final = 10
 #: ...and over this span at least (the first answers come close together).
@@ -82,24 +87,18 @@ class PaceModel:
     __slots__ = (
         "_after_k",
         "_after_n",
-        "_answers",
-        "_base",
         "_before",
         "_ceiling",
         "_counts",
-        "_cut_answers",
-        "_cut_before",
         "_first",
-        "_futile",
         "_gate",
         "_holds",
         "_last_slice",
-        "_level",
         "_noise",
-        "_recent",
-        "_recent_refused",
-        "_restore",
-        "_t0",
+        "_pace",
+        "_sample",
+        "_since",
+        "_win_n",
         "hold_until",
     )
 
@@ -107,22 +106,16 @@ class PaceModel:
         self._ceiling = ceiling
         self.hold_until = 0.0  #: nothing leaves before this time (0.0: no hold)
         self._holds = 0  # holds in a row without an admitted answer
-        self._level = 0.0  # the rate refused at the last cut (0.0: not adapting)
-        self._base = 0.0  # the pace right after the cut
-        self._t0 = 0.0  # when the climb back started
-        self._gate = -math.inf  # requests sent before this belong to the last episode
-        self._answers = 0  # answers in all
-        self._cut_answers = 0  # ...at the last cut
-        self._noise = 0.0  # the share refused that slowing down did not lower
-        self._futile = 0  # cuts in a row after which the share refused did not fall
-        self._restore = 0.0  # the level refused before those cuts
-        # The outcomes of the last EPISODE answers (True: refused), and their sum.
-        self._recent: deque[bool] = deque(maxlen=EPISODE)
-        self._recent_refused = 0
-        self._before = 0.0  # the share refused in the EPISODE answers before the last cut
-        self._cut_before = False  # whether the last cut waits for its verdict (helped?)
-        self._after_n = 0  # answers to requests sent after the last cut's gate...
+        self._pace = 0.0  # the pace set by the last reaction (0.0: not adapting)
+        self._since = 0.0  # when the pace was set (it grows from there)
+        self._gate = -math.inf  # 429s for requests sent before this were reacted to
+        self._after_n = 0  # answers to requests sent after the gate...
         self._after_k = 0  # ...and of those, refused
+        self._noise = 0.0  # the share refused that slowing down did not lower
+        # The noise guard: (pace sent at, refused) of the last SAMPLE paced answers.
+        self._sample: deque[tuple[float, bool]] = deque(maxlen=SAMPLE)
+        self._win_n = 0  # answers since the guard last looked
+        self._before = 0.0  # the pace before the last reaction
         # Admitted answers per slice, over the last second.
         self._counts = [0] * SLICES
         self._last_slice = -1
@@ -132,23 +125,23 @@ class PaceModel:
 
     def rate(self, now: float) -> float | None:
         """The pace at ``now`` in requests per second (None: unpaced)."""
-        if not self._level:
+        if not self._pace:
             return self._ceiling
-        rate = self._climb(now)
+        rate = self._grown(now)
         ceiling = self._ceiling
         if ceiling is not None:
             return min(rate, ceiling)
-        return None if rate >= self._level * UNPACE else rate
+        return None if rate >= self._pace * UNPACE else rate
 
     @property
     def unpaced(self) -> bool:
         """Whether requests go unpaced (no ceiling, no 429 adapted to)."""
-        return self._ceiling is None and not self._level
+        return self._ceiling is None and not self._pace
 
     @property
     def adapting(self) -> bool:
-        """Whether the pace is below the ceiling, learnt from 429s."""
-        return bool(self._level)
+        """Whether the pace is learnt from 429s (else the ceiling, or none)."""
+        return bool(self._pace)
 
     @property
     def noise(self) -> float:
@@ -175,128 +168,123 @@ class PaceModel:
 
         ``refused``: a 429 (``retry_after``: its wait in seconds, already
         capped by the caller's settings). Returns what the model did, for the
-        log: ``"cut"``, ``"hold"``, ``"noise"`` or None.
+        log: ``"slow"`` (the pace dropped), ``"hold"``, ``"noise"`` or None.
         """
-        self._answers += 1
-        recent = self._recent
-        if len(recent) == EPISODE and recent[0]:
-            self._recent_refused -= 1
-        recent.append(refused)
-        self._recent_refused += refused
         if sent_at >= self._gate:
             self._after_n += 1
             self._after_k += refused
+        did = self._window(now, sent_at, refused) if self._pace else None
         if not refused:
-            self._count_admitted(now)
+            if int(now / SLICE) == self._last_slice:
+                self._counts[self._last_slice % SLICES] += 1  # the common case, inline
+            else:
+                self._count_admitted(now)
             self._holds = 0
-            if self._level and self._ceiling is None and self.rate(now) is None:
-                self._level = 0.0  # probed far above the level: unpaced again
-            return None
-        did: str | None = None
+            if self._pace and self._ceiling is None and self.rate(now) is None:
+                self._pace = 0.0  # grown far above the last reaction: unpaced again
+            return did
         if retry_after is not None and retry_after > LONG_RETRY_AFTER:
             self._hold(now + retry_after)
             did = "hold"
         if sent_at < self._gate:
-            return did  # sent at the old pace: part of the episode already answered
-        if self._level and self._answers - self._cut_answers < EPISODE and not self._still():
-            return did  # too soon for another episode (unless clearly still too fast)
-        return self._episode(now, retry_after) or did
+            return did  # sent before the last reaction took effect: part of that one
+        return self._react(now, retry_after) or did
 
     # -- internals --------------------------------------------------------------------
 
-    def _episode(self, now: float, retry_after: float | None) -> str | None:
-        """A new congestion episode (or noise): cut the pace, or not."""
-        share = self._recent_refused / len(self._recent)
-        if self._cut_before and self._after_n >= MEASURED:
-            self._cut_before = False
-            after = self._after_k / self._after_n if self._after_n else 1.0
-            # Had a limit refused them, slowing from ``level`` to ``base`` would have
-            # lowered the share refused to ``limit``; random shedding leaves it as it was.
-            before = self._before
-            limit = max(0.0, 1.0 - (1.0 - before) * self._level / self._base)
-            if min(before, after) >= NOISE_FLOOR and after >= (limit + before) / 2:
-                self._futile += 1  # slowing down did not lower the share refused
-                if self._futile >= FUTILE:
-                    # Cut after cut changed nothing: random shedding, not a limit.
-                    self._noise = max(self._noise, after)
-                    self._futile = 0
-                    self._level = self._base = self._restore
-                    self._t0 = max(now, self.hold_until) - RECOVER  # probing again at once
-                    self._mark(now)
-                    return "noise"
-            else:
-                self._futile = 0
-        if self._noise:
-            noise = self._noise
-            if share <= noise + 2.5 * math.sqrt(noise * (1 - noise) / EPISODE) + NOISE_FLOOR / 2:
-                self._mark(now)
-                return "noise"  # no more than the noise: not a limit
-            if share < self._noise / 2:
-                self._noise = share  # the noise has gone down
-        level = self._level_now(now)
-        if level is None:
-            return self._nothing_admitted(now, retry_after)
-        if not self._futile:
-            self._restore = max(MIN_RATE, level)  # the pace before a chain of cuts
-        self._level = max(MIN_RATE, level)
-        self._base = max(MIN_RATE, level * CUT)
-        self._t0 = max(now, self.hold_until)
-        self._before = share
-        self._cut_before = True
-        self._mark(now)
-        # Requests already let go at the old pace belong to this episode.
-        self._gate = now + 1.0 / self._base
-        return "cut"
-
-    def _still(self) -> bool:
-        """Whether the new pace is clearly still far too fast: most of its requests refused."""
-        return self._after_k >= STILL and 2 * self._after_k > self._after_n
-
-    def _level_now(self, now: float) -> float | None:
-        """The level refused: what the server admitted of the pace sent at.
-
-        Paced, it is the pace less the share refused among the requests sent
-        at it (beyond the noise); unpaced, the rate admitted in the last second.
-        """
-        if self._level:
-            pace = self._climb(now)
+    def _react(self, now: float, retry_after: float | None) -> str | None:
+        """A 429 for a request sent after the last reaction: lower the pace (or hold)."""
+        n, k = self._after_n, self._after_k
+        share = k / n if n else 1.0
+        if self._noise and share <= self._noise + 2.0 * math.sqrt(self._noise / max(n, 1)):
+            return None  # no more refused than the noise: not a limit
+        if self._pace:
+            pace = self._grown(now)
             if self._ceiling is not None:
                 pace = min(pace, self._ceiling)
-            if self._after_n >= MEASURED:
-                refused = self._after_k / self._after_n - self._noise
-                pace *= 1.0 - min(MAX_MEASURED_CUT, max(0.0, refused))
-            return pace
-        if self._ceiling is not None and self.admitted_rate(now):
-            return self._ceiling
-        return self.admitted_rate(now) or None
+        elif self._ceiling is not None and self.admitted_rate(now):
+            pace = self._ceiling
+        else:
+            pace = self.admitted_rate(now)
+            if not pace:
+                return self._nothing_admitted(now, retry_after)
+            if n < MEASURED:
+                return None  # unpaced, and a handful of answers tell nothing yet
+        excess = share - self._noise
+        if (n >= MEASURED or k >= 3) and excess > STEEP:
+            pace *= 1.0 - min(CUT_MAX, excess)  # most refused: what the server admitted
+        else:
+            pace *= 1.0 - SHAVE
+        self._set(now, max(MIN_RATE, pace))
+        return "slow"
+
+    def _window(self, now: float, sent_at: float, refused: bool) -> str | None:
+        """Note the pace a paced request left at; judge the noise every WINDOW answers.
+
+        Random shedding refuses the same share whatever the pace; a limit refuses
+        fewer of the requests sent at a lower pace. So the answers of the last
+        ``SAMPLE`` paced requests are split at their median pace: if the slower
+        half was refused no less than SLOWED of the faster half's share (at least
+        NOISE_FLOOR: a small share is always a limit), slowing down does not help.
+        """
+        pace = self._grown(sent_at) if sent_at >= self._since else self._before
+        sample = self._sample
+        sample.append((pace, refused))
+        self._win_n += 1
+        if self._win_n < WINDOW or len(sample) < SAMPLE:
+            return None
+        self._win_n = 0
+        ordered = sorted(sample)
+        half = len(ordered) // 2
+        slow, fast = ordered[:half], ordered[half:]
+        if fast[0][0] < SPREAD * slow[0][0]:
+            return None  # the pace hardly varied: nothing to tell
+        slow_share = sum(r for _, r in slow) / len(slow)
+        fast_share = sum(r for _, r in fast) / len(fast)
+        # A limit admitting ``fast pace * (1 - fast share)`` would refuse ``limit`` of the
+        # slower half; random shedding refuses it as much as the faster half.
+        slow_pace = sum(p for p, _ in slow) / len(slow)
+        fast_pace = sum(p for p, _ in fast) / len(fast)
+        limit = max(0.0, 1.0 - fast_pace * (1.0 - fast_share) / slow_pace)
+        if (
+            min(slow_share, fast_share) < NOISE_FLOOR
+            or slow_share < max(SLOWED * fast_share, (limit + fast_share) / 2)
+            or slow_share > MAX_NOISE  # as likely all of it above a limit
+        ):
+            if self._noise and fast_share < self._noise / 2:
+                self._noise = fast_share  # the noise has gone down
+            return None
+        self._noise = max(self._noise, (slow_share + fast_share) / 2)
+        self._set(now, max(self._grown(now), ordered[-1][0]))  # take the slow-downs back
+        sample.clear()
+        return "noise"
+
+    def _set(self, now: float, pace: float) -> None:
+        """The pace is ``pace`` from ``now``; 429s for requests sent before are reacted to."""
+        self._before = self._grown(now) if self._pace else pace
+        self._pace = pace
+        self._since = max(now, self.hold_until)
+        self._gate = now
+        self._after_n = self._after_k = 0
 
     def _nothing_admitted(self, now: float, retry_after: float | None) -> str:
         """Refused with nothing admitted: pacing cannot help, so hold the session."""
         wait = retry_after if retry_after is not None else min(MAX_HOLD, HOLD * 2**self._holds)
         self._holds += 1
         self._hold(now + wait)
-        self._mark(now)
         self._gate = now
-        return "hold"
-
-    def _mark(self, now: float) -> None:
-        """Start counting a new episode."""
-        self._cut_answers = self._answers
         self._after_n = self._after_k = 0
-        self._gate = max(self._gate, now)
+        return "hold"
 
     def _hold(self, until: float) -> None:
         if until > self.hold_until:
             self.hold_until = until
-            if self._level and until > self._t0:
-                self._t0 = until  # the climb back starts when requests flow again
+            if self._pace and until > self._since:
+                self._since = until  # the pace grows again when requests flow again
 
-    def _climb(self, now: float) -> float:
-        t = max(0.0, now - self._t0)
-        top = self._level * PLATEAU
-        if t < RECOVER:
-            return self._base + (top - self._base) * t / RECOVER if top > self._base else self._base
-        return max(top, self._base) * (1.0 + PROBE * (t - RECOVER) ** 2)
+    def _grown(self, now: float) -> float:
+        t = max(0.0, now - self._since)
+        return self._pace * (1.0 + PROBE * t * t)
 
     def _count_admitted(self, now: float) -> None:
         k = int(now / SLICE)

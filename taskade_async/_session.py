@@ -30,7 +30,7 @@ from ._errors import TaskadeError, ValidationError
 from ._proxies import Proxies
 from ._request import Operation, conclude, encode_query
 from ._retry import RetryPolicy
-from ._settings import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES
+from ._settings import DEFAULT_BASE_URL, DEFAULT_DOWNLOAD_MIN_RATE, DEFAULT_MAX_RESPONSE_BYTES
 from ._stats import Counts, SessionStats
 from ._throttle import Throttle
 from ._transport import (
@@ -77,6 +77,10 @@ class Session(Closing):
       second; below it, the pace adapts to the rate the server admits (429s).
     - ``max_response_bytes``: the largest JSON answer accepted (a longer or
       endless body fails with ProtocolError).
+    - ``download_min_rate``: bytes per second a download's body must keep up,
+      on average, once the call's deadline has passed (a big file goes on, a
+      stalled or dripping one fails with RequestTimeoutError); 0: the deadline
+      bounds the whole transfer.
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
     - ``trust_env``: use the proxies of ``HTTP_PROXY`` / ``HTTPS_PROXY`` /
       ``NO_PROXY`` (credentials from the proxy URL or ``~/.netrc``), read when
@@ -117,6 +121,7 @@ class Session(Closing):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         trust_env: bool = True,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        download_min_rate: float = DEFAULT_DOWNLOAD_MIN_RATE,
     ) -> None:
         auth = _settings.resolve_auth(token, auth)
         _settings.check_limits(deadline, max_connections, max_response_bytes)
@@ -132,6 +137,9 @@ class Session(Closing):
             no_resend(http)
         self._deadline = deadline
         self._max_response_bytes = max_response_bytes
+        if not download_min_rate >= 0:
+            raise ValidationError("download_min_rate must be 0 or more (bytes per second)")
+        self._download_min_rate = float(download_min_rate)
         self._timeout, self._stream_timeout, self._form_timeout = _settings.timeouts(
             connect_timeout, read_timeout
         )
@@ -395,7 +403,9 @@ class Session(Closing):
                 if _log.isEnabledFor(logging.DEBUG):
                     log_attempt(method, url, f"-> {status}", attempt, started)
                 if stream:
-                    return Download(response)
+                    return Download(
+                        response, deadline_at=deadline_at, min_rate=self._download_min_rate
+                    )
                 try:
                     raw: Any = await read_capped(response, self._max_response_bytes)
                     payload = None if raw is None else _json.loads(raw)
@@ -486,7 +496,7 @@ class Session(Closing):
     def _said(self, did: str, retry_after: float | None, held: float | None) -> None:
         """A WARNING line (rate-limited) for what a 429 made the pace do."""
         now = time.monotonic()
-        if did == "cut":
+        if did == "slow":
             rate = self.throttle.rate
             pace = "unpaced" if rate is None else f"{rate:.1f} requests/s"
             warn(self._warn_gate, did, now, "rate limited (429): slowing down to %s", pace)

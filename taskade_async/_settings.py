@@ -15,11 +15,13 @@ from ._errors import AuthenticationError, ValidationError
 from ._transport import check_base_url
 from ._version import __version__
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RESPONSE_BYTES"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_DOWNLOAD_MIN_RATE", "DEFAULT_MAX_RESPONSE_BYTES"]
 
 DEFAULT_BASE_URL: Final = URL("https://www.taskade.com/api/v1")
 #: The default cap on a JSON answer: far above the largest real page (1000 tasks).
 DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+#: The least a download's body must average past the call's deadline (bytes per second).
+DEFAULT_DOWNLOAD_MIN_RATE: Final = 32 * 1024
 
 
 def resolve_auth(token: str | None, auth: Auth | None) -> Auth:

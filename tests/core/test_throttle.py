@@ -67,7 +67,7 @@ def test_429_after_admitted_answers_lowers_the_ceiling_pace_once() -> None:
         throttle.answered(now[0] - 0.05)
     for _ in range(5):
         throttle.answered(now[0] - 0.05, True, 1.0)
-    assert throttle.rate == pytest.approx(8.5)  # once: 0.85x the pace refused
+    assert throttle.rate == pytest.approx(9.0)  # once: 0.9x the pace refused
     now[0] += 30.0
     assert throttle.rate == 10.0  # the ceiling, never more
 
