@@ -173,9 +173,12 @@ class PaceModel:
         if sent_at >= self._gate:
             self._after_n += 1
             self._after_k += refused
-        did = self._window(now, sent_at, refused)
+        did = self._window(now, sent_at, refused) if self._pace else None
         if not refused:
-            self._count_admitted(now)
+            if int(now / SLICE) == self._last_slice:
+                self._counts[self._last_slice % SLICES] += 1  # the common case, inline
+            else:
+                self._count_admitted(now)
             self._holds = 0
             if self._pace and self._ceiling is None and self.rate(now) is None:
                 self._pace = 0.0  # grown far above the last reaction: unpaced again
@@ -216,7 +219,7 @@ class PaceModel:
         return "slow"
 
     def _window(self, now: float, sent_at: float, refused: bool) -> str | None:
-        """Note the pace the answered request left at; judge the noise every WINDOW answers.
+        """Note the pace a paced request left at; judge the noise every WINDOW answers.
 
         Random shedding refuses the same share whatever the pace; a limit refuses
         fewer of the requests sent at a lower pace. So the answers of the last
@@ -224,8 +227,6 @@ class PaceModel:
         half was refused no less than SLOWED of the faster half's share (at least
         NOISE_FLOOR: a small share is always a limit), slowing down does not help.
         """
-        if not self._pace:
-            return None
         pace = self._grown(sent_at) if sent_at >= self._since else self._before
         sample = self._sample
         sample.append((pace, refused))

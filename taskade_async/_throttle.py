@@ -88,10 +88,10 @@ class Throttle:
 
     def idle(self) -> bool:
         """Whether a request may go now without waiting (then :meth:`enter`, no await)."""
-        model = self.model
+        model, window = self.model, self.window
         return (
-            not self._waiters
-            and not self.window.full()
+            window.active < window.size
+            and not self._waiters
             and model.unpaced
             and (not model.hold_until or model.hold_until <= self._clock())
         )
@@ -131,8 +131,9 @@ class Throttle:
     ) -> str | None:
         """Feed an answer to the model (see :meth:`PaceModel.on_answer`); what it did."""
         did = self.model.on_answer(self._clock(), sent_at, refused, retry_after)
-        if not refused:
-            self.window.answered()
+        window = self.window
+        if not refused and window.size < window.limit:
+            window.size += 1  # slow start: one more in flight per answer
         if self._waiters and self._timer is None:
             self._dispatch()
         return did

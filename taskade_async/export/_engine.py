@@ -33,6 +33,7 @@ from taskade_async.export._records import (
     ItemError,
     Record,
 )
+from taskade_async.export._shard import check_shard, discover_shard
 from taskade_async.export._store import STATE_DIR, ExportState, FileStat, UnitWriter
 from taskade_async.export._units import Selection, Unit, run_units
 from taskade_async.export._walk import Walker, file_sha256
@@ -169,6 +170,7 @@ async def export(
     resume: bool = False,
     progress: Progress | None = None,
     source: str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Manifest:
     """Export the account (or the selected part) into ``out_dir``; return the manifest.
 
@@ -193,6 +195,9 @@ async def export(
     requests in flight, size the session's pool, ``Session(max_connections=N)``,
     as the command line does.
 
+    ``shard=(i, n)`` exports only the i-th of n disjoint parts of the account
+    (see ``taskade-async merge``).
+
     ``source`` names the account in the checkpoint (default: the session's base
     URL); a resume must name the same one.
 
@@ -214,6 +219,7 @@ async def export(
         media=check_flag("media", media),
         concurrency=concurrency,
         progress=NO_PROGRESS if progress is None else progress,
+        shard=check_shard(shard),
     )
     finished_before = _prepare(job.state, resume)
     if finished_before is not None:
@@ -245,6 +251,7 @@ class _Job:
     started: float = attrs.Factory(time.monotonic)
     finished: bool = False
     before: dict[str, int] = attrs.Factory(dict)
+    shard: tuple[int, int] | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -253,6 +260,7 @@ class _Job:
             "details": self.details,
             "media": self.media,
             "selection": self.selection.as_json(),
+            **({"shard": list(self.shard)} if self.shard else {}),
         }
 
     @property
@@ -302,7 +310,8 @@ class _Job:
             writer = state.writer(DISCOVERY)
             try:
                 emit = _emitter(writer, progress)
-                units = await discover(self.session, self.selection, emit, writer.error)
+                args = (self.session, self.selection, emit, writer.error, self.shard)
+                units = await discover_shard(discover, *args)
                 writer.set_plan(
                     {
                         "format": FORMAT,

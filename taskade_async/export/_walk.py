@@ -42,6 +42,8 @@ class Walker:
     slots: asyncio.Semaphore
     #: Where ``media`` files are saved; None: media files are not downloaded.
     media_root: Path | None = None
+    #: With ``details``, which detail kinds to fetch (None: all four).
+    detail_kinds: frozenset[str] | None = None
 
     async def run(self, unit: Unit, emit: Emit, error: OnError) -> None:
         """Export one unit; item failures go to ``error``, the unit goes on."""
@@ -181,6 +183,8 @@ class Walker:
                 lambda: _page(tasks.list_field_values(s, pid, tid)),
             ),
         )
+        if self.detail_kinds is not None:
+            calls = tuple(call for call in calls if call[0] in self.detail_kinds)
 
         if kinds is not None:
             calls = tuple(call for call in calls if call[0] in kinds)
