@@ -95,6 +95,10 @@ class Session(Closing):
       retry policy chose (and ``stats`` counts).
     """
 
+    #: True on a view given deadline=: it is the caller's choice, even below an
+    #: operation's minimum (agents.prompt's 120 s).
+    _chosen_deadline = False
+
     #: How the loop waits before a retry (tests record the waits instead of taking them).
     _sleep = staticmethod(asyncio.sleep)
 
@@ -220,7 +224,9 @@ class Session(Closing):
             once = s.with_options(retry=tk.RetryPolicy(max_attempts=1))  # no retries
             tagged = s.with_options(headers={"X-Trace": "nightly-export"})
 
-        ``headers`` are added to every request of the view (they replace the
+        A view's ``deadline`` applies to every call, ``agents.prompt`` too
+        (which a session gives at least 120 s). ``headers`` are added to
+        every request of the view (they replace the
         session's own of the same name, e.g. ``User-Agent``); the ones the
         session sets itself (``Authorization``, ``Content-Type``, ...) are
         refused. Bad arguments raise ValidationError. Views close nothing:
@@ -232,6 +238,7 @@ class Session(Closing):
         view._root = self._root if isinstance(self, _View) else self
         if deadline is not None:
             view._deadline = _options.check_deadline(deadline)
+            view._chosen_deadline = True
         if retry is not None:
             view.retry = _options.check_retry(retry)
         if headers is not None:
@@ -313,7 +320,7 @@ class Session(Closing):
             headers["Content-Type"] = content_type or "application/octet-stream"
             if body.size is not None:
                 headers["Content-Length"] = str(body.size)  # else sent chunked
-        if deadline is None and op.min_deadline > self._deadline:
+        if deadline is None and op.min_deadline > self._deadline and not self._chosen_deadline:
             deadline = op.min_deadline  # e.g. promptAgent, which runs an LLM
         budget = self._deadline if deadline is None else deadline
         if budget <= 0:

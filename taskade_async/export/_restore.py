@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from taskade_async._errors import TaskadeError, TransportError, ValidationError
+from taskade_async._errors import NotFoundError, TaskadeError, TransportError, ValidationError
 from taskade_async.api import folders, projects, tasks, workspaces
 from taskade_async.export._checks import (
     check_flag,
@@ -111,13 +111,31 @@ async def restore(
             f"{out}: a restore into folder {folder_id} of {session.base_url} already ran "
             f"(journal {journal.path}); continue it with --resume"
         )
+    in_workspace = await _is_workspace(session, folder_id)
     await asyncio.to_thread(journal.open)
     try:
         run = _Run(session, journal, report, manifest, concurrency, progress or NO_PROGRESS)
+        run.in_workspace = in_workspace
         await run.all(sources)
     finally:
         journal.close()
     return report
+
+
+async def _is_workspace(session: Session, folder_id: str) -> bool:
+    """Whether ``folder_id`` is a workspace (else a folder); ExportError if it is neither."""
+    listed = await session.request(workspaces.WORKSPACES_GET)
+    ids = {w.get("id") for w in listed.get("items") or () if isinstance(w, dict)}
+    if folder_id in ids:
+        return True
+    try:
+        await session.request(folders.FOLDER_PROJECTS_GET, (folder_id,))
+    except NotFoundError:
+        raise ExportError(
+            f"no folder or workspace {folder_id} in the account at {session.base_url}; "
+            "nothing was sent"
+        ) from None
+    return False
 
 
 def checked_export(
@@ -150,7 +168,7 @@ class _Run:
     progress: Progress
     _create_lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     _slots: asyncio.Semaphore | None = None
-    _in_workspace: bool = False
+    in_workspace: bool = False
 
     async def all(self, sources: list[SourceProject]) -> None:
         """Restore every project, then write the report (also when stopped part-way)."""
@@ -159,9 +177,6 @@ class _Run:
         self._skip_kinds(sources)
         self.progress.start("restore", len(sources), "projects")
         try:
-            listed = await self.session.request(workspaces.WORKSPACES_GET)
-            ids = {w.get("id") for w in listed.get("items") or () if isinstance(w, dict)}
-            self._in_workspace = self.report.folder_id in ids
             queue = iter(sources)
 
             async def worker() -> None:
@@ -276,7 +291,7 @@ class _Run:
         """Create the project (in a workspace or a folder); journal and return its id."""
         name = " ".join(source.name.split()) or "Untitled"
         body = {"contentType": "text/markdown", "content": f"# {name}"}
-        if self._in_workspace:
+        if self.in_workspace:
             answer = await self.session.request(
                 workspaces.WORKSPACE_CREATE_PROJECT, (self.report.folder_id,), json=body
             )

@@ -196,7 +196,7 @@ def plan_restore(projects: Sequence[SourceProject]) -> RestorePlan:
     """The requests a restore of ``projects`` sends, per operation (assignees: at most)."""
     counts = {
         "workspacesGet": 1,
-        "folderProjectsGet": 0,
+        "folderProjectsGet": 1,  # is the target a folder? (at most)
         "projectCreate": 0,
         "taskCreate": 0,
         "taskComplete": 0,
