@@ -17,6 +17,7 @@ from typing import Final, TypeAlias, TypeVar
 
 from taskade_async._session import DEFAULT_BASE_URL, Session
 from taskade_async.export._checks import id_problem
+from taskade_async.export._engine import DEFAULT_CONCURRENCY
 from taskade_async.export._progress import Progress
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Subparsers",
     "Terminated",
     "add_noise_options",
+    "add_pace_options",
     "add_token_options",
     "fail",
     "id_arg",
@@ -91,6 +93,20 @@ def add_token_options(
     parser.add_argument(
         "--base-url", help=f"API base URL (default: $TASKADE_BASE_URL, else {DEFAULT_BASE_URL})"
     )
+
+
+def add_pace_options(
+    parser: argparse.ArgumentParser, rate_help: str = "at most R requests per second"
+) -> None:
+    """Add ``--concurrency N`` and ``--rate R``."""
+    parser.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help="at most N requests in flight (default: %(default)s)",
+    )
+    parser.add_argument("--rate", type=positive_float, metavar="R", help=rate_help)
 
 
 def add_noise_options(parser: argparse.ArgumentParser) -> None:

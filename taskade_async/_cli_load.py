@@ -82,16 +82,7 @@ def add_load_command(commands: Subparsers) -> None:
         "--shard", type=shard_arg, metavar="I/N", help="load only shard I of N (0 <= I < N)"
     )
     common.add_token_options(parser)
-    parser.add_argument(
-        "--concurrency",
-        type=common.positive_int,
-        default=8,
-        metavar="N",
-        help="at most N requests in flight (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--rate", type=common.positive_float, metavar="R", help="at most R requests per second"
-    )
+    common.add_pace_options(parser)
     parser.add_argument(
         "--units-per-run",
         type=common.positive_int,

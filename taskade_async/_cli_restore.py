@@ -18,7 +18,7 @@ from typing import Final
 from taskade_async import _cli_common as common
 from taskade_async._cli_common import EXIT_FAILED, EXIT_OK
 from taskade_async._errors import TaskadeError
-from taskade_async.export._engine import DEFAULT_CONCURRENCY, ExportError
+from taskade_async.export._engine import ExportError
 from taskade_async.export._restore import checked_export, restore
 from taskade_async.export._restore_plan import RestorePlan, plan_restore
 from taskade_async.export._restore_report import REPORT, RestoreReport
@@ -59,16 +59,7 @@ def add_restore_command(commands: common.Subparsers) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="send nothing; print the plan and its time"
     )
-    parser.add_argument(
-        "--concurrency",
-        type=common.positive_int,
-        default=DEFAULT_CONCURRENCY,
-        metavar="N",
-        help="at most N requests in flight (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--rate", type=common.positive_float, metavar="R", help="at most R requests per second"
-    )
+    common.add_pace_options(parser)
     common.add_token_options(parser)
     common.add_noise_options(parser)
     parser.set_defaults(handler=_main)

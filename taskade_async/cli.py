@@ -31,7 +31,7 @@ from taskade_async._cli_webhooks import add_webhooks_parser
 from taskade_async._errors import TaskadeError
 from taskade_async._version import __version__
 from taskade_async.export import ExportError, Manifest, export
-from taskade_async.export._engine import DEFAULT_CONCURRENCY, finished_export
+from taskade_async.export._engine import finished_export
 from taskade_async.export._store import STATE_DIR
 
 __all__ = [
@@ -98,18 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
             type=common.id_arg,
             help=f"export only these {what} (repeatable)",
         )
-    ex.add_argument(
-        "--concurrency",
-        type=common.positive_int,
-        default=DEFAULT_CONCURRENCY,
-        metavar="N",
-        help="at most N requests in flight (default: %(default)s)",
-    )
-    ex.add_argument(
-        "--rate",
-        type=common.positive_float,
-        metavar="R",
-        help="at most R requests per second (a ceiling: below it, the pace adapts to 429s)",
+    common.add_pace_options(
+        ex, "at most R requests per second (a ceiling: below it, the pace adapts to 429s)"
     )
     ex.add_argument(
         "--shard", type=shard_arg, metavar="I/N", help="export only shard I of N (see merge)"
