@@ -61,8 +61,8 @@ PACERS: Final = ("ours", "backoff", "botocore")
 async def _serve(args: argparse.Namespace) -> None:
     async with FakeTaskade(token=TOKEN, record=False) as fake:
         space = fake.add_workspace("Bench")
-        project = fake.add_project(space, "Shared", task_count=600)
-        ids = [t.id for t in fake.tasks(project)]
+        project = fake.add_project(space, "Shared", task_count=500)
+        ids = [t.id for t in fake.tasks(project)][:50]
         if args.rate:
             fake.set_rate_limit(args.rate, BURST)
         if args.shed or args.unavailable or args.reset:
