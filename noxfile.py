@@ -77,6 +77,13 @@ def docs(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+@nox.session
+def dagster(session: nox.Session) -> None:
+    """examples/dagster: materialize every partition (one per shard) against FakeTaskade."""
+    session.install("-e", ".[dlt]", "dagster", "dagster-dlt")
+    session.run("python", "examples/dagster/materialize_demo.py")
+
+
 #: The benchmark scripts ``nox -s bench`` runs; each adds its figures to the results file.
 BENCHES = (
     "bench_import.py",
@@ -86,6 +93,7 @@ BENCHES = (
     "bench_soak.py",
     "bench_bot.py",
     "bench_restore.py",
+    "bench_load.py",
 )
 
 
@@ -96,7 +104,7 @@ def bench(session: nox.Session) -> None:
     Each script prints its figures and records them in benchmarks/results/latest.json;
     benchmarks/chart.py then draws docs/_static/bench.png and the table in the docs.
     """
-    session.install("-e", ".[test,bench]")
+    session.install("-e", ".[test,bench]")  # test: dlt[duckdb] for bench_load.py
     session.run("python", "benchmarks/_results.py", "--new")
     for script in BENCHES:
         session.run("python", f"benchmarks/{script}", *session.posargs)

@@ -238,7 +238,16 @@ class FunctionEmitter(TypeEmitter):
 
     def _decode(self, fn: Function, helper: str, *args: str) -> None:
         """``payload = await request``, then ``return helper(payload, *args, where)``."""
-        fn.lines.append(f"    payload = {self._request(fn)})")
+        if fn.op.operation_id in overrides.NOT_FOUND_IS_NONE:
+            fn.doc.append("Taskade answers 404 for a task with none: that is None too.")
+            fn.lines += [
+                "    try:",
+                f"        payload = {self._request(fn)})",
+                f"    except {self.imp.runtime('NotFoundError')}:",
+                "        return None",
+            ]
+        else:
+            fn.lines.append(f"    payload = {self._request(fn)})")
         call = ", ".join(["payload", *args, repr(fn.op.operation_id)])
         fn.lines.append(f"    return {self.imp.runtime(helper)}({call})")
 

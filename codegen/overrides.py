@@ -43,6 +43,10 @@ ITEM_REQUIRED: frozenset[str] = frozenset({"projectGet", "taskGet", "mediaGet", 
 #: none to send, so both treat "nothing set" alike: a null item is ``None``.
 ITEM_NULLABLE: frozenset[str] = frozenset({"taskGetDate", "taskNoteGet"})
 
+#: Of those, the ones where Taskade answers a task with nothing set with 404 (a null
+#: item is not in the spec's answer): the function returns None for a 404 too.
+NOT_FOUND_IS_NONE: frozenset[str] = frozenset({"taskGetDate"})
+
 #: The meant shape of one ``taskCreate`` item (erratum 4): the spec's ``allOf`` of a
 #: required pair and an ``anyOf`` whose branches forbid each other's fields.
 TASK_CREATE_ITEM: dict[str, Any] = {

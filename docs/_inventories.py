@@ -78,6 +78,7 @@ INVENTORIES: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
             "aiohttp.ClientResponse": ("class", "client_reference.html"),
             "aiohttp.ClientTimeout": ("class", "client_reference.html"),
             "aiohttp.TCPConnector": ("class", "client_reference.html"),
+            "aiohttp.TraceConfig": ("class", "tracing_reference.html"),
             "aiohttp.web.Application": ("class", "web_reference.html"),
             "aiohttp.web.Request": ("class", "web_reference.html"),
             "aiohttp.web.Response": ("class", "web_reference.html"),

@@ -41,6 +41,12 @@ nitpick_ignore = [
     ("py:class", "taskade_async.testing._tree.TaskTree"),
     ("py:class", "taskade_async.testing._bots.BotBuilders"),  # FakeTaskade's mixin (events)
     ("py:class", "taskade_async.events._models._ProjectEvent"),  # the project events' fields
+    ("py:class", "_pytest.config.Config"),  # the pytest plugin's hook and fixtures
+    ("py:class", "_pytest.fixtures.FixtureRequest"),
+    # dlt publishes no Sphinx inventory: its classes are named, not linked
+    ("py:class", "dlt.Pipeline"),
+    ("py:class", "dlt.common.pipeline.LoadInfo"),
+    ("py:class", "dlt.extract.source.DltSource"),
 ]
 
 html_theme = "furo"

@@ -339,8 +339,13 @@ def authorization_request(
     scope: str | None = None,
     state: str | None = None,
     authorize_url: URL | str = DEFAULT_AUTHORIZE_URL,
+    pkce: bool = True,
 ) -> AuthorizationRequest:
-    """Build the authorize URL for the authorization-code flow with PKCE (S256)."""
+    """Build the authorize URL for the authorization-code flow with PKCE (S256).
+
+    ``pkce=False`` leaves PKCE out, which only a confidential client (one
+    with a client secret) may do; ``code_verifier`` is then empty.
+    """
     # Rare path: imported here to keep `import taskade_async` fast.
     import base64
     import hashlib
@@ -361,6 +366,9 @@ def authorization_request(
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
+    if not pkce:
+        verifier = ""
+        del query["code_challenge"], query["code_challenge_method"]
     if scope:
         query["scope"] = scope
     url = URL(str(authorize_url)).with_query(None)

@@ -23,8 +23,9 @@ from taskade_async._session import DEFAULT_BASE_URL, Session
 from taskade_async.export._checks import id_problem
 from taskade_async.export._engine import DEFAULT_CONCURRENCY, ExportError
 from taskade_async.export._progress import Progress
-from taskade_async.export._restore import REPORT, RestoreReport, checked_export, restore
+from taskade_async.export._restore import checked_export, restore
 from taskade_async.export._restore_plan import RestorePlan, plan_restore
+from taskade_async.export._restore_report import REPORT, RestoreReport
 
 __all__ = ["add_restore_command"]
 

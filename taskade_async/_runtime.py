@@ -21,6 +21,7 @@ from ._convert import (
     structure_fn,
 )
 from ._download import Download
+from ._errors import NotFoundError
 from ._pagination import CursorPager, PagePager, SinglePager
 from ._replace import request_replacing
 from ._request import Operation
@@ -33,6 +34,7 @@ __all__ = [
     "UNSET",
     "CursorPager",
     "Download",
+    "NotFoundError",
     "Operation",
     "PagePager",
     "RawBody",

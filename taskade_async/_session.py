@@ -27,6 +27,7 @@ from ._deadlines import _Deadlines, _Tally, closed_error, paused_error, timed_ou
 from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
 from ._download import Download
 from ._errors import TaskadeError, ValidationError
+from ._proxies import Proxies
 from ._request import Operation, conclude, encode_query
 from ._retry import RetryPolicy
 from ._settings import DEFAULT_BASE_URL, DEFAULT_DOWNLOAD_MIN_RATE, DEFAULT_MAX_RESPONSE_BYTES
@@ -82,8 +83,8 @@ class Session(Closing):
       bounds the whole transfer.
     - ``user_agent``: replaces ``taskade-async/<version> aiohttp/... python/...``.
     - ``trust_env``: use the proxies of ``HTTP_PROXY`` / ``HTTPS_PROXY`` /
-      ``NO_PROXY`` (and ``~/.netrc``), as requests and httpx do; False: connect
-      directly.
+      ``NO_PROXY`` (credentials from the proxy URL or ``~/.netrc``), read when
+      the session opens, as requests and httpx do; False: connect directly.
     - ``trace_configs``: ``aiohttp.TraceConfig`` objects (OpenTelemetry's
       aiohttp instrumentation, ...); each request's ``trace_request_ctx`` is
       its :class:`Operation` (``.operation_id``, ``.method``, ``.path``).
@@ -93,6 +94,10 @@ class Session(Closing):
       connection is turned off: every request the server receives is one the
       retry policy chose (and ``stats`` counts).
     """
+
+    #: True on a view given deadline=: it is the caller's choice, even below an
+    #: operation's minimum (agents.prompt's 120 s).
+    _chosen_deadline = False
 
     #: How the loop waits before a retry (tests record the waits instead of taking them).
     _sleep = staticmethod(asyncio.sleep)
@@ -121,6 +126,7 @@ class Session(Closing):
         auth = _settings.resolve_auth(token, auth)
         _settings.check_limits(deadline, max_connections, max_response_bytes)
         self._trust_env = trust_env
+        self._proxies = Proxies()  # filled when we open our own client (views share it)
         self._trace_configs = _settings.trace_configs(trace_configs, http)
         self._auth = auth
         self.base_url, self._v2_base = _settings.resolve_roots(base_url, v2_base_url)
@@ -174,9 +180,10 @@ class Session(Closing):
                 connector=connector,
                 timeout=self._timeout,
                 raise_for_status=False,
-                trust_env=self._trust_env,
                 trace_configs=self._trace_configs,
             )
+            if self._trust_env:
+                self._proxies.read_environment()  # once: not per request, as aiohttp would
             self._owns_http = True
             no_resend(self._http)
 
@@ -217,7 +224,9 @@ class Session(Closing):
             once = s.with_options(retry=tk.RetryPolicy(max_attempts=1))  # no retries
             tagged = s.with_options(headers={"X-Trace": "nightly-export"})
 
-        ``headers`` are added to every request of the view (they replace the
+        A view's ``deadline`` applies to every call, ``agents.prompt`` too
+        (which a session gives at least 120 s). ``headers`` are added to
+        every request of the view (they replace the
         session's own of the same name, e.g. ``User-Agent``); the ones the
         session sets itself (``Authorization``, ``Content-Type``, ...) are
         refused. Bad arguments raise ValidationError. Views close nothing:
@@ -229,6 +238,7 @@ class Session(Closing):
         view._root = self._root if isinstance(self, _View) else self
         if deadline is not None:
             view._deadline = _options.check_deadline(deadline)
+            view._chosen_deadline = True
         if retry is not None:
             view.retry = _options.check_retry(retry)
         if headers is not None:
@@ -310,7 +320,7 @@ class Session(Closing):
             headers["Content-Type"] = content_type or "application/octet-stream"
             if body.size is not None:
                 headers["Content-Length"] = str(body.size)  # else sent chunked
-        if deadline is None and op.min_deadline > self._deadline:
+        if deadline is None and op.min_deadline > self._deadline and not self._chosen_deadline:
             deadline = op.min_deadline  # e.g. promptAgent, which runs an LLM
         budget = self._deadline if deadline is None else deadline
         if budget <= 0:
@@ -363,6 +373,7 @@ class Session(Closing):
         tally: _Tally,
     ) -> dict[str, Any] | Download:
         http, counts, method, throttle = self._client(), self._counts, op.method, self.throttle
+        proxies = self._proxies
         timeout = self._stream_timeout if stream else self._timeout
         attempt, renewed = 0, False
         while True:
@@ -377,7 +388,7 @@ class Session(Closing):
                 counts.requests += 1
                 started = tally.begin(attempt)
                 response = await exchange(
-                    http, method, url, headers, body, timeout, self.base_url, counts, op
+                    http, method, url, headers, body, timeout, self.base_url, counts, op, proxies
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
                 error, what = failed_facts(exc, op, url, body, attempt)
@@ -511,7 +522,7 @@ class Session(Closing):
 
     async def _post_form(self, url: URL, form: dict[str, str]) -> tuple[int, bytes]:
         """POST a form to an OAuth2 token endpoint, without the auth layer."""
-        return await post_form(self._client(), url, form, self._form_timeout)
+        return await post_form(self._client(), url, form, self._form_timeout, self._proxies)
 
 
 class _View(Session):

@@ -27,6 +27,7 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
+from ._proxies import NO_PROXY, Proxies
 from ._request import Operation, decode_error, decode_json
 from ._retry import parse_retry_after
 
@@ -112,13 +113,16 @@ async def exchange(
     origin: URL,
     counts: Counts,
     trace: object = None,
+    proxies: Proxies | None = None,
 ) -> aiohttp.ClientResponse:
     """One attempt: send, and follow a GET's redirects by hand.
 
     The bearer token is dropped as soon as a redirect leaves ``origin`` (e.g.
     a download redirected to file storage); every hop is counted in ``counts``.
-    ``trace`` is each hop's ``trace_request_ctx`` (for aiohttp's trace configs).
+    ``trace`` is each hop's ``trace_request_ctx`` (for aiohttp's trace configs);
+    ``proxies`` says which proxy each hop goes through.
     """
+    proxy, proxy_headers = proxies.of(url) if proxies else NO_PROXY
     opened = body.open() if isinstance(body, BodySource) else contextlib.nullcontext(body)
     with opened as payload:
         response = await http.request(
@@ -130,6 +134,8 @@ async def exchange(
             raise_for_status=False,  # we map statuses, whatever the ClientSession says
             timeout=limits,
             trace_request_ctx=trace,
+            proxy=proxy,
+            proxy_headers=proxy_headers,
             # aiohttp would label an empty POST application/octet-stream: send no type.
             skip_auto_headers=_NO_AUTO_TYPE
             if payload is None and method in _BODY_METHODS
@@ -152,6 +158,7 @@ async def exchange(
             # Never send the token to another host (e.g. file storage).
             headers = {k: v for k, v in headers.items() if k != "Authorization"}
         counts.requests += 1  # a request the storage server receives
+        proxy, proxy_headers = proxies.of(target) if proxies else NO_PROXY
         response = await http.get(
             target,
             headers=headers,
@@ -159,6 +166,8 @@ async def exchange(
             raise_for_status=False,
             timeout=limits,
             trace_request_ctx=trace,
+            proxy=proxy,
+            proxy_headers=proxy_headers,
         )
     return response
 
@@ -216,11 +225,15 @@ async def post_form(
     url: URL,
     form: dict[str, str],
     limits: aiohttp.ClientTimeout = _FORM_TIMEOUT,
+    proxies: Proxies | None = None,
 ) -> tuple[int, bytes]:
     """POST a form to a token endpoint; never follows a redirect (it would carry secrets)."""
+    proxy, proxy_headers = proxies.of(url) if proxies else NO_PROXY
     try:
         async with http.post(
             url,
+            proxy=proxy,
+            proxy_headers=proxy_headers,
             data=form,
             headers={"Accept": "application/json"},
             allow_redirects=False,
@@ -242,21 +255,29 @@ async def post_form(
 async def exchange_code(
     code: str,
     *,
-    code_verifier: str,
+    code_verifier: str | None = None,
     redirect_uri: str,
     client_id: str,
     client_secret: str | None = None,
     token_url: URL | str = _TOKEN_URL,
     http: aiohttp.ClientSession | None = None,
 ) -> TokenSet:
-    """Trade an authorization code (PKCE) for tokens at the token endpoint."""
+    """Trade an authorization code for tokens at the token endpoint.
+
+    ``code_verifier`` is the PKCE verifier of the authorization request; a
+    confidential client (with ``client_secret``, sent in the form body) may
+    have skipped PKCE and pass none.
+    """
+    if not code_verifier and client_secret is None:
+        raise ValidationError("a public client needs code_verifier (PKCE); or pass client_secret")
     form = {
         "grant_type": "authorization_code",
         "code": code,
-        "code_verifier": code_verifier,
         "redirect_uri": redirect_uri,
         "client_id": client_id,
     }
+    if code_verifier:
+        form["code_verifier"] = code_verifier
     if client_secret is not None:
         form["client_secret"] = client_secret
     url = check_base_url(token_url, "token_url")  # the code and secrets go there

@@ -166,6 +166,7 @@ async def _post(
     secret: str,
 ) -> tuple[int, bytes, str, dict[str, str]]:
     """Send once; again only after a connection that failed before sending."""
+    proxy, proxy_headers = session._proxies.of(target) if session._proxies else (None, None)
     attempt = 0
     while True:
         attempt += 1
@@ -177,6 +178,8 @@ async def _post(
                 allow_redirects=False,
                 raise_for_status=False,
                 timeout=session._timeout,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
             ) as resp:
                 raw = b"" if resp.status < 300 else await _read_bounded(resp, _MAX_ERROR_BODY)
                 return resp.status, raw, resp.content_type, dict(resp.headers)

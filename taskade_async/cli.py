@@ -24,6 +24,8 @@ from typing import Final, TextIO
 
 from taskade_async._cli_bots import add_listen_command, add_trigger_command
 from taskade_async._cli_inbox import add_inbox_commands
+from taskade_async._cli_load import add_load_command, shard_arg
+from taskade_async._cli_merge import add_merge_command
 from taskade_async._cli_restore import add_restore_command
 from taskade_async._cli_verify import add_verify_command
 from taskade_async._cli_webhooks import add_webhooks_parser
@@ -144,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="at most R requests per second (a ceiling: below it, the pace adapts to 429s)",
     )
     ex.add_argument(
+        "--shard", type=shard_arg, metavar="I/N", help="export only shard I of N (see merge)"
+    )
+    ex.add_argument(
         "--resume",
         action="store_true",
         help=(
@@ -166,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_trigger_command(commands)
     add_verify_command(commands)
     add_restore_command(commands)
+    add_load_command(commands)
+    add_merge_command(commands)
     return parser
 
 
@@ -237,6 +244,7 @@ async def _run_export(args: argparse.Namespace) -> Manifest:
             progress=progress,
             # The demo server's port changes from run to run; its data does not.
             source="demo" if args.demo else None,
+            shard=args.shard,
         )
     raise AssertionError("unreachable")  # pragma: no cover - the stack never swallows
 

@@ -11,6 +11,7 @@ from typing import Any, Final, Literal
 
 from taskade_async._runtime import (
     UNSET,
+    NotFoundError,
     Operation,
     Rule,
     Session,
@@ -402,11 +403,16 @@ async def get_date(session: Session, project_id: str, task_id: str, /) -> TaskDa
 
     ``GET /projects/{projectId}/tasks/{taskId}/date``
 
+    Taskade answers 404 for a task with none: that is None too.
+
     :param session: the :class:`~taskade_async.Session` to send with.
     :param project_id: the path's ``projectId``.
     :param task_id: the path's ``taskId``.
     """
-    payload = await session.request(TASK_GET_DATE, (project_id, task_id))
+    try:
+        payload = await session.request(TASK_GET_DATE, (project_id, task_id))
+    except NotFoundError:
+        return None
     return item_or_none(payload, structure_fn(TaskDate), "taskGetDate")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, Literal, TypeVar
@@ -86,6 +87,8 @@ class SQLiteStore:
         self._synchronous = synchronous
         self._busy_ms = int(busy_timeout * 1000)
         self._executor: ThreadPoolExecutor | None = None
+        self._queue: deque[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any], Any]]
+        self._queue = deque()
         self._db: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         self._pruned_at = 0.0
@@ -107,6 +110,49 @@ class SQLiteStore:
         db = self._db
         assert db is not None
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, db)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in a write transaction; concurrent writes share one commit.
+
+        Writes queued while the thread was busy run together, each in a savepoint
+        of its own (a failure undoes only its own statements), under one ``BEGIN
+        IMMEDIATE`` (the write lock taken first: a deferred transaction that reads
+        then writes fails at once when another process wrote in between) and one
+        ``COMMIT``; each caller resumes once that commit is durable.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+        self._queue.append((fn, done, loop))
+        await self._run(self._commit_queued)
+        return await done
+
+    def _commit_queued(self, db: sqlite3.Connection) -> None:
+        batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any], Any]] = []
+        while self._queue:
+            batch.append(self._queue.popleft())
+        if not batch:
+            return  # an earlier call committed this caller's write with its own
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for fn, _, _ in batch:
+                    db.execute("SAVEPOINT one")
+                    try:
+                        outcomes.append((True, fn(db)))
+                    except Exception as exc:
+                        db.execute("ROLLBACK TO one")
+                        outcomes.append((False, exc))
+                    db.execute("RELEASE one")
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except Exception as exc:  # nothing was committed: every caller gets the error
+            outcomes = [(False, exc)] * len(batch)
+        for (_, done, loop), (ok, value) in zip(batch, outcomes, strict=True):
+            loop.call_soon_threadsafe(_resolve, done, ok, value)
 
     async def open(self) -> None:
         async with self._lock:
@@ -160,7 +206,7 @@ class SQLiteStore:
             ).fetchone()
             return Begin("busy" if state == "handling" else "done", int(attempts))
 
-        return await self._run(lambda db: _write(db, lambda: go(db)))
+        return await self._write(go)
 
     async def record(self, key: str, body: bytes, now: float) -> bool:
         await self._prune(now)
@@ -169,11 +215,11 @@ class SQLiteStore:
             " available_at, body) VALUES (?, 'pending', 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
         )
         params = (key, now, now, now, body)
-        return await self._run(lambda db: _write(db, lambda: db.execute(sql, params).rowcount == 1))
+        return await self._write(lambda db: db.execute(sql, params).rowcount == 1)
 
     async def claim(self, owner: str, now: float, lease: float) -> Delivery | None:
         params = (now, now + lease, owner)
-        row = await self._run(lambda db: _write(db, lambda: db.execute(_CLAIM, params).fetchone()))
+        row = await self._write(lambda db: db.execute(_CLAIM, params).fetchone())
         return None if row is None else _delivery(row)
 
     async def renew(self, key: str, owner: str, until: float) -> bool:
@@ -182,7 +228,7 @@ class SQLiteStore:
             " AND state IN ('handling', 'running')"
         )
         params = (until, key, owner)
-        return await self._run(lambda db: _write(db, lambda: db.execute(sql, params).rowcount == 1))
+        return await self._write(lambda db: db.execute(sql, params).rowcount == 1)
 
     async def settle(
         self,
@@ -201,7 +247,7 @@ class SQLiteStore:
         )
         at = now if available_at is None else available_at
         params = (state, now, at, error, state, key, owner)
-        return await self._run(lambda db: _write(db, lambda: db.execute(sql, params).rowcount == 1))
+        return await self._write(lambda db: db.execute(sql, params).rowcount == 1)
 
     async def get(self, key: str) -> Delivery | None:
         sql = f"SELECT {_COLUMNS}, body, error FROM taskade_deliveries WHERE key = ?"
@@ -223,36 +269,27 @@ class SQLiteStore:
             " available_at = ?, error = NULL WHERE state = 'dead'"
         )
         if keys is None:
-            return await self._run(
-                lambda db: _write(db, lambda: db.execute(sql, (now, now)).rowcount)
-            )
+            return await self._write(lambda db: db.execute(sql, (now, now)).rowcount)
 
         def each(db: sqlite3.Connection) -> int:
             return sum(db.execute(sql + " AND key = ?", (now, now, k)).rowcount for k in keys)
 
-        return await self._run(lambda db: _write(db, lambda: each(db)))
+        return await self._write(each)
 
     async def purge(self, states: Sequence[State], older_than: float) -> int:
         marks = ", ".join("?" * len(states)) or "NULL"
         sql = f"DELETE FROM taskade_deliveries WHERE state IN ({marks}) AND updated_at < ?"
         params = (*states, older_than)
-        return await self._run(lambda db: _write(db, lambda: db.execute(sql, params).rowcount))
+        return await self._write(lambda db: db.execute(sql, params).rowcount)
 
 
-def _write(db: sqlite3.Connection, fn: Callable[[], T]) -> T:
-    """Run ``fn``'s statements in one transaction holding the write lock from the start.
-
-    A deferred transaction that reads and then writes fails at once (no busy
-    wait) when another process wrote in between; ``BEGIN IMMEDIATE`` waits.
-    """
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn()
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-    return result
+def _resolve(done: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if done.done():  # its caller was cancelled meanwhile
+        return
+    if ok:
+        done.set_result(value)
+    else:
+        done.set_exception(value)
 
 
 def _delivery(row: Any) -> Delivery:

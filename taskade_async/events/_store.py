@@ -19,6 +19,7 @@ epoch), so every decision can be tested with a hand-moved clock.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import time
 from collections.abc import Iterable, Sequence
 from typing import Final, Literal, Protocol, TypeAlias
@@ -40,8 +41,10 @@ __all__ = [
 
 State: TypeAlias = Literal["handling", "failed", "pending", "running", "done", "dead"]
 STATES: Final[tuple[State, ...]] = ("handling", "failed", "pending", "running", "done", "dead")
-#: How long done (and failed) records are kept by the durable stores, by default: a week.
-DEFAULT_KEEP: Final = 7 * 24 * 3600.0
+#: How long the durable stores keep done (and failed) records, by default: an hour. A
+#: genuine event whose payload is identical to one handled within it (a task assigned
+#: to the same people again) is taken for a repeat, so this is kept short.
+DEFAULT_KEEP: Final = 3600.0
 _PRUNE_EVERY: Final = 60.0
 
 
@@ -172,6 +175,8 @@ class MemoryStore:
         self.max_entries = max_entries
         self._rows: dict[str, _Row] = {}
         self._done: dict[str, float] = {}  # key -> handled at, oldest first
+        # (available_at, key) of pending and running records; stale entries are skipped.
+        self._due: list[tuple[float, str]] = []
 
     def __repr__(self) -> str:
         return f"<MemoryStore records={len(self._rows)}>"
@@ -224,26 +229,34 @@ class MemoryStore:
         if key in self._rows:
             return False
         self._rows[key] = _Row("pending", 0, now, now, now, body=body)
+        heapq.heappush(self._due, (now, key))
         return True
 
     async def claim(self, owner: str, now: float, lease: float) -> Delivery | None:
-        best: tuple[float, str] | None = None
-        for key, row in self._rows.items():
-            due = row.state in ("pending", "running") and row.available_at <= now
-            if due and (best is None or row.available_at < best[0]):
-                best = (row.available_at, key)
-        if best is None:
-            return None
-        row = self._rows[best[1]]
-        row.state, row.owner, row.available_at, row.updated_at = "running", owner, now + lease, now
-        row.attempts += 1
-        return _delivery(best[1], row)
+        due = self._due
+        while due:
+            at, key = due[0]
+            row = self._rows.get(key)
+            if row is None or row.state not in ("pending", "running") or row.available_at != at:
+                heapq.heappop(due)  # stale: the record changed since
+                continue
+            if at > now:
+                return None
+            heapq.heappop(due)
+            row.state, row.owner, row.updated_at = "running", owner, now
+            row.available_at = now + lease
+            row.attempts += 1
+            heapq.heappush(due, (row.available_at, key))
+            return _delivery(key, row)
+        return None
 
     async def renew(self, key: str, owner: str, until: float) -> bool:
         row = self._rows.get(key)
         if row is None or row.owner != owner or row.state not in ("handling", "running"):
             return False
         row.available_at = until
+        if row.state == "running":
+            heapq.heappush(self._due, (until, key))
         return True
 
     async def settle(
@@ -261,6 +274,8 @@ class MemoryStore:
             return False
         row.state, row.owner, row.updated_at, row.error = state, None, now, error
         row.available_at = now if available_at is None else available_at
+        if state == "pending":
+            heapq.heappush(self._due, (row.available_at, key))
         if state == "done":
             row.body = None
         self._set_done(key, row, now)
@@ -282,6 +297,7 @@ class MemoryStore:
             if row.state == "dead" and (keys is None or key in keys):
                 row.state, row.attempts, row.available_at, row.updated_at = "pending", 0, now, now
                 row.error = None
+                heapq.heappush(self._due, (now, key))
                 count += 1
         return count
 

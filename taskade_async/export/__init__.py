@@ -27,11 +27,12 @@ an interrupted and resumed export is byte-identical to an uninterrupted one.
 """
 
 from taskade_async.export._engine import ExportError, export, iter_records
-from taskade_async.export._manifest import Manifest
+from taskade_async.export._manifest import Manifest, MediaStat
 from taskade_async.export._progress import Progress
 from taskade_async.export._records import PARENT_KEYS, RECORD_TYPES, ItemError, Record
-from taskade_async.export._restore import RestoreReport, restore
+from taskade_async.export._restore import restore
 from taskade_async.export._restore_plan import RestorePlan
+from taskade_async.export._restore_report import RestoreReport
 from taskade_async.export._store import FileStat
 from taskade_async.export._verify import VerifyReport, verify_export
 
@@ -42,6 +43,7 @@ __all__ = [
     "FileStat",
     "ItemError",
     "Manifest",
+    "MediaStat",
     "Progress",
     "Record",
     "RestorePlan",

@@ -23,6 +23,7 @@ from taskade_async.export._checks import check_flag, check_out_dir, check_positi
 from taskade_async.export._discover import discover
 from taskade_async.export._heal import DISCOVERY, rebuild_checkpoint
 from taskade_async.export._manifest import FORMAT, Manifest, MediaStat
+from taskade_async.export._patch import load_patch, run_patch
 from taskade_async.export._progress import NO_PROGRESS, Progress
 from taskade_async.export._records import (
     DETAIL_TYPES,
@@ -32,6 +33,7 @@ from taskade_async.export._records import (
     ItemError,
     Record,
 )
+from taskade_async.export._shard import check_shard, discover_shard
 from taskade_async.export._store import STATE_DIR, ExportState, FileStat, UnitWriter
 from taskade_async.export._units import Selection, Unit, run_units
 from taskade_async.export._walk import Walker, file_sha256
@@ -168,6 +170,7 @@ async def export(
     resume: bool = False,
     progress: Progress | None = None,
     source: str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Manifest:
     """Export the account (or the selected part) into ``out_dir``; return the manifest.
 
@@ -192,6 +195,9 @@ async def export(
     requests in flight, size the session's pool, ``Session(max_connections=N)``,
     as the command line does.
 
+    ``shard=(i, n)`` exports only the i-th of n disjoint parts of the account
+    (see ``taskade-async merge``).
+
     ``source`` names the account in the checkpoint (default: the session's base
     URL); a resume must name the same one.
 
@@ -213,6 +219,7 @@ async def export(
         media=check_flag("media", media),
         concurrency=concurrency,
         progress=NO_PROGRESS if progress is None else progress,
+        shard=check_shard(shard),
     )
     finished_before = _prepare(job.state, resume)
     if finished_before is not None:
@@ -244,6 +251,7 @@ class _Job:
     started: float = attrs.Factory(time.monotonic)
     finished: bool = False
     before: dict[str, int] = attrs.Factory(dict)
+    shard: tuple[int, int] | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -252,6 +260,7 @@ class _Job:
             "details": self.details,
             "media": self.media,
             "selection": self.selection.as_json(),
+            **({"shard": list(self.shard)} if self.shard else {}),
         }
 
     @property
@@ -301,7 +310,8 @@ class _Job:
             writer = state.writer(DISCOVERY)
             try:
                 emit = _emitter(writer, progress)
-                units = await discover(self.session, self.selection, emit, writer.error)
+                args = (self.session, self.selection, emit, writer.error, self.shard)
+                units = await discover_shard(discover, *args)
                 writer.set_plan(
                     {
                         "format": FORMAT,
@@ -334,9 +344,13 @@ class _Job:
         )
 
         async def run(unit: Unit) -> None:
+            patch = await asyncio.to_thread(load_patch, state, unit.key)
             writer = state.writer(unit.key)
             try:
-                await walker.run(unit, _emitter(writer, progress), writer.error)
+                if patch is None:
+                    await walker.run(unit, _emitter(writer, progress), writer.error)
+                else:  # a healing resume: only the failed task details are fetched
+                    await run_patch(walker, unit, patch, writer)
             except BaseException:
                 writer.discard()
                 raise

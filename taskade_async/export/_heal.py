@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from taskade_async.export._manifest import Manifest
+from taskade_async.export._patch import patch_writer, patchable
 from taskade_async.export._records import ItemError
 from taskade_async.export._store import ExportState, UnitWriter
 from taskade_async.export._units import Unit
@@ -126,8 +127,18 @@ def rebuild_checkpoint(state: ExportState, finished: Manifest) -> int:
         return -1
     keep = {unit.key for unit in units if unit.key not in redo} | {DISCOVERY}
     writers: dict[str, UnitWriter] = {key: state.writer(key) for key in keep}
+    # Units whose failures are all task details are patched, not fetched again whole.
+    patches: dict[str, list[tuple[str, str]]] = {}
+    by_unit: dict[str, list[ItemError]] = {}
+    index = UnitIndex(units)
+    for error in finished.errors:
+        by_unit.setdefault(index.error(error) or "", []).append(error)
+    for key, errors in by_unit.items():
+        failed = patchable(errors)
+        if key in redo and failed is not None:
+            patches[key] = failed
+            writers[key] = patch_writer(state, key)
     try:
-        index = UnitIndex(units)
         routed = all(
             _route(state.out_dir / f"{kind}.jsonl", kind, index, writers) for kind in finished.files
         )
@@ -146,6 +157,8 @@ def rebuild_checkpoint(state: ExportState, finished: Manifest) -> int:
         # The plan first: from then on a crash only means more units are redone.
         writers[DISCOVERY].commit()
         for key, writer in writers.items():
+            if key in patches:
+                writer.set_plan(patches[key])
             if key != DISCOVERY:
                 writer.commit()
     except BaseException:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from taskade_async._errors import TaskadeError, TransportError, ValidationError
+from taskade_async._errors import NotFoundError, TaskadeError, TransportError, ValidationError
 from taskade_async.api import folders, projects, tasks, workspaces
 from taskade_async.export._checks import (
     check_flag,
@@ -39,77 +39,23 @@ from taskade_async.export._restore_plan import (
     READ_PAGE,
     TEXT_LIMIT,
     Node,
-    RestorePlan,
     SourceProject,
     note_problem,
     plan_restore,
     read_projects,
     tree_batches,
 )
+from taskade_async.export._restore_report import NOT_RESTORED, REPORT, RestoreReport, differences
 from taskade_async.export._store import atomic_write, dump_json
 from taskade_async.export._verify import verify_export
 
 if TYPE_CHECKING:
     from taskade_async._session import Session
 
-__all__ = ["REPORT", "RestoreReport", "checked_export", "restore"]
+__all__ = ["RestoreReport", "checked_export", "restore"]
 
-#: The report's file name in the export folder.
-REPORT: Final = "restore.json"
-#: Why each kind of exported data is not restored.
-NOT_RESTORED: Final = {
-    "task_field_values": "no API creates a custom field, and a new project has none",
-    "fields": "no API creates a custom field",
-    "blocks": "blocks are not tasks; no API creates them",
-    "agents": "agents are not restored (their conversations cannot be)",
-    "medias": "media files are not restored by restore",
-    "share links": "a share link cannot be set through the API",
-}
-
-
-@attrs.define(slots=True, kw_only=True)
-class RestoreReport:
-    """What a restore did, over every run of it (``restore.json``)."""
-
-    export_dir: Path
-    folder_id: str
-    base_url: str
-    dry_run: bool = False
-    plan: RestorePlan | None = None
-    #: Old project id -> new project id.
-    projects: dict[str, str] = attrs.Factory(dict)
-    restored: dict[str, int] = attrs.Factory(dict)
-    #: Kind -> {"count": n, "reason": why}.
-    skipped: dict[str, dict[str, Any]] = attrs.Factory(dict)
-    #: Old project id -> differences between the export and what was read back.
-    mismatches: dict[str, list[str]] = attrs.Factory(dict)
-    errors: list[str] = attrs.Factory(list)
-    runs: int = 0
-    requests: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """Whether every restorable item was restored and verified."""
-        return not self.errors and not any(self.mismatches.values())
-
-    def skip(self, kind: str, reason: str, count: int = 1) -> None:
-        """Count ``count`` items of ``kind`` not restored, and why."""
-        entry = self.skipped.setdefault(kind, {"count": 0, "reason": reason})
-        entry["count"] += count
-
-    def as_json(self) -> dict[str, Any]:
-        """The report as ``restore.json`` holds it."""
-        return {
-            "target": {"baseUrl": self.base_url, "folderId": self.folder_id},
-            "complete": self.ok,
-            "runs": self.runs,
-            "requests": self.requests,
-            "projects": self.projects,
-            "restored": self.restored,
-            "skipped": self.skipped,
-            "mismatches": {k: v for k, v in self.mismatches.items() if v},
-            "errors": self.errors,
-        }
+#: Sends of one write whose answers were lost, before the restore gives up on it.
+_RESENDS: Final = 3
 
 
 class _Conflict(TaskadeError):
@@ -165,13 +111,31 @@ async def restore(
             f"{out}: a restore into folder {folder_id} of {session.base_url} already ran "
             f"(journal {journal.path}); continue it with --resume"
         )
+    in_workspace = await _is_workspace(session, folder_id)
     await asyncio.to_thread(journal.open)
     try:
         run = _Run(session, journal, report, manifest, concurrency, progress or NO_PROGRESS)
+        run.in_workspace = in_workspace
         await run.all(sources)
     finally:
         journal.close()
     return report
+
+
+async def _is_workspace(session: Session, folder_id: str) -> bool:
+    """Whether ``folder_id`` is a workspace (else a folder); ExportError if it is neither."""
+    listed = await session.request(workspaces.WORKSPACES_GET)
+    ids = {w.get("id") for w in listed.get("items") or () if isinstance(w, dict)}
+    if folder_id in ids:
+        return True
+    try:
+        await session.request(folders.FOLDER_PROJECTS_GET, (folder_id,))
+    except NotFoundError:
+        raise ExportError(
+            f"no folder or workspace {folder_id} in the account at {session.base_url}; "
+            "nothing was sent"
+        ) from None
+    return False
 
 
 def checked_export(
@@ -204,7 +168,7 @@ class _Run:
     progress: Progress
     _create_lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     _slots: asyncio.Semaphore | None = None
-    _in_workspace: bool = False
+    in_workspace: bool = False
 
     async def all(self, sources: list[SourceProject]) -> None:
         """Restore every project, then write the report (also when stopped part-way)."""
@@ -213,9 +177,6 @@ class _Run:
         self._skip_kinds(sources)
         self.progress.start("restore", len(sources), "projects")
         try:
-            listed = await self.session.request(workspaces.WORKSPACES_GET)
-            ids = {w.get("id") for w in listed.get("items") or () if isinstance(w, dict)}
-            self._in_workspace = self.report.folder_id in ids
             queue = iter(sources)
 
             async def worker() -> None:
@@ -252,6 +213,13 @@ class _Run:
                 problem = note_problem(note)
                 if problem is not None:
                     self.report.skip("task_notes", problem)
+        if self.manifest.errors:
+            self.report.skip(
+                "export errors",
+                "items the export could not fetch (listed in manifest.json; "
+                "`export --resume` fetches them again)",
+                len(self.manifest.errors),
+            )
         if not self.manifest.options.get("details"):
             self.report.skip(
                 "details", "the export was made without --details: no notes, dates, assignees"
@@ -306,32 +274,37 @@ class _Run:
                 adopted = await self._adopt_project(source, set(before))
                 if adopted is not None:
                     return adopted
-            listed = [p.get("id") for p in await self._folder_projects()]
-            self.journal.write({"t": "project-intent", "old": source.id, "before": listed})
-            name = " ".join(source.name.split()) or "Untitled"
-            body = {"contentType": "text/markdown", "content": f"# {name}"}
-            try:
-                if self._in_workspace:
-                    answer = await self.session.request(
-                        workspaces.WORKSPACE_CREATE_PROJECT, (self.report.folder_id,), json=body
-                    )
-                else:
-                    answer = await self.session.request(
-                        projects.PROJECT_CREATE, json={"folderId": self.report.folder_id, **body}
-                    )
-            except TransportError as exc:
-                if not exc.may_have_applied:
-                    raise
-                adopted = await self._adopt_project(source, {str(i) for i in listed})
-                if adopted is None:
-                    raise
-                return adopted
-            item = answer.get("item")
-            new = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(new, str):
-                raise _Conflict("projectCreate answered without a project id")
-            self.journal.write({"t": "project", "old": source.id, "new": new})
-            return new
+            for attempt in range(_RESENDS):
+                listed = [p.get("id") for p in await self._folder_projects()]
+                self.journal.write({"t": "project-intent", "old": source.id, "before": listed})
+                try:
+                    return await self._send_project(source)
+                except TransportError as exc:
+                    if not exc.may_have_applied or attempt == _RESENDS - 1:
+                        raise
+                    adopted = await self._adopt_project(source, {str(i) for i in listed})
+                    if adopted is not None:
+                        return adopted
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_project(self, source: SourceProject) -> str:
+        """Create the project (in a workspace or a folder); journal and return its id."""
+        name = " ".join(source.name.split()) or "Untitled"
+        body = {"contentType": "text/markdown", "content": f"# {name}"}
+        if self.in_workspace:
+            answer = await self.session.request(
+                workspaces.WORKSPACE_CREATE_PROJECT, (self.report.folder_id,), json=body
+            )
+        else:
+            answer = await self.session.request(
+                projects.PROJECT_CREATE, json={"folderId": self.report.folder_id, **body}
+            )
+        item = answer.get("item")
+        new = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(new, str):
+            raise _Conflict("projectCreate answered without a project id")
+        self.journal.write({"t": "project", "old": source.id, "new": new})
+        return new
 
     async def _adopt_project(self, source: SourceProject, before: set[str]) -> str | None:
         """The project a lost create made (new in the folder, the same name), if any."""
@@ -358,29 +331,40 @@ class _Run:
                 continue
             if key in state.batch_intents and await self._adopt_batch(source, new_pid, n, batch):
                 continue
+            await self._send_batch(source, new_pid, n, batch)
+
+    async def _send_batch(
+        self, source: SourceProject, new_pid: str, n: int, batch: list[Node]
+    ) -> None:
+        """Send batch ``n``; after a lost answer, adopt it if the target holds it, else resend."""
+        state = self.journal.state
+        items = [
+            {
+                "contentType": "text/plain",
+                "content": node.text,
+                "placement": "beforeend",
+                **({"taskId": state.tasks[node.parent]} if node.parent is not None else {}),
+            }
+            for node in batch
+        ]
+        for attempt in range(_RESENDS):
             self.journal.write({"t": "batch-intent", "old": source.id, "n": n})
-            items = [
-                {
-                    "contentType": "text/plain",
-                    "content": node.text,
-                    "placement": "beforeend",
-                    **({"taskId": state.tasks[node.parent]} if node.parent is not None else {}),
-                }
-                for node in batch
-            ]
             try:
                 answer = await self.session.request(
                     tasks.TASK_CREATE, (new_pid,), json={"tasks": items}
                 )
             except TransportError as exc:
-                if exc.may_have_applied and await self._adopt_batch(source, new_pid, n, batch):
-                    continue
-                raise
+                if not exc.may_have_applied or attempt == _RESENDS - 1:
+                    raise
+                if await self._adopt_batch(source, new_pid, n, batch):
+                    return
+                continue  # the target does not hold it: the write did not happen
             made = answer.get("item")
             ids = [t.get("id") for t in made] if isinstance(made, list) else []
             if len(ids) != len(batch) or not all(isinstance(i, str) for i in ids):
                 raise _Conflict(f"taskCreate answered {len(ids)} tasks for {len(batch)}")
             self._batch_done(source, n, batch, ids)
+            return
 
     def _batch_done(self, source: SourceProject, n: int, batch: list[Node], ids: list[Any]) -> None:
         self.journal.write(
@@ -497,7 +481,7 @@ class _Run:
             d = depth[parent] + 1 if isinstance(parent, str) and parent in depth else 0
             depth[str(task.get("id"))] = d
             shape.append((d, str(task.get("text")), task.get("completed") is True))
-        mismatches = _differences(source.shape(), shape)
+        mismatches = differences(source.shape(), shape)
         self.journal.write({"t": "verified", "old": source.id, "mismatches": mismatches})
 
 
@@ -507,19 +491,6 @@ def _children(found: list[dict[str, Any]]) -> dict[str | None, list[dict[str, An
     for task in found:
         parent = task.get("parentId")
         out.setdefault(parent if isinstance(parent, str) else None, []).append(task)
-    return out
-
-
-def _differences(
-    want: list[tuple[int, str, bool]], got: list[tuple[int, str, bool]], limit: int = 5
-) -> list[str]:
-    """The first differences between two normalized trees, in words."""
-    out: list[str] = []
-    if len(want) != len(got):
-        out.append(f"{len(got)} tasks, the export has {len(want)}")
-    for i, (a, b) in enumerate(zip(want, got, strict=False)):
-        if a != b and len(out) < limit:
-            out.append(f"task {i + 1}: {b!r}, the export has {a!r}")
     return out
 
 

@@ -74,19 +74,30 @@ class SourceProject:
 
 
 def tree_batches(tasks: Sequence[Node]) -> list[list[Node]]:
-    """The ``taskCreate`` calls that build ``tasks``: level by level, at most BATCH each.
+    """The ``taskCreate`` calls that build ``tasks``, at most BATCH each.
 
-    Within a level, parents come in document order and each one's children
-    in their order, so appending each ``beforeend`` of its parent rebuilds
-    sibling order; a call never refers to a task created in the same call.
+    Tasks go level by level (parents in document order, each one's children
+    in their order), so appending each ``beforeend`` of its parent rebuilds
+    sibling order. A call takes the next tasks in that order until it holds
+    BATCH or the next task's parent is in the same call (a call only refers
+    to tasks that exist already): about ceil(tasks / 20) calls, plus one per
+    level whose tasks hang under the previous call's.
     """
     levels: dict[int, list[Node]] = {}
     for node in tasks:
         levels.setdefault(node.depth, []).append(node)
     batches: list[list[Node]] = []
+    current: list[Node] = []
+    inside: set[str] = set()
     for depth in sorted(levels):
-        level = levels[depth]
-        batches.extend(level[i : i + BATCH] for i in range(0, len(level), BATCH))
+        for node in levels[depth]:
+            if len(current) == BATCH or (node.parent is not None and node.parent in inside):
+                batches.append(current)
+                current, inside = [], set()
+            current.append(node)
+            inside.add(node.id)
+    if current:
+        batches.append(current)
     return batches
 
 
@@ -185,7 +196,7 @@ def plan_restore(projects: Sequence[SourceProject]) -> RestorePlan:
     """The requests a restore of ``projects`` sends, per operation (assignees: at most)."""
     counts = {
         "workspacesGet": 1,
-        "folderProjectsGet": 0,
+        "folderProjectsGet": 1,  # is the target a folder? (at most)
         "projectCreate": 0,
         "taskCreate": 0,
         "taskComplete": 0,

@@ -43,6 +43,7 @@ __all__ = [
     "atomic_write",
     "fsync_dir",
     "open_output",
+    "unit_lines",
 ]
 
 #: The folder inside the output folder that holds the checkpoint while an export runs.
@@ -183,7 +184,8 @@ class FileStat:
     sha256: str
 
 
-def _unit_lines(path: Path) -> Iterable[tuple[bytes, bytes]]:
+def unit_lines(path: Path) -> Iterable[tuple[bytes, bytes]]:
+    """The (tag, line) pairs of a staged unit file."""
     # One read, then lines split on b"\n" only (as the staged lines end).
     for line in io.BytesIO(path.read_bytes()):
         tag, _, rest = line.partition(b"\t")
@@ -228,7 +230,7 @@ class ExportState:
         """The plan saved with the checkpointed unit ``key``, or None."""
         if not self.done(key):
             return None
-        for tag, rest in _unit_lines(self._unit(key)):
+        for tag, rest in unit_lines(self._unit(key)):
             if tag == _PLAN:
                 return json.loads(rest)
         return None
@@ -255,7 +257,7 @@ class ExportState:
                 # A unit is small (it was staged whole): route its lines in bulk,
                 # one write and one hash update per type and unit, not per line.
                 routed: dict[str, list[bytes]] = {}
-                for tag, rest in _unit_lines(self._unit(key)):
+                for tag, rest in unit_lines(self._unit(key)):
                     found = tags.get(tag)
                     if found is not None:
                         bucket = routed.get(found)

@@ -42,6 +42,8 @@ class Walker:
     slots: asyncio.Semaphore
     #: Where ``media`` files are saved; None: media files are not downloaded.
     media_root: Path | None = None
+    #: With ``details``, which detail kinds to fetch (None: all four).
+    detail_kinds: frozenset[str] | None = None
 
     async def run(self, unit: Unit, emit: Emit, error: OnError) -> None:
         """Export one unit; item failures go to ``error``, the unit goes on."""
@@ -154,7 +156,10 @@ class Walker:
                     records.extend(Record(kind, tparents, raw) for raw in value if raw is not None)
         await emit(records)
 
-    async def _task_details(self, pid: str, tid: str) -> list[tuple[str, Any]]:
+    async def _task_details(
+        self, pid: str, tid: str, kinds: frozenset[str] | None = None
+    ) -> list[tuple[str, Any]]:
+        """The task's details (only ``kinds`` if given): (kind, value or ItemError) pairs."""
         s = self.session
         calls: tuple[tuple[str, Operation, Callable[[], Awaitable[Any]]], ...] = (
             (
@@ -178,6 +183,11 @@ class Walker:
                 lambda: _page(tasks.list_field_values(s, pid, tid)),
             ),
         )
+        if self.detail_kinds is not None:
+            calls = tuple(call for call in calls if call[0] in self.detail_kinds)
+
+        if kinds is not None:
+            calls = tuple(call for call in calls if call[0] in kinds)
 
         async def one(
             kind: str, op: Operation, fetch: Callable[[], Awaitable[Any]]

@@ -168,6 +168,18 @@ class FakeTaskade(Closing, Builders, BotBuilders):
         """Tokens for ``client`` without the browser dance (the token endpoint's JSON)."""
         return self._server.oauth.issue(client.client_id)
 
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        """True (default): each refresh answers a new refresh token and the old one dies.
+
+        False: the answer has no ``refresh_token`` and the one sent stays valid.
+        """
+        return self._server.oauth.rotate_refresh_tokens
+
+    @rotate_refresh_tokens.setter
+    def rotate_refresh_tokens(self, on: bool) -> None:
+        self._server.oauth.rotate_refresh_tokens = on
+
     def expire_tokens(self) -> None:
         """Make every OAuth2 access token issued so far expire now."""
         self._server.oauth.expire_all()

@@ -136,9 +136,16 @@ def _clear(task: FakeTask, part: Literal["date", "note"]) -> None:
 
 
 def _part(call: Call, part: Literal["date", "note"]) -> Reply:
-    """The task's date or note as the item: a null item when it has none (the client's None)."""
+    """The task's date or note as the item.
+
+    None set: a note is a null item (the spec allows it), a date a 404 (its
+    spec has no null item); the client's ``get_note`` and ``get_date`` say None.
+    """
     _, task = _project_task(call)
-    return {"ok": True, "item": getattr(task, part)}
+    value = getattr(task, part)
+    if value is None and part == "date":
+        raise ApiProblem(404, f"Task {task.id!r} has no date")
+    return {"ok": True, "item": value}
 
 
 @handles("taskGetDate")

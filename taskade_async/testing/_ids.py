@@ -1,9 +1,10 @@
-"""Deterministic ids that look like Taskade's: 16 alphanumeric characters."""
+"""Deterministic ids that look like Taskade's: 16 alphanumeric characters, UUIDs for tasks."""
 
 from __future__ import annotations
 
 import random
 import string
+import uuid
 from typing import Final
 
 __all__ = ["IdFactory"]
@@ -27,6 +28,15 @@ class IdFactory:
         seen = self._seen
         while True:
             value = "".join(choices(_ALPHABET, k=_LENGTH))
+            if value not in seen:
+                seen.add(value)
+                return value
+
+    def new_uuid(self) -> str:
+        """A fresh UUID (version 4 in form, from the seeded generator), as task ids are."""
+        seen = self._seen
+        while True:
+            value = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
             if value not in seen:
                 seen.add(value)
                 return value

@@ -58,7 +58,7 @@ class OAuthCounters:
 class _Code:
     client_id: str
     redirect_uri: str
-    challenge: str
+    challenge: str | None  # None: a confidential client that skipped PKCE
     expires: float
 
 
@@ -88,6 +88,9 @@ class OAuthServer:
         self._codes: dict[str, _Code] = {}
         self._access: dict[str, float] = {}  # token -> expiry on the clock
         self._refresh: dict[str, str] = {}  # refresh token -> client id
+        #: False: a refresh answer has no refresh_token and the old one stays valid
+        #: (as Taskade's own integrations see it: keep the stored one).
+        self.rotate_refresh_tokens = True
 
     # -- state -----------------------------------------------------------------
 
@@ -170,6 +173,8 @@ class OAuthServer:
         problem = None
         if query.get("response_type") != "code":
             problem = ("unsupported_response_type", "response_type must be 'code'")
+        elif "code_challenge" not in query and client.confidential:
+            pass  # a confidential client (with a secret) may skip PKCE
         elif query.get("code_challenge_method") != "S256":
             problem = ("invalid_request", "code_challenge_method must be 'S256'")
         elif not 43 <= len(query.get("code_challenge", "")) <= 128:
@@ -180,7 +185,10 @@ class OAuthServer:
             raise web.HTTPFound(target)
         code = secrets.token_urlsafe(24)
         self._codes[code] = _Code(
-            client.client_id, redirect_uri, query["code_challenge"], self._clock() + _CODE_LIFETIME
+            client.client_id,
+            redirect_uri,
+            query.get("code_challenge"),
+            self._clock() + _CODE_LIFETIME,
         )
         self.counters.authorizations += 1
         raise web.HTTPFound(back.update_query(code=code, **extra))
@@ -259,6 +267,8 @@ class OAuthServer:
         if form.get("redirect_uri") != code.redirect_uri:
             raise _OAuthError("invalid_grant", "redirect_uri differs from the authorization's")
         verifier = form.get("code_verifier", "")
+        if code.challenge is None:
+            return self.issue(client.client_id)  # confidential: its secret was checked
         if not _VERIFIER.fullmatch(verifier) or not secrets.compare_digest(
             _s256(verifier), code.challenge
         ):
@@ -273,6 +283,10 @@ class OAuthServer:
             raise _OAuthError("invalid_grant", "the refresh token is unknown or was rotated")
         if owner != client.client_id:
             raise _OAuthError("invalid_grant", "the refresh token belongs to another client")
+        if not self.rotate_refresh_tokens:
+            answer = self.issue(client.client_id)
+            del self._refresh[answer.pop("refresh_token")]  # the old one stays valid
+            return answer
         del self._refresh[token]  # rotation: the old refresh token stops working now
         return self.issue(client.client_id)
 

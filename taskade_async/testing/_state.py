@@ -311,7 +311,9 @@ class State:
         return project
 
     def new_task(self, text: str, task_id: str | None = None) -> FakeTask:
-        """A task record with a fresh id, not yet in any tree."""
+        """A task record with a fresh id (a UUID, as live task ids are), not yet in any tree."""
+        if task_id is None:
+            return FakeTask(self.ids.new_uuid(), text)
         return FakeTask(self._id(task_id), text)
 
     def add_outline(self, project: FakeProject, outline: Sequence[TaskSpec]) -> list[FakeTask]:

@@ -19,7 +19,7 @@ mark::
 - ``demo=True``: load the demo account (``load_demo()``);
 - ``rate_limit=RPS`` or ``(RPS, BURST)``: the fake's per-token rate limit;
 - ``faults=``: random faults, as text (``"reset:0.02,503:0.03,429:0.01"``)
-  or a mapping (see :meth:`FakeTaskade.random_faults`);
+  or a mapping (see :meth:`~taskade_async.testing.FakeTaskade.random_faults`);
 - ``latency=SECONDS``: added before every answer;
 - ``retry=``: the session's :class:`~taskade_async.RetryPolicy` (fast
   backoff, so that fault tests do not sleep);
@@ -39,7 +39,7 @@ from taskade_async import RetryPolicy, Session
 from ._fake import FakeTaskade
 from ._faultspec import parse_faults
 
-__all__ = ["taskade_fake", "taskade_session"]
+__all__ = ["pytest_configure", "taskade_fake", "taskade_session"]
 
 if TYPE_CHECKING:
     _fixture = pytest.fixture
@@ -51,7 +51,7 @@ else:
     else:
         _fixture = pytest_asyncio.fixture
 
-MARK: Final = "taskade"
+_MARK: Final = "taskade"
 _FAKE_OPTIONS: Final = frozenset({"demo", "rate_limit", "faults", "latency"})
 _SESSION_OPTIONS: Final = frozenset({"retry", "session"})
 
@@ -65,9 +65,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def options(request: pytest.FixtureRequest) -> dict[str, Any]:
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     """The ``taskade`` mark's options for this test (the closest mark wins), checked."""
-    mark = request.node.get_closest_marker(MARK)
+    mark = request.node.get_closest_marker(_MARK)
     if mark is None:
         return {}
     if mark.args:
@@ -79,7 +79,7 @@ def options(request: pytest.FixtureRequest) -> dict[str, Any]:
     return dict(mark.kwargs)
 
 
-def configure_fake(fake: FakeTaskade, given: Mapping[str, Any]) -> None:
+def _configure_fake(fake: FakeTaskade, given: Mapping[str, Any]) -> None:
     """Apply the fake's options (demo, rate_limit, faults, latency) to ``fake``."""
     if given.get("demo"):
         fake.load_demo()
@@ -98,7 +98,7 @@ def configure_fake(fake: FakeTaskade, given: Mapping[str, Any]) -> None:
             raise pytest.UsageError(f"@pytest.mark.taskade: {exc}") from None
 
 
-def session_arguments(given: Mapping[str, Any]) -> dict[str, Any]:
+def _session_arguments(given: Mapping[str, Any]) -> dict[str, Any]:
     """The Session arguments of the options (``retry``, ``session``)."""
     kwargs: dict[str, Any] = dict(given.get("session") or {})
     retry = given.get("retry")
@@ -113,9 +113,9 @@ def session_arguments(given: Mapping[str, Any]) -> dict[str, Any]:
 @_fixture
 async def taskade_fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeTaskade]:
     """A started FakeTaskade on 127.0.0.1, empty unless ``@pytest.mark.taskade(demo=True)``."""
-    given = options(request)
+    given = _options(request)
     async with FakeTaskade() as fake:
-        configure_fake(fake, given)
+        _configure_fake(fake, given)
         yield fake
 
 
@@ -124,7 +124,7 @@ async def taskade_session(
     taskade_fake: FakeTaskade, request: pytest.FixtureRequest
 ) -> AsyncIterator[Session]:
     """A taskade_async Session talking to ``taskade_fake`` with its personal token."""
-    kwargs = session_arguments(options(request))
+    kwargs = _session_arguments(_options(request))
     async with Session(
         token=taskade_fake.token, base_url=taskade_fake.base_url, **kwargs
     ) as session:

@@ -96,12 +96,17 @@ async def test_task_basics(
 async def test_nothing_set_is_none_for_dates_and_notes(
     taskade_fake: FakeTaskade, taskade_session: tk.Session, world: World
 ) -> None:
-    """A task without a date or a note: get_date and get_note both return None."""
+    """A task without a date or a note: get_date and get_note both return None.
+
+    Taskade answers 404 for a task without a date, so get_date cannot tell it
+    from a missing task; get_note can.
+    """
     p, t = world.project, world.task_ids[1]
     assert await tasks.get_date(taskade_session, p, t) is None
     assert await tasks.get_note(taskade_session, p, t) is None
+    assert await tasks.get_date(taskade_session, p, "no-such-task") is None
     with pytest.raises(tk.NotFoundError):
-        await tasks.get_date(taskade_session, p, "no-such-task")
+        await tasks.get_note(taskade_session, p, "no-such-task")
 
 
 async def test_a_workspace_lists_its_own_projects(

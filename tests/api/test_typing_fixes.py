@@ -82,3 +82,27 @@ def test_each_page_is_one_module_with_its_lines_mapped(tmp_path: Path) -> None:
     assert where[lines.index("    x = await f()")] == 5
     assert where[lines.index("    y: int = x")] == 9
     assert "async def page(fake: FakeTaskade, s: Session" in source
+
+
+async def test_get_date_of_a_task_without_one_is_none(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session
+) -> None:
+    """The fake answers 404 for a task with no date (spec-valid); get_date says None."""
+    project = taskade_fake.add_project(taskade_fake.add_workspace("W"), "P", tasks=["a"])
+    (a,) = (t.id for t in taskade_fake.tasks(project))
+    assert await tasks.get_date(taskade_session, project.id, a) is None
+    assert taskade_fake.requests[-1].status == 404
+    assert await tasks.get_note(taskade_session, project.id, a) is None
+
+
+async def test_default_page_sizes_are_taskades(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session
+) -> None:
+    """Without limit=, members come 20 a page, as from Taskade (FACTS.md)."""
+    ws = taskade_fake.add_workspace("W")
+    project = taskade_fake.add_project(ws, "P")
+    for n in range(25):
+        taskade_fake.add_member(ws, f"m{n}")
+    raw = await taskade_session.request(projects.PROJECT_MEMBERS_GET, (project.id,))
+    assert len(raw["items"]) == 20
+    assert taskade_fake.requests[-1].query == {}

@@ -7,6 +7,8 @@ import asyncio
 import pytest
 
 import taskade_async as tk
+from taskade_async.api import agents
+from taskade_async.testing import FakeTaskade
 
 from .conftest import FAST, SessionFactory
 from .server import Server, error, reply
@@ -119,3 +121,17 @@ def test_a_view_keeps_what_is_not_given() -> None:
     assert view.base_url == s.base_url
     assert "SECRET" not in repr(view)
     assert repr(s) in repr(view)
+
+
+async def test_a_views_deadline_applies_to_the_llm_call_too(
+    taskade_fake: FakeTaskade, taskade_session: tk.Session
+) -> None:
+    """agents.prompt gets at least 120 s by default; a view's deadline is the caller's choice."""
+    agent = taskade_fake.add_agent(taskade_fake.add_workspace("W"), "Helper")
+    taskade_fake.delay_next(2)
+    with pytest.raises(tk.RequestTimeoutError, match=r"deadline \(0.2 s\)"):
+        await agents.prompt(
+            taskade_session.with_options(deadline=0.2), agent.space_id, agent.id, prompt="hi"
+        )
+    taskade_fake.clear_faults()
+    assert await agents.prompt(taskade_session, agent.space_id, agent.id, prompt="hello")

@@ -178,3 +178,16 @@ async def test_trace_configs_are_checked() -> None:
     async with aiohttp.ClientSession() as http:
         with pytest.raises(tk.ValidationError, match="give them to http"):
             tk.Session("tskdp_x", http=http, trace_configs=[aiohttp.TraceConfig()])
+
+
+async def test_the_environment_is_read_once_when_the_session_opens(
+    taskade_fake: FakeTaskade, proxy: ForwardProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Proxies are read at open (not per request, which costs a thread hop each in aiohttp)."""
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    project = taskade_fake.add_project(taskade_fake.add_workspace("W"), "P")
+    async with tk.Session(taskade_fake.token, base_url=taskade_fake.base_url) as s:
+        monkeypatch.delenv("HTTP_PROXY")
+        await projects.get(s, project.id)
+        await projects.get(s.with_options(deadline=5), project.id)  # views share it
+    assert len(proxy.seen) == 2

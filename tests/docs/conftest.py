@@ -24,4 +24,7 @@ async def demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator
         monkeypatch.setenv("TASKADE_TOKEN", fake.token)
         monkeypatch.setenv("TASKADE_BASE_URL", str(fake.base_url))
         monkeypatch.chdir(tmp_path)
+        # dlt (docs/warehouse.rst): its pipelines under tmp_path, and no telemetry.
+        monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
+        monkeypatch.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
         yield fake

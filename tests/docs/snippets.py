@@ -124,11 +124,11 @@ async def _run_test(test: Any) -> None:
 
     A ``@pytest.mark.taskade(...)`` on the test applies, as with the plugin.
     """
-    marks = [m for m in getattr(test, "pytestmark", []) if m.name == pytest_plugin.MARK]
+    marks = [m for m in getattr(test, "pytestmark", []) if m.name == pytest_plugin._MARK]
     given = marks[0].kwargs if marks else {}
     async with FakeTaskade() as fake:
-        pytest_plugin.configure_fake(fake, given)
-        kwargs = pytest_plugin.session_arguments(given)
+        pytest_plugin._configure_fake(fake, given)
+        kwargs = pytest_plugin._session_arguments(given)
         async with Session(fake.token, base_url=fake.base_url, **kwargs) as session:
             fixtures = {"taskade_fake": fake, "taskade_session": session}
             await test(**{p: fixtures[p] for p in inspect.signature(test).parameters})

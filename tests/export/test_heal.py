@@ -96,7 +96,8 @@ async def test_resume_fetches_the_failed_project_again_and_only_it(
 async def test_resume_fetches_failed_task_details_again(
     server: Server, session: Session, tmp_path: Path
 ) -> None:
-    """Failed task notes are fetched again (with their project's unit), the rest is kept."""
+    """Failed task details are fetched again, only they (one request each), and each new
+    record lands in its task's place: the files equal a clean export's."""
     await export(session, tmp_path / "clean", details=True)
     clean = read_files(tmp_path / "clean")
     out = tmp_path / "out"
@@ -112,7 +113,39 @@ async def test_resume_fetches_failed_task_details_again(
     healed = await export(session, out, details=True, resume=True)
     assert healed.ok
     assert read_files(out) == clean
-    assert {path.split("/")[2] for path in server.hits} == {"p002", "p005"}
+    assert dict(server.hits) == {
+        "/projects/p002/tasks/p002-t0003/note": 1,
+        "/projects/p005/tasks/p005-t0000/date": 1,
+    }
+
+
+@pytest.mark.parametrize("still_failing", [False, True])
+async def test_resume_patches_list_details_in_their_task_place(
+    server: Server, session: Session, tmp_path: Path, still_failing: bool
+) -> None:
+    """Failed assignees and field values of tasks mid-project are fetched alone; a detail
+    that fails again stays listed with nothing else fetched, and the rest is unchanged."""
+    await export(session, tmp_path / "clean", details=True)
+    clean = read_files(tmp_path / "clean")
+    out = tmp_path / "out"
+    failing = {
+        "/projects/p003/tasks/p003-t0004/assignees": 403,
+        "/projects/p003/tasks/p003-t0001/fields": 403,
+    }
+    server.faults.update(failing)
+    first = await export(session, out, details=True)
+    assert len(first.errors) == 2
+    if not still_failing:
+        server.faults.clear()
+    server.hits.clear()
+    healed = await export(session, out, details=True, resume=True)
+    assert dict(server.hits) == dict.fromkeys(failing, 1)
+    if still_failing:
+        assert sorted(e.what for e in healed.errors) == ["task_assignees", "task_field_values"]
+        assert (out / "tasks.jsonl").read_bytes() == clean["tasks.jsonl"]
+    else:
+        assert healed.ok
+        assert read_files(out) == clean
 
 
 async def test_resume_with_items_still_failing_keeps_them_listed(

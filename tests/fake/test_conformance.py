@@ -62,6 +62,8 @@ async def _walk_every_operation(api: Api, fake: FakeTaskade) -> None:
         await api.ok("GET", f"{base}/assignees")
         if task.date is not None:
             await api.ok("GET", f"{base}/date")
+        else:
+            await api.error("GET", f"{base}/date", 404)  # no null item: the spec has none
     # Projects.
     p = project.id
     await api.ok("GET", f"/projects/{p}")

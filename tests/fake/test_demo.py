@@ -49,7 +49,9 @@ def test_demo_is_realistic_and_fast() -> None:
     assert all(a.convos for a in fake.agents)
     assert fake.medias
     assert fake.templates
-    assert all(re.fullmatch(r"[A-Za-z0-9]{16}", t.id) for t in tasks[:1000])
+    uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    assert all(re.fullmatch(uuid, t.id) for t in tasks[:1000])  # as live task ids (FACTS)
+    assert all(re.fullmatch(r"[A-Za-z0-9]{16}", p.id) for p in fake.projects)
 
 
 def test_demo_is_deterministic_per_seed() -> None:

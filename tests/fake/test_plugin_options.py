@@ -61,11 +61,11 @@ def test_unknown_options_are_usage_errors() -> None:
         return types.SimpleNamespace(node=node)  # type: ignore[return-value]
 
     with pytest.raises(pytest.UsageError, match="unknown"):
-        pytest_plugin.options(request(pytest.mark.taskade(retries=3)))
+        pytest_plugin._options(request(pytest.mark.taskade(retries=3)))
     with pytest.raises(pytest.UsageError, match="keyword arguments only"):
-        pytest_plugin.options(request(pytest.mark.taskade(True)))
+        pytest_plugin._options(request(pytest.mark.taskade(True)))
     with pytest.raises(pytest.UsageError, match="RetryPolicy"):
-        pytest_plugin.session_arguments({"retry": 3})
+        pytest_plugin._session_arguments({"retry": 3})
 
 
 @pytest.mark.parametrize(

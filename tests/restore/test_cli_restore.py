@@ -91,17 +91,18 @@ async def _wait_for_journal(out: Path, lines: int, limit: float = 60) -> None:
         await asyncio.sleep(0.02)
 
 
-async def test_cli_sigterm_keeps_the_journal_and_resume_completes(
-    big_source: tuple[FakeTaskade, Path], target: FakeTaskade
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+async def test_cli_sigterm_or_ctrl_c_keeps_the_journal_and_resume_completes(
+    big_source: tuple[FakeTaskade, Path], target: FakeTaskade, signum: int, status: int
 ) -> None:
-    """SIGTERM mid-restore exits 143 saying how to continue; --resume then completes."""
+    """SIGTERM (143) or Ctrl-C (130) mid-restore says how to continue; --resume completes."""
     src, out = big_source
     folder = target_account(target)
     proc = await start(*_args(target, out, folder, "--quiet"), TASKADE_TOKEN=target.token)
     await _wait_for_journal(out, 30)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     _, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode == 143, err.decode()
+    assert proc.returncode == status, err.decode()
     assert "the journal is kept" in err.decode()
     resumed = await run(
         *_args(target, out, folder, "--resume", "--quiet"), TASKADE_TOKEN=target.token

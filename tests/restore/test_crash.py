@@ -10,7 +10,7 @@ import pytest
 from taskade_async import Session
 from taskade_async.export import _journal, _restore, restore
 from taskade_async.testing import FakeTaskade, Fault, FaultKind
-from tests.restore._world import RETRY, same_as_source, target_account
+from tests.restore._world import RETRY, export_source, same_as_source, target_account
 
 
 class _Crash(BaseException):
@@ -109,3 +109,41 @@ async def test_lost_answers_are_reconciled_within_the_run(
     assert fault.hits == 3
     assert report.ok, (report.errors, report.mismatches)
     same_as_source(src, target, folder)
+
+
+async def test_a_lost_write_the_server_never_made_is_sent_again(
+    source: tuple[FakeTaskade, Path], target: FakeTaskade
+) -> None:
+    """A connection dropped before the server acted: the target holds nothing new, so the
+    batch and the project creation are sent again, once each."""
+    src, out = source
+    folder = target_account(target)
+    tasks_fault = target.inject(Fault(FaultKind.RESET, method="POST", path="*/tasks/"))
+    project_fault = target.inject(Fault(FaultKind.RESET, method="POST", path="/api/v1/projects"))
+    report = await _run_restore(target, out, folder, resume=False)
+    assert (tasks_fault.hits, project_fault.hits) == (1, 1)
+    assert report.ok, (report.errors, report.mismatches)
+    same_as_source(src, target, folder)
+
+
+async def test_reconciliation_among_identical_siblings_adopts_by_position(
+    tmp_path: Path, target: FakeTaskade, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """45 root tasks with the same text, every fifth completed: a crash before the second
+    batch's result is journaled, then --resume adopts tasks 21-40 (not the first twenty)
+    and completes the right ones."""
+    async with FakeTaskade() as src:
+        ws = src.add_workspace("S")
+        twins = src.add_project(ws, "Twins")
+        for i in range(45):
+            src.add_task(twins, "Same", completed=i % 5 == 0)
+        out = tmp_path / "export"
+        await export_source(src, out)
+        folder = target_account(target)
+        with monkeypatch.context() as patch:
+            _crash_on_journal(patch, "batch", 2, before=True)
+            with pytest.raises(_Crash):
+                await _run_restore(target, out, folder, resume=False)
+        report = await _run_restore(target, out, folder, resume=True)
+        assert report.ok, (report.errors, report.mismatches)
+        same_as_source(src, target, folder)

@@ -132,3 +132,17 @@ async def test_selected_projects_into_a_workspace(
     assert shape(target, made["Empty"]) == []
     with pytest.raises(ExportError, match="no exported project nope"):
         await _session_restore(target, out, workspace, projects=["nope"], resume=True)
+
+
+async def test_a_missing_folder_is_refused_and_leaves_no_journal(
+    source: tuple[FakeTaskade, Path], target: FakeTaskade
+) -> None:
+    """A folder id the account does not have: refused before any write, with no journal,
+    so the same command with the right folder then runs without --resume."""
+    _, out = source
+    with pytest.raises(ExportError, match="no folder or workspace nowhere"):
+        await _session_restore(target, out, "nowhere")
+    assert not any(r.method != "GET" for r in target.requests)
+    assert not list((out / ".taskade-restore").glob("*.jsonl"))
+    report = await _session_restore(target, out, target_account(target))
+    assert report.ok

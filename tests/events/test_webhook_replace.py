@@ -56,6 +56,6 @@ async def test_replace_must_be_a_bool(
             taskade_session,
             target_url=URL,
             events=["task.due"],
-            replace="yes",  # type: ignore[call-overload]
+            replace="yes",  # type: ignore[arg-type]
         )
     assert taskade_fake.requests == []

@@ -19,7 +19,7 @@ from aiohttp import web
 from yarl import URL
 
 from taskade_async import events
-from tests.bots._serve import serve
+from tests.events._serve import serve
 
 SECRET = "whsec-ack-rule"
 BODY = json.dumps({"spaceId": "s1", "projectId": "p1", "projectName": "P", "creatorName": "Ann"})
@@ -187,3 +187,32 @@ async def test_old_dedupe_spelling_still_filters() -> None:
         assert (await post(url))[0] == 204
         assert (await post(url))[0] == 200
     assert len(seen) == 1
+
+
+class BrokenStore(events.MemoryStore):
+    """A store whose database is down."""
+
+    async def begin(self, key: str, owner: str, now: float, lease: float) -> events.Begin:
+        raise OSError("database is down")
+
+    async def record(self, key: str, body: bytes, now: float) -> bool:
+        raise OSError("database is down")
+
+
+async def test_a_store_that_fails_gets_503_and_nothing_runs() -> None:
+    """When the store cannot be reached, a delivery gets 503 (directly or in inbox mode), never
+    a 2xx, and the callback does not run."""
+    gate = Gate()
+    for inbox in (False, True):
+        store = BrokenStore()
+        h = events.handler(gate, secret=SECRET, store=store, inbox=inbox)
+        app = web.Application()
+        app.router.add_post("/taskade", h)
+        try:
+            async with serve(app) as root:
+                status, _ = await post(root / "taskade")
+        finally:
+            if h.inbox is not None:
+                await h.inbox.stop()
+        assert status == 503
+    assert gate.runs == 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +153,25 @@ def test_unknown_states_are_refused() -> None:
     assert check_states(["dead", "pending"]) == ["dead", "pending"]
     with pytest.raises(ValidationError):
         check_states(["gone"])
+
+
+async def test_sqlite_writes_sharing_a_commit_fail_alone(tmp_path: Path) -> None:
+    """Among concurrent SQLite writes (committed together) a failing one undoes only itself."""
+
+    def bad(db: sqlite3.Connection) -> None:
+        db.execute("UPDATE taskade_deliveries SET state = 'done'")  # undone with its savepoint
+        raise sqlite3.IntegrityError("refused")
+
+    async with events.SQLiteStore(tmp_path / "s.db") as store:
+        results = await asyncio.gather(
+            *(store.record(f"k{i}", b"b", T0) for i in range(5)),
+            store._write(bad),
+            *(store.record(f"k{i}", b"b", T0) for i in range(5, 10)),
+            return_exceptions=True,
+        )
+        assert [type(r).__name__ for r in results] == ["bool"] * 5 + ["IntegrityError"] + [
+            "bool"
+        ] * 5
+        assert all(r is True for r in results if isinstance(r, bool))
+        pending = await store.list(["pending"], 100)
+    assert sorted(d.key for d in pending) == [f"k{i}" for i in range(10)]
