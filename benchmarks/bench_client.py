@@ -182,6 +182,19 @@ def _peak(count: Callable[[], Awaitable[int]]) -> int:
     return peak
 
 
+@contextlib.contextmanager
+def _or_drop(
+    c: Competitor, others: list[Competitor], series: dict[str, list[float]]
+) -> Iterator[None]:
+    """Run one measurement of another client; if it fails, say why and leave it out."""
+    try:
+        yield
+    except Exception as e:  # another client's failure must not stop the bench
+        print(f"{c.name}: not measured any further, it failed: {e!r}"[:500])
+        others.remove(c)
+        series.pop(c.name, None)
+
+
 def _print_others(others: dict[str, float], raw: float, fmt: str) -> None:
     for name, value in others.items():
         print(f"  {name}: {value:{fmt}}   ratio {value / raw:.3f}")
@@ -218,8 +231,11 @@ def _measure(args: argparse.Namespace, base: str, others: list[Competitor]) -> N
     for _ in range(args.rounds):
         raw_cpu.append(_cpu(lambda: _gets_raw(base, args.gets, args.concurrency)))
         our_cpu.append(_cpu(lambda: _gets_ours(base, args.gets, args.concurrency)))
-        for c in others:
-            other_cpu[c.name].append(_cpu(lambda c=c: c.gets(base, args.gets, args.concurrency)))  # type: ignore[misc]
+        for c in list(others):
+            with _or_drop(c, others, other_cpu):
+                other_cpu[c.name].append(
+                    _cpu(lambda c=c: c.gets(base, args.gets, args.concurrency))  # type: ignore[misc]
+                )
     raw_us = statistics.median(raw_cpu) / args.gets * 1e6
     our_us = statistics.median(our_cpu) / args.gets * 1e6
     other_us = {k: statistics.median(v) / args.gets * 1e6 for k, v in other_cpu.items()}
@@ -242,8 +258,9 @@ def _measure(args: argparse.Namespace, base: str, others: list[Competitor]) -> N
         our_rate.append(_rate(lambda: _count_ours(base), args.tasks))
         with _stdlib_json():
             std_rate.append(_rate(lambda: _count_ours(base), args.tasks))
-        for c in others:
-            other_rate[c.name].append(_rate(lambda c=c: c.count(base), args.tasks))  # type: ignore[misc]
+        for c in list(others):
+            with _or_drop(c, others, other_rate):
+                other_rate[c.name].append(_rate(lambda c=c: c.count(base), args.tasks))  # type: ignore[misc]
     decoder = "json" if tk_json is None else tk_json.DECODER
     raw_r = statistics.median(raw_rate)
     our_r = statistics.median(our_rate)
