@@ -90,6 +90,7 @@ BENCHES = (
     "bench_client.py",
     "bench_export.py",
     "bench_ratelimit.py",
+    "bench_shared.py",
     "bench_soak.py",
     "bench_bot.py",
     "bench_restore.py",
