@@ -70,12 +70,15 @@ def record(
     better: Literal["lower", "higher"],
     target: float | None,
     detail: str = "",
+    others: dict[str, float] | None = None,
     path: Path = RESULTS,
 ) -> None:
     """Add (or replace) figure ``key``: our median against raw aiohttp's, same run.
 
     ``better`` says which way the ratio ``ours / raw`` should go, ``target``
-    the ratio the design asks for. The command that ran is recorded with it.
+    the ratio the design asks for; ``others`` the medians of other clients
+    (hand-written httpx ...) in the same rounds and unit. The command that ran
+    is recorded with it.
     """
     data = load(path)
     data.setdefault("figures", {})[key] = {
@@ -87,6 +90,7 @@ def record(
         "better": better,
         "target": target,
         "detail": detail,
+        "others": others or {},
         "command": shlex.join(["python", *_relative(sys.argv)]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),

@@ -46,7 +46,7 @@ import taskade_async as tk
 from taskade_async import events
 from taskade_async.api import agents, tasks, webhooks
 from taskade_async.testing import FakeTaskade
-from tests.bots._postgres import Unavailable, running_postgres
+from tests.events._postgres import Unavailable, running_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -299,7 +299,7 @@ async def _recover(kind: str, where: str, table: str, lease: float) -> float:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         extra = ["--table", table] if table else []
         doomed = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.bots._worker", kind, where, "hang",
+            sys.executable, "-m", "tests.events._worker", kind, where, "hang",
             "--lease", str(lease), *extra, stdout=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
         )  # fmt: skip
         assert doomed.stdout is not None

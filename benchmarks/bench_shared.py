@@ -61,8 +61,8 @@ PACERS: Final = ("ours", "backoff", "botocore")
 async def _serve(args: argparse.Namespace) -> None:
     async with FakeTaskade(token=TOKEN, record=False) as fake:
         space = fake.add_workspace("Bench")
-        project = fake.add_project(space, "Shared", task_count=600)
-        ids = [t.id for t in fake.tasks(project)]
+        project = fake.add_project(space, "Shared", task_count=500)
+        ids = [t.id for t in fake.tasks(project)][:50]
         if args.rate:
             fake.set_rate_limit(args.rate, BURST)
         if args.shed or args.unavailable or args.reset:
@@ -364,7 +364,13 @@ def _run(scenario: str, pacer: str, seconds: float) -> dict[str, float]:
         if other:
             argv = ["--consumer", "--at", repr(at), "--info", info, "--rate", str(R / 2)]
             consumer = _spawn(*argv, "--seconds", str(seconds / 2))
-        outs = [json.loads(p.communicate(timeout=seconds + 120)[0]) for p in procs]
+        try:
+            outs = [json.loads(p.communicate(timeout=seconds + 120)[0]) for p in procs]
+        except subprocess.TimeoutExpired:  # it never finished: say so, go on
+            for p in procs:
+                p.kill()
+                p.wait()
+            return {"refused": math.nan, "x ideal": math.inf}
         if other:
             consumer.communicate(timeout=60)
     finally:

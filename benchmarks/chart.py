@@ -37,6 +37,14 @@ def _meets(fig: dict[str, Any]) -> bool | None:
     return bool(ratio <= target if fig["better"] == "lower" else ratio >= target)
 
 
+def others(fig: dict[str, Any]) -> dict[str, float]:
+    """The other clients' ratios to raw aiohttp for this figure, by client."""
+    raw = fig.get("raw")
+    if not raw:
+        return {}
+    return {name: value / raw for name, value in (fig.get("others") or {}).items()}
+
+
 def draw(figures: dict[str, Any], out: Path) -> None:
     """The ratio chart: one bar per figure, the target marked, raw aiohttp at 1.0."""
     import matplotlib
@@ -49,6 +57,7 @@ def draw(figures: dict[str, Any], out: Path) -> None:
     ys = list(range(len(keys)))[::-1]
     labels = []
     top = 1.3
+    other_rows: list[tuple[float, str, float]] = []
     for y, key in zip(ys, keys, strict=True):
         f = figures.get(key)
         if f is None or f.get("ratio") is None:
@@ -58,12 +67,23 @@ def draw(figures: dict[str, Any], out: Path) -> None:
         ratio = f["ratio"]
         labels.append(f"{CHARTED[key]}\n({f['better']} is better)")
         color = {True: "#2e7d32", False: "#c62828", None: "#546e7a"}[_meets(f)]
-        ax.barh(y, ratio, color=color, height=0.55)
+        rest = others(f)
+        ours_y, height = (y + 0.2, 0.3) if rest else (y, 0.55)
+        ax.barh(ours_y, ratio, color=color, height=height)
         label_at = max(ratio, f.get("target") or 0) + 0.03
-        ax.text(label_at, y, f"{ratio:.2f}x", va="center", fontsize=10)
+        ax.text(label_at, ours_y, f"{ratio:.2f}x  taskade_async", va="center", fontsize=9)
         if f.get("target") is not None:
             ax.plot([f["target"]] * 2, [y - 0.38, y + 0.38], color="black", lw=2)
-        top = max(top, label_at + 0.3)
+        top = max(top, label_at + 0.9)
+        for n, (name, other) in enumerate(rest.items()):
+            other_rows.append((y - 0.08 - 0.22 * n, name, other))
+    # The other clients last: their ratios may run far past ours, so they are cut at the
+    # axis' end and marked with their figure.
+    for row_y, name, other in other_rows:
+        shown = min(other, top - 0.05)
+        ax.barh(row_y, shown, color="#b0bec5", height=0.18)
+        cut = "  (cut)" if shown < other else ""
+        ax.text(0.02, row_y, f"{other:.2f}x  {name}{cut}", va="center", fontsize=7.5)
     ax.axvline(1.0, color="0.3", ls="--", lw=1)
     ax.text(1.0, len(keys) - 0.45, " raw aiohttp = 1.0", fontsize=8, color="0.3")
     ax.set_yticks(ys, labels, fontsize=9)
@@ -71,6 +91,7 @@ def draw(figures: dict[str, Any], out: Path) -> None:
     ax.set_ylim(-0.6, len(keys) - 0.3)
     ax.set_xlabel(
         "taskade_async / raw aiohttp, medians side by side in one run\n"
+        "(grey: other clients in the same rounds, httpx and openapi-python-client);\n"
         "(W2: goodput / the allowed rate; soak: invariants passed / checked);\n"
         "black mark = target; green = met, red = missed",
         fontsize=9,
@@ -122,6 +143,19 @@ def table(figures: dict[str, Any]) -> str:
             f"     - {target}\n"
             f"     - {f['detail']}; ``{f['command']}``"
         )
+    rows_other = []
+    for key in keys:
+        f = figures.get(key)
+        if f is None:
+            continue
+        for name, other_ratio in others(f).items():
+            rows_other.append(
+                f"   * - {key}: {f['title']}\n"
+                f"     - {name}\n"
+                f"     - {_number(f['others'][name])} {f['unit']}\n"
+                f"     - {other_ratio:.3f}\n"
+                f"     - {f['ratio']:.3f}"
+            )
     machines = {
         (f["machine"]["nproc"], f["machine"]["cpu"], f["machine"]["python"], f["machine"]["system"])
         for f in figures.values()
@@ -138,6 +172,20 @@ def table(figures: dict[str, Any]) -> str:
         *rows,
         "",
     ]
+    if rows_other:
+        lines += [
+            "The other clients a user chooses between, measured in the same rounds"
+            " (``benchmarks/_competitors.py``):",
+            "",
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 24 30 16 15 15",
+            "",
+            "   * - Figure\n     - Client\n     - Median\n     - Ratio to raw aiohttp\n"
+            "     - taskade_async's ratio",
+            *rows_other,
+            "",
+        ]
     if dates:
         lines.append(f"Measured from {dates[0]} to {dates[-1]} on:")
         lines.append("")

@@ -57,12 +57,14 @@ MIN_RATE: Final = 0.1
 #: seconds: a sub-second wait reads 1); a shorter one holds only the refused call.
 LONG_RETRY_AFTER: Final = 1.0
 #: The noise guard: every WINDOW answers it splits the last SAMPLE paced answers at their
-#: median pace; if the faster half's pace was SPREAD of the slower's or more and the
+#: median pace; if the faster half's pace was SPREAD of the slower's or more (a small
+#: spread is as likely other sessions' overshoot on a shared budget, with the answers
+#: a round trip late) and the
 #: slower half was refused no less than SLOWED of the faster half's share (and at
 #: least NOISE_FLOOR: a small share is always a limit), the refusals are random.
 WINDOW: Final = 20
 SAMPLE: Final = 80
-SPREAD: Final = 1.1
+SPREAD: Final = 1.5
 SLOWED: Final = 0.8
 NOISE_FLOOR: Final = 0.08
 MAX_NOISE: Final = 0.5

@@ -68,6 +68,10 @@ class World:
     limit: Callable[[float], float] | None = None  #: the bucket's rate at a time
     other: Callable[[float], float] | None = None  #: another consumer's rate at a time
     seed: int = 1
+    rtt: tuple[float, float] = (
+        RTT,
+        RTT,
+    )  #: each answer comes this long (uniform) after its request
     now: float = 0.0
 
     def run(self, seconds: float) -> None:
@@ -120,7 +124,8 @@ class World:
                     elif self.shed and rng.random() < self.shed:
                         ok, retry = False, self.shed_retry_after
                     seq += 1
-                    heapq.heappush(answers, (now + RTT, seq, i, now, ok, retry))
+                    rtt = rng.uniform(*self.rtt) if self.rtt[0] != self.rtt[1] else self.rtt[0]
+                    heapq.heappush(answers, (now + rtt, seq, i, now, ok, retry))
                     c.sent.append((now, ok))
                 if c.calls is not None and c.done >= c.calls and c.finished_at is None:
                     c.finished_at = now

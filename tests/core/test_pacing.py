@@ -46,6 +46,17 @@ def test_sessions_sharing_one_budget_get_fair_shares(sessions: int) -> None:
     assert refused_share(world) <= 0.05
 
 
+def test_slow_round_trips_are_not_taken_for_random_shedding() -> None:
+    """4 sessions, answers 50-300 ms late: still fair and <= 5% refused (no false noise)."""
+    world = World(R, 30, [Client(start=0.5 * i) for i in range(4)], rtt=(0.05, 0.3))
+    world.run(20.0)
+    rates = [c.admitted(5.0, 20.0) for c in world.clients]
+    assert sum(rates) >= 0.85 * R
+    assert min(rates) >= 0.6 * max(rates), rates
+    assert refused_share(world) <= 0.05
+    assert all(c.model.noise == 0.0 for c in world.clients)
+
+
 def test_takes_what_another_consumer_leaves() -> None:
     """Another consumer spends half the budget, then stops: >= 0.85 of what is left in each half."""
     world = World(R, 30, [Client()], other=lambda t: R / 2 if t < 10.0 else 0.0)

@@ -27,7 +27,9 @@ async def test_rate_limit_paces_requests(server: Server, make_session: SessionFa
     arrivals = sorted(r.at - started for r in server.requests())
     for k, at in enumerate(arrivals):
         assert at >= k * 0.05 - 0.002, (k, at)  # never ahead of its slot (timer granularity)
-    assert arrivals[-1] < 9 * 0.05 + 0.25  # and not much behind: pacing, not stalling
+    # and not far behind: pacing, not stalling (a hold would add whole seconds);
+    # the margin is wide because a loaded machine delays every arrival
+    assert arrivals[-1] < 9 * 0.05 + 1.0
 
 
 async def test_burst_lets_the_first_requests_through(
@@ -39,7 +41,7 @@ async def test_burst_lets_the_first_requests_through(
         started = time.monotonic()
         await asyncio.gather(*(s.request(GET, ("p",)) for _ in range(6)))
     arrivals = sorted(r.at - started for r in server.requests())
-    assert arrivals[3] < 0.05
+    assert arrivals[3] < 0.3 - 0.002  # without the burst the 4th could not leave before 0.3 s
     assert arrivals[4] >= 0.1 - 0.002
     assert arrivals[5] >= 0.2 - 0.002
 

@@ -31,7 +31,7 @@ async def _run(script: str, *args: str) -> tuple[int, str, str]:
 
 
 def test_every_example_has_a_test() -> None:
-    """Each script in examples/ is run by a test (here, or the bot's in tests/bots via _bot.py)."""
+    """Each script in examples/ is run by a test (here, or the bot's in tests/events)."""
     source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("*.py"))
     assert [p.name for p in sorted(EXAMPLES.glob("*.py")) if f'"{p.name}"' not in source] == []
 

@@ -16,7 +16,7 @@ from aiohttp import web
 from yarl import URL
 
 from taskade_async import ValidationError, events
-from tests.bots._serve import serve
+from tests.events._serve import serve
 
 SECRET = "whsec-test-0123456789"
 BODY = json.dumps({"spaceId": "s1", "projectId": "p1", "projectName": "P", "creatorName": "Ann"})

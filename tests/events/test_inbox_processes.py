@@ -42,7 +42,7 @@ async def _worker(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     args = [kind, where, mode, *(["--table", table] if table else []), *extra]
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.bots._worker", *args,
+        sys.executable, "-m", "tests.events._worker", *args,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env, cwd=ROOT,
     )  # fmt: skip
 

@@ -19,7 +19,7 @@ from yarl import URL
 from taskade_async import events
 from taskade_async.events._samples import SAMPLES
 from tests._cli import Result, run, start
-from tests.bots._serve import serve
+from tests.events._serve import serve
 
 SECRET = "whsec-cli"
 TIMEOUT = 60

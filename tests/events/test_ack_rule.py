@@ -19,7 +19,7 @@ from aiohttp import web
 from yarl import URL
 
 from taskade_async import events
-from tests.bots._serve import serve
+from tests.events._serve import serve
 
 SECRET = "whsec-ack-rule"
 BODY = json.dumps({"spaceId": "s1", "projectId": "p1", "projectName": "P", "creatorName": "Ann"})

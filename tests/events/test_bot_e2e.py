@@ -20,7 +20,7 @@ import taskade_async as tk
 from taskade_async import events
 from taskade_async.api import tasks, webhooks
 from taskade_async.testing import FakeTaskade
-from tests.bots._bot import load_bot
+from tests.events._bot import load_bot
 
 Callback = Callable[[events.Event], Awaitable[object]]
 

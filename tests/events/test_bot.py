@@ -11,8 +11,8 @@ import pytest
 
 from taskade_async import events
 from taskade_async.testing import FakeTaskade
-from tests.bots._bot import load_bot
-from tests.bots._serve import serve
+from tests.events._bot import load_bot
+from tests.events._serve import serve
 
 
 async def test_the_bot_verifies_and_ignores_other_events(

@@ -1,6 +1,6 @@
 """A bot's inbox worker as its own process, for the kill and sharing tests (and the benchmark).
 
-    python -m tests.bots._worker sqlite|postgres WHERE hang|drain [--lease S] [--table T]
+    python -m tests.events._worker sqlite|postgres WHERE hang|drain [--lease S] [--table T]
 
 ``hang``: the callback prints ``started`` and never returns (the test kills
 the process). ``drain``: prints ``ready``, waits for a line on stdin, then

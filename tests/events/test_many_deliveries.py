@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from taskade_async import events
-from tests.bots._serve import serve
+from tests.events._serve import serve
 
 SECRET = "whsec-many"
 

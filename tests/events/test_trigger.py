@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 import taskade_async as tk
 from taskade_async._trigger import redact_url
 from taskade_async.testing import FakeTaskade
-from tests.bots._serve import serve
+from tests.events._serve import serve
 
 
 def _id(url: str) -> str:

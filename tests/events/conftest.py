@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from taskade_async import events
-from tests.bots._postgres import postgres_server
+from tests.events._postgres import postgres_server
 
 __all__ = ["make_store", "postgres_server", "store_kind"]
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from yarl import URL
 
 from taskade_async import ValidationError, events
-from tests.bots._serve import serve
+from tests.events._serve import serve
 
 SECRET = "whsec-inbox"
 StoreFactory = Callable[[], events.Store]
