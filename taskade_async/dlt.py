@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -37,13 +37,32 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.pipeline import Pipeline
 from dlt.sources import DltResource, DltSource
 
+from taskade_async._dlt_gone import (
+    FOLDER_LISTS,
+    KEY_FIELDS,
+    PROJECT_LISTS,
+    Known,
+    gone_in_unit,
+    key_of,
+    unit_key,
+    vanished_spaces,
+    vanished_units,
+)
 from taskade_async._errors import ValidationError
 from taskade_async._retry import RetryPolicy
 from taskade_async._session import Session
 from taskade_async._settings import resolve_auth
 from taskade_async.export._checks import check_positive
-from taskade_async.export._discover import discover
-from taskade_async.export._records import DETAIL_TYPES, RECORD_TYPES, ItemError, Record, item_id
+from taskade_async.export._discover import Listing, list_account, plan_units
+from taskade_async.export._records import (
+    DETAIL_TYPES,
+    RECORD_TYPES,
+    Emit,
+    ItemError,
+    OnError,
+    Record,
+    item_id,
+)
 from taskade_async.export._shard import Shard, check_shard, discover_shard
 from taskade_async.export._units import Done, Selection, Unit, run_units, stream
 from taskade_async.export._walk import Walker
@@ -88,9 +107,11 @@ _PARENTS: Final[Mapping[str, tuple[str, ...]]] = {
     **dict.fromkeys(("fields", "members", "blocks", "tasks"), _IN_PROJECT),
     **dict.fromkeys(DETAIL_TYPES, (*_IN_PROJECT, "task_id")),
 }
-#: The column that marks a task gone from its project.
+#: The column that marks a record gone since the last full refresh.
 DELETED: Final = "_deleted"
 _CONCURRENCY: Final = 8
+#: The kinds whose rows a unit remembers, to tell later which vanished.
+_TRACKED: Final = frozenset((*PROJECT_LISTS, *FOLDER_LISTS, *DETAIL_TYPES))
 
 _log = logging.getLogger("taskade_async.dlt")
 _Batch = list[tuple[str, list[dict[str, Any]]]]
@@ -122,10 +143,7 @@ def _detail_kinds(details: bool | Iterable[str]) -> frozenset[str]:
 def _row(record: Record) -> dict[str, Any]:
     """The server's object with the parents' ids (which win over a field of the same name)."""
     data = record.data if isinstance(record.data, dict) else {"value": record.data}
-    row = {**data, **record.parents}
-    if record.type == "tasks":
-        row[DELETED] = False
-    return row
+    return {**data, **record.parents, DELETED: False}
 
 
 def _batch(records: Iterable[Record]) -> _Batch:
@@ -212,9 +230,27 @@ def taskade_source(
                 async def hold(records: list[Record]) -> None:
                     held.extend(records)
 
+                found: dict[str, Any] = {}
+
+                async def discover_all(
+                    session: Session, selection: Selection, emit: Emit, error: OnError
+                ) -> list[Unit]:
+                    listing = await list_account(session, selection, error)
+                    planned = plan_units(selection, listing)
+                    for item in planned.errors:
+                        error(item)
+                    await emit(planned.records)
+                    found["listing"], found["units"] = listing, planned.units
+                    return planned.units
+
                 units = await discover_shard(
-                    discover, session, selection, hold, errors.append, shard
+                    discover_all, session, selection, hold, errors.append, shard
                 )
+                known = _known(mine, {"selection": options["selection"], "shard": options["shard"]})
+                gone = _gone_at_discovery(
+                    known, found["listing"], found["units"], errors, not selection.folders
+                )
+                _remember_spaces(known, held)
                 plan = {
                     "options": options,
                     "started": _now(),
@@ -227,6 +263,8 @@ def taskade_source(
                 mine["round"] = plan
                 if held:
                     yield _counted(plan, _batch(held))
+                if gone:
+                    yield gone
             pages = _walk_units(session, plan, mine, detail_kinds, concurrency, max_units)
             async for batch in pages:
                 yield _counted(plan, batch)
@@ -262,8 +300,7 @@ def _kind_resource(kind: str, walker: DltResource) -> DltResource:
     # Parent ids typed up front: a column that is null in every row (folder_id of a
     # workspace's own projects) would otherwise not be created at all.
     columns: dict[str, Any] = {name: {"data_type": "text"} for name in _PARENTS[kind]}
-    if kind == "tasks":
-        columns[DELETED] = {"data_type": "bool"}
+    columns[DELETED] = {"data_type": "bool"}
     resource: DltResource = dlt.transformer(
         pick,
         data_from=walker,
@@ -290,7 +327,7 @@ async def _walk_units(
         pending = pending[:max_units]
     if not pending:
         return
-    known: dict[str, str] = mine.setdefault("tasks", {})
+    known_units: dict[str, Any] = mine["known"]["units"]
     walker = Walker(
         session,
         bool(detail_kinds),
@@ -300,28 +337,108 @@ async def _walk_units(
     queue: asyncio.Queue[_Batch | Done] = asyncio.Queue(maxsize=64)
 
     async def run(unit: Unit) -> None:
-        seen: list[str] = []
+        seen: dict[str, list[list[str]]] = {}
         problems: list[ItemError] = []
 
         async def emit(records: list[Record]) -> None:
-            seen.extend(
-                tid for r in records if r.type == "tasks" and (tid := item_id(r.data)) is not None
-            )
-            await queue.put(_batch(records))
+            batch = _batch(records)
+            for kind, rows in batch:
+                if kind in _TRACKED:
+                    keys = seen.setdefault(kind, [])
+                    keys.extend(key for row in rows if (key := key_of(kind, row)) is not None)
+            await queue.put(batch)
 
         await walker.run(unit, emit, problems.append)
-        if unit.kind == "project" and not any(p.what in ("project", "tasks") for p in problems):
-            gone = set(known.get(unit.id, "").split()) - set(seen)
-            if gone:
-                parents = {**unit.parents, "projectId": unit.id}
-                rows = [{"id": tid, **parents, DELETED: True} for tid in sorted(gone)]
-                await queue.put([("tasks", rows)])
-            known[unit.id] = " ".join(seen)
+        ukey = unit_key(unit.kind, unit.id)
+        old: Known = known_units.get(ukey, {}).get("kinds", {})
+        gone = gone_in_unit(unit.kind, old, seen, problems, detail_kinds)
+        parents = dict(unit.parents)
+        if unit.kind == "project":
+            parents["projectId"] = unit.id
+        for kind, keys in sorted(gone.items()):
+            await queue.put([_deleted_rows(kind, keys, parents)])
+        kinds: Known = {}
+        for kind in sorted(set(old) | set(seen)):
+            keys = {tuple(key) for key in old.get(kind, ())} - gone.get(kind, set())
+            keys.update(tuple(key) for key in seen.get(kind, ()))
+            kinds[kind] = [list(key) for key in sorted(keys)]
+        known_units[ukey] = {"parents": dict(unit.parents), "kinds": kinds}
         plan["errors"].extend(problem.as_json() for problem in problems)
         plan["done"].append(unit.key)
 
     async for batch in stream(queue, lambda: run_units(pending, concurrency, run)):
         yield batch
+
+
+def _deleted_rows(
+    kind: str, keys: Iterable[Sequence[str]], parents: Mapping[str, str | None]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Rows that mark ``keys`` of ``kind`` gone: parents and key, ``_deleted`` true."""
+    fields = KEY_FIELDS[kind]
+    rows = [{**parents, **dict(zip(fields, key, strict=True)), DELETED: True} for key in keys]
+    return kind, sorted(rows, key=lambda row: [str(row[f]) for f in fields])
+
+
+def _known(mine: dict[str, Any], cover: dict[str, Any]) -> dict[str, Any]:
+    """What the last rounds loaded, kept while the selection and shard stay the same."""
+    mine.pop("tasks", None)  # the task ids an older version kept
+    known = mine.get("known")
+    if not isinstance(known, dict) or known.get("cover") != cover:
+        known = {"cover": cover, "units": {}, "workspaces": [], "folders": {}}
+        mine["known"] = known
+    return known
+
+
+def _gone_at_discovery(
+    known: dict[str, Any],
+    listing: Listing,
+    units: Sequence[Unit],
+    errors: Sequence[ItemError],
+    projects: bool,
+) -> _Batch:
+    """Deleted rows for the workspaces, folders, projects and all they held, proven gone.
+
+    ``projects`` False (a folder selection) leaves projects that left the
+    covered folders alone: a move and a deletion look the same from there.
+    """
+    out: _Batch = []
+    units_known: dict[str, Any] = known["units"]
+    for key in vanished_units(units_known, listing, units, errors):
+        kind, _, uid = key.partition(":")
+        if kind == "project" and not projects:
+            continue
+        entry = units_known.pop(key)
+        parents = dict(entry["parents"])
+        if kind == "project":
+            out.append(_deleted_rows("projects", [[uid]], parents))
+            parents["projectId"] = uid
+        for name, keys in sorted(entry["kinds"].items()):
+            if keys:
+                out.append(_deleted_rows(name, keys, parents))
+    workspaces, folders = vanished_spaces(known["workspaces"], known["folders"], listing, errors)
+    if workspaces:
+        out.append(_deleted_rows("workspaces", [[wid] for wid in workspaces], {}))
+        known["workspaces"] = [wid for wid in known["workspaces"] if wid not in workspaces]
+    if folders:
+        rows = [
+            {"id": fid, "workspaceId": known["folders"].pop(fid), DELETED: True} for fid in folders
+        ]
+        out.append(("folders", rows))
+    return out
+
+
+def _remember_spaces(known: dict[str, Any], records: Iterable[Record]) -> None:
+    """Note the workspaces and folders this round loads."""
+    workspaces = set(known["workspaces"])
+    for record in records:
+        rid = item_id(record.data)
+        if rid is None:
+            continue
+        if record.type == "workspaces":
+            workspaces.add(rid)
+        elif record.type == "folders" and (wid := record.parents.get("workspaceId")):
+            known["folders"][rid] = wid
+    known["workspaces"] = sorted(workspaces)
 
 
 def _now() -> str:
