@@ -250,7 +250,7 @@ def taskade_source(
                 gone = _gone_at_discovery(
                     known, found["listing"], found["units"], errors, not selection.folders
                 )
-                _remember_spaces(known, held)
+                _keep_mine(known, found["units"], units, held)
                 plan = {
                     "options": options,
                     "started": _now(),
@@ -427,18 +427,24 @@ def _gone_at_discovery(
     return out
 
 
-def _remember_spaces(known: dict[str, Any], records: Iterable[Record]) -> None:
-    """Note the workspaces and folders this round loads."""
-    workspaces = set(known["workspaces"])
-    for record in records:
+def _keep_mine(
+    known: dict[str, Any], found: Sequence[Unit], mine: Sequence[Unit], held: Iterable[Record]
+) -> None:
+    """Keep what this round loads; forget what another shard now holds (it is not gone)."""
+    others = {unit_key(u.kind, u.id) for u in found} - {unit_key(u.kind, u.id) for u in mine}
+    for key in others & set(known["units"]):
+        del known["units"][key]
+    workspaces: list[str] = []
+    folders: dict[str, str] = {}
+    for record in held:
         rid = item_id(record.data)
         if rid is None:
             continue
         if record.type == "workspaces":
-            workspaces.add(rid)
+            workspaces.append(rid)
         elif record.type == "folders" and (wid := record.parents.get("workspaceId")):
-            known["folders"][rid] = wid
-    known["workspaces"] = sorted(workspaces)
+            folders[rid] = wid
+    known["workspaces"], known["folders"] = sorted(workspaces), folders
 
 
 def _now() -> str:
