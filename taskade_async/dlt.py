@@ -8,9 +8,11 @@ the server's object with its parents' ids added (``workspace_id``,
 ``folder_id``, ``project_id``, ``task_id`` once dlt has named the columns);
 every resource is ``merge`` on its primary key (``id``, or the parent's id
 for kinds that have none). The API has no updated-at field: every load is a
-full refresh merged on id. A task that vanished from its project since the
-last load is kept with ``_deleted`` true (its other columns empty); every other
-task row has ``_deleted`` false.
+full refresh merged on id. A record that vanished since the last load is
+kept with ``_deleted`` true (its key and parents' ids, its other columns
+empty), where the load proves it gone: the list that held it was read whole
+(docs: "Deleted records"); a failed item proves nothing. Every
+row the load saw has ``_deleted`` false.
 
 The resources share one walk of the account, the exporter's, with its request
 economy (largest pages, each list requested once). The walk runs on dlt's
