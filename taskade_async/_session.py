@@ -24,7 +24,16 @@ from ._auth import Auth
 from ._body import BodySource, RawBody
 from ._closing import Closing
 from ._deadlines import _Deadlines, _Tally, closed_error, paused_error, timed_out
-from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
+from ._decide import (
+    Act,
+    Attempt,
+    Verdict,
+    after_renewal,
+    decide,
+    hold,
+    refused,
+    server_acted,
+)
 from ._download import Download
 from ._errors import TaskadeError, ValidationError
 from ._proxies import Proxies
@@ -478,15 +487,16 @@ class Session(Closing):
     ) -> None:
         """Record what a failed attempt tells: whether the server acted, the 429 pace, a log."""
         status = what.status
-        if what.failure is Failure.CONNECT or 300 <= status < 500:
-            tally.not_acted()  # not sent, or refused (or redirected): the server did not act
-        if status == 429:
+        if not server_acted(what):
+            tally.not_acted()
+        answer = refused(status)
+        if answer is True:
             self._counts.rate_limited += 1
             held = hold(self.retry, what.retry_after)
             did = self.throttle.answered(started, True, held)  # the one reaction
             if did is not None:
                 self._said(did, what.retry_after, held)
-        elif 300 <= status < 500:
+        elif answer is False:
             self.throttle.answered(started)  # a refusal, but an answer: not overloaded
         if _log.isEnabledFor(logging.DEBUG):
             # str(), not repr(): some aiohttp errors' repr shows the request headers.

@@ -30,6 +30,7 @@ from ._errors import (
 from ._proxies import NO_PROXY, Proxies
 from ._request import Operation, decode_error, decode_json
 from ._retry import parse_retry_after
+from ._targets import check_base_url
 
 __all__ = ["exchange_code"]
 
@@ -50,32 +51,6 @@ class Counts(Protocol):
     """Where a request the server receives is counted (the session's counters)."""
 
     requests: int
-
-
-def is_loopback(host: str | None) -> bool:
-    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``[::1]``)."""
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        import ipaddress  # rare path: keeps `import taskade_async` fast
-
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(base_url: URL | str, what: str = "base_url") -> URL:
-    """``base_url`` as an absolute https URL (http for loopback), or ValidationError."""
-    url = URL(str(base_url))
-    if not url.is_absolute() or url.scheme not in ("http", "https"):
-        raise ValidationError(f"{what} must be an absolute http(s) URL, not {base_url!s}")
-    if url.scheme != "https" and not is_loopback(url.host):
-        raise ValidationError(f"{what} must use https (plain http is allowed for loopback only)")
-    if url.query_string or url.fragment:
-        raise ValidationError(f"{what} must not have a query or fragment")
-    return url.with_path(url.path.rstrip("/"))
 
 
 def _same_origin(a: URL, b: URL) -> bool:

@@ -19,8 +19,8 @@ from yarl import URL
 from ._errors import ProtocolError, RequestTimeoutError, TransportError, ValidationError
 from ._request import decode_error
 from ._session import Session
+from ._targets import https_url
 from ._transport import NOT_SENT as _NOT_SENT
-from ._transport import is_loopback as _is_loopback
 from ._transport import read_bounded as _read_bounded
 
 __all__ = ["redact_url", "trigger_automation"]
@@ -58,16 +58,7 @@ def redact_url(url: str | URL) -> str:
 
 def _check_url(url: str | URL) -> URL:
     shown = redact_url(url)
-    try:
-        target = URL(str(url))
-    except (TypeError, ValueError):
-        raise ValidationError("the automation URL is not a valid URL") from None
-    if not target.is_absolute() or target.scheme not in ("http", "https"):
-        raise ValidationError(f"the automation URL must be an absolute https URL, not {shown}")
-    if target.scheme != "https" and not _is_loopback(target.host):
-        raise ValidationError(
-            f"the automation URL must use https (http for loopback only): {shown}"
-        )
+    target = https_url(url, "the automation URL", shown)
     if target.query_string or target.fragment:
         raise ValidationError(f"the automation URL must not have a query or fragment: {shown}")
     if not _secret_part(target).strip("/"):
