@@ -22,6 +22,7 @@ from yarl import URL
 from . import _json, _options, _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
+from ._classify import GARBLED, failed_facts, refused_facts, unusable_facts
 from ._closing import Closing
 from ._deadlines import _Deadlines, _Tally, closed_error, paused_error, timed_out
 from ._decide import (
@@ -37,22 +38,19 @@ from ._decide import (
 from ._download import Download
 from ._errors import TaskadeError, ValidationError
 from ._proxies import Proxies
-from ._request import Operation, conclude, encode_query
+from ._request import Operation, accepted, conclude, encode_query
 from ._retry import RetryPolicy
 from ._settings import DEFAULT_BASE_URL, DEFAULT_DOWNLOAD_MIN_RATE, DEFAULT_MAX_RESPONSE_BYTES
 from ._stats import Counts, SessionStats
 from ._throttle import Throttle
 from ._transport import (
-    GARBLED,
     exchange,
     exchange_code,
-    failed_facts,
     log_attempt,
     no_resend,
     post_form,
     read_capped,
-    refused_facts,
-    unusable_facts,
+    read_refusal,
 )
 from ._warn import WarnGate, warn
 
@@ -426,12 +424,17 @@ class Session(Closing):
                     payload = None  # hostile nesting: decode_json says so
                 finally:
                     response.release()
-                if type(payload) is dict and payload.get("ok") is True:
+                if accepted(payload):
                     return payload
                 cap = self._max_response_bytes
-                error, what = unusable_facts(raw, payload, response, op, url, body, cap, attempt)
+                error, what = unusable_facts(
+                    raw, payload, status, response.content_type, op, url, body, cap, attempt
+                )
             else:
-                error, what = await refused_facts(response, op, url, body, attempt)
+                raw = await read_refusal(response)
+                error, what = refused_facts(
+                    status, raw, response.content_type, response.headers, op, url, body, attempt
+                )
                 self._note(what, method, url, started, tally)
             renewed = await self._after(error, what, renewed, auth, deadline_at)
 

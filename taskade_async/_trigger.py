@@ -16,11 +16,11 @@ from typing import Any, Final
 import aiohttp
 from yarl import URL
 
+from ._classify import NOT_SENT as _NOT_SENT
 from ._errors import ProtocolError, RequestTimeoutError, TransportError, ValidationError
 from ._request import decode_error
 from ._session import Session
 from ._targets import https_url
-from ._transport import NOT_SENT as _NOT_SENT
 from ._transport import read_bounded as _read_bounded
 
 __all__ = ["redact_url", "trigger_automation"]
