@@ -35,21 +35,30 @@ NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 GARBLED: Final[Any] = object()
 
 
-def transport_error(exc: BaseException, method: str, url: URL) -> TransportError:
-    """The typed error for a failed connection, send or read."""
+def transport_error(exc: BaseException, method: str, url: URL, secret: str = "") -> TransportError:
+    """The typed error for a failed connection, send or read (``secret`` scrubbed from it)."""
     what = type(exc).__name__
     if isinstance(exc, TimeoutError):
         return RequestTimeoutError(
             f"{method} {url}: timed out ({what})", method=method, url=str(url)
         )
-    return TransportError(f"{method} {url}: {what}: {exc}", method=method, url=str(url))
+    said = f"{exc}".replace(secret, "...") if secret else exc
+    return TransportError(f"{method} {url}: {what}: {said}", method=method, url=str(url))
 
 
 def failed_facts(
-    exc: BaseException, op: Operation, url: URL, body: bytes | BodySource | None, attempt: int
+    exc: BaseException,
+    op: Operation,
+    url: URL,
+    body: bytes | BodySource | None,
+    attempt: int,
+    secret: str = "",
 ) -> tuple[TaskadeError, Attempt]:
-    """The error and the facts of an attempt whose connection failed."""
-    error = transport_error(exc, op.method, url)
+    """The error and the facts of an attempt whose connection failed.
+
+    ``url`` is the URL as errors show it; ``secret`` is scrubbed from the error.
+    """
+    error = transport_error(exc, op.method, url, secret)
     error.__cause__ = exc
     failure = Failure.CONNECT if isinstance(exc, NOT_SENT) else Failure.SEND
     return error, Attempt(attempt, op.idempotent, body_kind(body, answered=False), failure)
