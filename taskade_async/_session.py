@@ -512,7 +512,7 @@ class Session(Closing):
             self._counts.rate_limited += 1
             held = hold(self.retry, what.retry_after)
             did = self.throttle.answered(started, True, held)  # the one reaction
-            if did is not None:
+            if did is not None and not secret:  # an automation's own throttle: nothing to say
                 self._said(did, what.retry_after, held)
         elif answer is False:
             self.throttle.answered(started)  # a refusal, but an answer: not overloaded
@@ -612,6 +612,9 @@ async def send_outside(
     retried); raises the call's typed error, naming only ``outside.shown``.
     """
     view = session.with_options(retry=attrs.evolve(session.retry, statuses=_NO_STATUS_RETRY))
+    # Another host, another budget: the API token's pace neither delays an automation
+    # nor learns from its 429s (which would slow or hold the session's API calls).
+    view.throttle = Throttle()
     headers = {"Content-Type": "application/json", "User-Agent": session._headers["User-Agent"]}
     if authorization is not None:
         headers["Authorization"] = authorization

@@ -94,8 +94,9 @@ async def trigger_automation(
     ``bearer`` its own secret, if the automation asks for one (never the
     account token, which is not sent). Each top-level key of ``payload``
     becomes a variable of the flow (str keys, no spaces: checked before
-    sending). Goes through the session's request loop (its pace, counters,
-    retry policy and deadline; never its account token), but
+    sending). Goes through the session's request loop (its counters, retry
+    policy and deadline; never its account token, and not the API's pace: the
+    automation is another budget), but
     retries only a connection that failed before the request was sent: a
     trigger that may have reached Taskade is never sent twice. Raises the
     :class:`APIError` subclass for any status >= 400, :class:`ProtocolError`

@@ -1,4 +1,4 @@
-"""tk.trigger_automation goes through the session's request loop: its counters and its pace."""
+"""tk.trigger_automation goes through the session's request loop: its counters, not its pace."""
 
 from __future__ import annotations
 
@@ -46,3 +46,15 @@ def test_the_outside_target_s_repr_hides_the_secret() -> None:
 
     outside = Outside(URL("https://www.taskade.com/webhooks/flow/…abcd", encoded=True), "s3cr3t")
     assert "s3cr3t" not in repr(outside)
+
+
+async def test_an_automations_429_does_not_pace_the_api_calls(taskade_fake: FakeTaskade) -> None:
+    """A 429 from an automation's webhook (another budget) neither slows nor holds the session."""
+    url = taskade_fake.add_automation()
+    retry = tk.RetryPolicy(base_backoff=0.0)
+    async with tk.Session(taskade_fake.token, base_url=taskade_fake.base_url, retry=retry) as s:
+        taskade_fake.fail_next(429, path="/webhooks/*", retry_after=30)
+        with pytest.raises(tk.RateLimitError):
+            await tk.trigger_automation(s, url, {"a": "1"})
+        assert s.throttle.rate is None
+        assert s.throttle.paused_until == 0.0
