@@ -16,7 +16,18 @@ import attrs
 from ._body import BodySource
 from ._retry import RetryPolicy
 
-__all__ = ["Act", "Attempt", "Body", "Failure", "Verdict", "body_kind", "decide", "may_resend"]
+__all__ = [
+    "Act",
+    "Attempt",
+    "Body",
+    "Failure",
+    "Verdict",
+    "body_kind",
+    "decide",
+    "may_resend",
+    "refused",
+    "server_acted",
+]
 
 
 class Body(enum.Enum):
@@ -138,3 +149,24 @@ def after_renewal(renewed: bool, body: Body) -> Verdict | None:
 def hold(policy: RetryPolicy, retry_after: float | None) -> float | None:
     """How long a 429 pauses the whole session: the server's Retry-After, capped."""
     return None if retry_after is None else min(retry_after, policy.max_retry_after)
+
+
+def server_acted(what: Attempt) -> bool:
+    """Whether the server may have acted on a failed attempt.
+
+    Not when the request never left (CONNECT), nor when it was answered with
+    a redirect or a refusal (3xx, 4xx); yes after a send or read failure, a
+    broken 2xx or a 5xx (it may have done the work).
+    """
+    return not (what.failure is Failure.CONNECT or 300 <= what.status < 500)
+
+
+def refused(status: int) -> bool | None:
+    """What an answer with ``status`` tells the pace: refused (True, a 429), admitted (False).
+
+    Any other 3xx or 4xx is an answer, not overload: admitted. None when it
+    tells nothing (no status, or a 5xx).
+    """
+    if status == 429:
+        return True
+    return False if 300 <= status < 500 else None

@@ -11,7 +11,7 @@ import enum
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeGuard
 from urllib.parse import quote
 
 import attrs
@@ -29,6 +29,7 @@ from ._retry import parse_retry_after
 
 __all__ = [
     "Operation",
+    "accepted",
     "conclude",
     "decode_error",
     "decode_json",
@@ -151,6 +152,11 @@ def _unparsable(exc: BaseException | None, content_type: str) -> str:
     return "truncated or invalid JSON" if "json" in content_type else content_type or "no type"
 
 
+def accepted(payload: Any) -> TypeGuard[dict[str, Any]]:
+    """The 2xx acceptance rule: the answer is a JSON object with ``"ok": true``."""
+    return type(payload) is dict and payload.get("ok") is True
+
+
 def decode_json(
     body: bytes, *, status: int, content_type: str, method: str, url: str
 ) -> dict[str, Any]:
@@ -161,15 +167,15 @@ def decode_json(
         # RecursionError: hostile nesting (a 200,000-deep array) fails here, not in the caller.
         problem = f"expected a JSON object, got {_unparsable(exc, content_type)}"
     else:
+        if accepted(payload):
+            return payload
         if not isinstance(payload, dict):
             problem = f"expected a JSON object, got {type(payload).__name__}"
-        elif payload.get("ok") is not True:
+        else:
             said = ""
             if payload.get("ok") is False:
                 said = f" ({payload.get('code')}: {payload.get('message')})"
             problem = f'success status without "ok": true{said}'
-        else:
-            return payload
     raise ProtocolError(
         f"{method} {url} -> {status}: {problem}",
         method=method,

@@ -22,28 +22,35 @@ from yarl import URL
 from . import _json, _options, _settings
 from ._auth import Auth
 from ._body import BodySource, RawBody
+from ._classify import GARBLED, failed_facts, refused_facts, unusable_facts
 from ._closing import Closing
 from ._deadlines import _Deadlines, _Tally, closed_error, paused_error, timed_out
-from ._decide import Act, Attempt, Failure, Verdict, after_renewal, decide, hold
+from ._decide import (
+    Act,
+    Attempt,
+    Verdict,
+    after_renewal,
+    decide,
+    hold,
+    refused,
+    server_acted,
+)
 from ._download import Download
 from ._errors import TaskadeError, ValidationError
 from ._proxies import Proxies
-from ._request import Operation, conclude, encode_query
+from ._request import Operation, accepted, conclude, encode_query
 from ._retry import RetryPolicy
 from ._settings import DEFAULT_BASE_URL, DEFAULT_DOWNLOAD_MIN_RATE, DEFAULT_MAX_RESPONSE_BYTES
 from ._stats import Counts, SessionStats
 from ._throttle import Throttle
 from ._transport import (
-    GARBLED,
     exchange,
     exchange_code,
-    failed_facts,
     log_attempt,
     no_resend,
     post_form,
     read_capped,
-    refused_facts,
-    unusable_facts,
+    read_refusal,
 )
 from ._warn import WarnGate, warn
 
@@ -371,28 +378,37 @@ class Session(Closing):
         stream: bool,
         deadline_at: float,
         tally: _Tally,
+        outside: Outside | None = None,
     ) -> dict[str, Any] | Download:
+        """The attempts of one call: pace, send, classify, decide; the loop of every request.
+
+        ``outside``: the URL is not the API's (an automation's webhook): no
+        account token, no renewal, and errors and logs show ``outside.shown``.
+        """
         http, counts, method, throttle = self._client(), self._counts, op.method, self.throttle
         proxies = self._proxies
-        timeout = self._stream_timeout if stream else self._timeout
-        attempt, renewed = 0, False
+        timeout = self._stream_timeout if stream and outside is None else self._timeout
+        shown = url if outside is None else outside.shown
+        attempt, renewed, auth = 0, outside is not None, ""
         while True:
             attempt += 1
             if (held := throttle.paused_until) >= deadline_at:
-                raise paused_error(method, url, held - time.monotonic())
+                raise paused_error(method, shown, held - time.monotonic())
             # Nothing to wait for: enter without an await (the hot path).
             throttle.enter() if throttle.idle() else await throttle.acquire()
             try:
-                auth = self._header_now() or await self._auth.authorization(self._post_form)
-                headers["Authorization"] = auth
+                if outside is None:
+                    auth = self._header_now() or await self._auth.authorization(self._post_form)
+                    headers["Authorization"] = auth
                 counts.requests += 1
                 started = tally.begin(attempt)
                 response = await exchange(
                     http, method, url, headers, body, timeout, self.base_url, counts, op, proxies
                 )
             except (aiohttp.ClientError, TimeoutError) as exc:
-                error, what = failed_facts(exc, op, url, body, attempt)
-                self._note(what, method, url, started, tally, exc)
+                secret = "" if outside is None else outside.secret
+                error, what = failed_facts(exc, op, shown, body, attempt, secret)
+                self._note(what, method, shown, started, tally, exc, secret)
                 response = None
             finally:
                 throttle.release()  # answered or failed: no longer in flight
@@ -401,8 +417,11 @@ class Session(Closing):
             elif (status := response.status) < 300:
                 throttle.answered(started)
                 if _log.isEnabledFor(logging.DEBUG):
-                    log_attempt(method, url, f"-> {status}", attempt, started)
+                    log_attempt(method, shown, f"-> {status}", attempt, started)
                 if stream:
+                    if outside is not None:
+                        response.release()  # any 2xx: the automation took it
+                        return {}
                     return Download(
                         response, deadline_at=deadline_at, min_rate=self._download_min_rate
                     )
@@ -417,13 +436,20 @@ class Session(Closing):
                     payload = None  # hostile nesting: decode_json says so
                 finally:
                     response.release()
-                if type(payload) is dict and payload.get("ok") is True:
+                if accepted(payload):
                     return payload
                 cap = self._max_response_bytes
-                error, what = unusable_facts(raw, payload, response, op, url, body, cap, attempt)
+                error, what = unusable_facts(
+                    raw, payload, status, response.content_type, op, url, body, cap, attempt
+                )
             else:
-                error, what = await refused_facts(response, op, url, body, attempt)
-                self._note(what, method, url, started, tally)
+                raw = await read_refusal(response)
+                if outside is not None:
+                    raw = raw.replace(outside.secret.encode(), b"...")
+                error, what = refused_facts(
+                    status, raw, response.content_type, response.headers, op, shown, body, attempt
+                )
+                self._note(what, method, shown, started, tally)
             renewed = await self._after(error, what, renewed, auth, deadline_at)
 
     async def _after(
@@ -475,22 +501,26 @@ class Session(Closing):
         started: float,
         tally: _Tally,
         exc: BaseException | None = None,
+        secret: str = "",
     ) -> None:
         """Record what a failed attempt tells: whether the server acted, the 429 pace, a log."""
         status = what.status
-        if what.failure is Failure.CONNECT or 300 <= status < 500:
-            tally.not_acted()  # not sent, or refused (or redirected): the server did not act
-        if status == 429:
+        if not server_acted(what):
+            tally.not_acted()
+        answer = refused(status)
+        if answer is True:
             self._counts.rate_limited += 1
             held = hold(self.retry, what.retry_after)
             did = self.throttle.answered(started, True, held)  # the one reaction
-            if did is not None:
+            if did is not None and not secret:  # an automation's own throttle: nothing to say
                 self._said(did, what.retry_after, held)
-        elif 300 <= status < 500:
+        elif answer is False:
             self.throttle.answered(started)  # a refusal, but an answer: not overloaded
         if _log.isEnabledFor(logging.DEBUG):
             # str(), not repr(): some aiohttp errors' repr shows the request headers.
             said = f"failed: {type(exc).__name__}: {exc}" if exc else f"-> {status}"
+            if secret:
+                said = said.replace(secret, "...")
             log_attempt(method, url, said, what.number, started)
 
     def _said(self, did: str, retry_after: float | None, held: float | None) -> None:
@@ -549,3 +579,53 @@ def _none() -> None:
 
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@attrs.frozen(slots=True)
+class Outside:
+    """A URL outside the API that the session's loop sends to (an automation's webhook).
+
+    ``shown`` is the URL as errors and logs show it; ``secret`` never appears
+    in either.
+    """
+
+    shown: URL
+    secret: str = attrs.field(repr=False)
+
+
+#: Statuses are never retried outside the API: a request that was answered is not sent again.
+_NO_STATUS_RETRY: Final = frozenset[int]()
+
+
+async def send_outside(
+    session: Session,
+    op: Operation,
+    url: URL,
+    body: bytes,
+    outside: Outside,
+    authorization: str | None = None,
+) -> None:
+    """POST ``body`` (JSON) to ``url`` through the session's loop, deadline and counters.
+
+    Never sends the account token (``authorization`` is the target's own, if
+    any); retries only what never reached the server (statuses are not
+    retried); raises the call's typed error, naming only ``outside.shown``.
+    """
+    view = session.with_options(retry=attrs.evolve(session.retry, statuses=_NO_STATUS_RETRY))
+    # Another host, another budget: the API token's pace neither delays an automation
+    # nor learns from its 429s (which would slow or hold the session's API calls).
+    view.throttle = Throttle()
+    headers = {"Content-Type": "application/json", "User-Agent": session._headers["User-Agent"]}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    budget = view._deadline
+    deadline_at = time.monotonic() + budget
+    tally = _Tally()
+    try:
+        async with asyncio.timeout(budget):
+            await view._send(op, url, headers, body, True, deadline_at, tally, outside)
+    except TaskadeError as exc:
+        conclude(exc, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
+        raise
+    except TimeoutError:
+        raise timed_out(op, outside.shown, budget, tally) from None

@@ -12,7 +12,7 @@ from yarl import URL
 
 from ._auth import Auth, BearerToken
 from ._errors import AuthenticationError, ValidationError
-from ._transport import check_base_url
+from ._targets import check_base_url
 from ._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_DOWNLOAD_MIN_RATE", "DEFAULT_MAX_RESPONSE_BYTES"]

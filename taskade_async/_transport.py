@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 import aiohttp
 from yarl import URL
@@ -17,19 +17,13 @@ from yarl import URL
 from ._auth import DEFAULT_TOKEN_URL as _TOKEN_URL
 from ._auth import TokenSet, parse_token_response
 from ._body import BodySource
-from ._decide import Attempt, Failure, body_kind
 from ._errors import (
     AuthenticationError,
     ProtocolError,
-    RateLimitError,
-    RequestTimeoutError,
-    TaskadeError,
-    TransportError,
     ValidationError,
 )
 from ._proxies import NO_PROXY, Proxies
-from ._request import Operation, decode_error, decode_json
-from ._retry import parse_retry_after
+from ._targets import check_base_url
 
 __all__ = ["exchange_code"]
 
@@ -42,40 +36,12 @@ _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _NO_AUTO_TYPE: Final = frozenset({"Content-Type"})
 #: Methods for which aiohttp adds a Content-Type even without a body.
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
-#: Failures that happen before the request reached the server.
-NOT_SENT: Final = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
 class Counts(Protocol):
     """Where a request the server receives is counted (the session's counters)."""
 
     requests: int
-
-
-def is_loopback(host: str | None) -> bool:
-    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``[::1]``)."""
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        import ipaddress  # rare path: keeps `import taskade_async` fast
-
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(base_url: URL | str, what: str = "base_url") -> URL:
-    """``base_url`` as an absolute https URL (http for loopback), or ValidationError."""
-    url = URL(str(base_url))
-    if not url.is_absolute() or url.scheme not in ("http", "https"):
-        raise ValidationError(f"{what} must be an absolute http(s) URL, not {base_url!s}")
-    if url.scheme != "https" and not is_loopback(url.host):
-        raise ValidationError(f"{what} must use https (plain http is allowed for loopback only)")
-    if url.query_string or url.fragment:
-        raise ValidationError(f"{what} must not have a query or fragment")
-    return url.with_path(url.path.rstrip("/"))
 
 
 def _same_origin(a: URL, b: URL) -> bool:
@@ -207,16 +173,6 @@ async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def transport_error(exc: BaseException, method: str, url: URL) -> TransportError:
-    """The typed error for a failed connection, send or read."""
-    what = type(exc).__name__
-    if isinstance(exc, TimeoutError):
-        return RequestTimeoutError(
-            f"{method} {url}: timed out ({what})", method=method, url=str(url)
-        )
-    return TransportError(f"{method} {url}: {what}: {exc}", method=method, url=str(url))
-
-
 _FORM_TIMEOUT: Final = aiohttp.ClientTimeout(total=70.0, sock_connect=10.0)
 
 
@@ -301,82 +257,11 @@ def log_attempt(method: str, url: URL, what: str, attempt: int, started: float) 
     )
 
 
-# -- the facts of a failed attempt, for _decide ------------------------------------
-
-#: A 2xx body ``json.loads`` refused (retried like a reset mid-body when that is safe).
-GARBLED: Final[Any] = object()
-
-
-def failed_facts(
-    exc: BaseException, op: Operation, url: URL, body: bytes | BodySource | None, attempt: int
-) -> tuple[TaskadeError, Attempt]:
-    """The error and the facts of an attempt whose connection failed."""
-    error = transport_error(exc, op.method, url)
-    error.__cause__ = exc
-    failure = Failure.CONNECT if isinstance(exc, NOT_SENT) else Failure.SEND
-    return error, Attempt(attempt, op.idempotent, body_kind(body, answered=False), failure)
-
-
-def unusable_facts(
-    raw: bytes | BaseException | None,
-    payload: Any,
-    response: aiohttp.ClientResponse,
-    op: Operation,
-    url: URL,
-    body: bytes | BodySource | None,
-    cap: int,
-    attempt: int,
-) -> tuple[TaskadeError, Attempt]:
-    """The error and the facts of a 2xx answer that broke off, or is not the documented shape.
-
-    ``raw`` is the body (None: longer than ``cap``) or the read's failure;
-    ``payload`` what ``json.loads`` made of it (GARBLED: not JSON at all).
-    """
-    method, status, kind = op.method, response.status, body_kind(body, answered=True)
-    if isinstance(raw, BaseException):
-        error: TaskadeError = transport_error(raw, method, url)
-        error.__cause__ = raw
-        return error, Attempt(attempt, op.idempotent, kind, Failure.READ)
-    if raw is None:
-        error = ProtocolError(
-            f"{method} {url} -> {status}: the answer is longer than "
-            f"max_response_bytes ({cap} bytes)",
-            method=method,
-            url=str(url),
-            status=status,
-        )
-        return error, Attempt(attempt, op.idempotent, kind, Failure.INVALID)
+async def read_refusal(response: aiohttp.ClientResponse) -> bytes:
+    """A bounded excerpt of an error status's body (empty if the read fails); releases it."""
     try:
-        decode_json(
-            raw, status=status, content_type=response.content_type, method=method, url=str(url)
-        )
-    except ProtocolError as exc:
-        failure = Failure.GARBLED if payload is GARBLED else Failure.INVALID
-        return exc, Attempt(attempt, op.idempotent, kind, failure)
-    raise AssertionError("decode_json accepted a body the fast path refused")  # pragma: no cover
-
-
-async def refused_facts(
-    response: aiohttp.ClientResponse,
-    op: Operation,
-    url: URL,
-    body: bytes | BodySource | None,
-    attempt: int,
-) -> tuple[TaskadeError, Attempt]:
-    """The error and the facts of an error status (a bounded excerpt of its body is read)."""
-    method, status = op.method, response.status
-    try:
-        raw = await read_bounded(response, MAX_ERROR_BODY)
+        return await read_bounded(response, MAX_ERROR_BODY)
     except (aiohttp.ClientError, TimeoutError):
-        raw = b""  # the status alone still says what happened
+        return b""  # the status alone still says what happened
     finally:
         response.release()
-    error = decode_error(
-        status, raw, response.content_type, method=method, url=str(url), headers=response.headers
-    )
-    if isinstance(error, RateLimitError):
-        retry_after = error.retry_after  # parsed once, by decode_error
-    else:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    kind = body_kind(body, answered=True)
-    return error, Attempt(attempt, op.idempotent, kind, Failure.STATUS, status, retry_after)

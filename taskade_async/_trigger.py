@@ -2,31 +2,29 @@
 
 The automation's URL is a credential: only its redacted form
 (``https://www.taskade.com/webhooks/flow/…abcd``) appears in logs and errors.
-The account token is never sent there: this does not use the API request path.
+It goes through the session's request loop (its pace, deadline, counters
+and retry decisions) as an "outside" URL: the account token is never sent there.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
-import aiohttp
 from yarl import URL
 
-from ._errors import ProtocolError, RequestTimeoutError, TransportError, ValidationError
-from ._request import decode_error
-from ._session import Session
-from ._transport import NOT_SENT as _NOT_SENT
-from ._transport import is_loopback as _is_loopback
-from ._transport import read_bounded as _read_bounded
+from ._errors import APIError, ProtocolError, TaskadeError, ValidationError
+from ._request import Operation
+from ._session import Outside, Session, send_outside
+from ._targets import https_url
 
 __all__ = ["redact_url", "trigger_automation"]
 
 _log = logging.getLogger("taskade_async")
-_MAX_ERROR_BODY: Final = 64 * 1024
+#: What the session's loop (and a trace config) sees of a trigger.
+_TRIGGER: Final = Operation("triggerAutomation", "POST", "/webhooks/flow/{id}")
 #: Characters of the secret id shown at the end of a redacted URL.
 _SHOWN: Final = 4
 
@@ -58,16 +56,7 @@ def redact_url(url: str | URL) -> str:
 
 def _check_url(url: str | URL) -> URL:
     shown = redact_url(url)
-    try:
-        target = URL(str(url))
-    except (TypeError, ValueError):
-        raise ValidationError("the automation URL is not a valid URL") from None
-    if not target.is_absolute() or target.scheme not in ("http", "https"):
-        raise ValidationError(f"the automation URL must be an absolute https URL, not {shown}")
-    if target.scheme != "https" and not _is_loopback(target.host):
-        raise ValidationError(
-            f"the automation URL must use https (http for loopback only): {shown}"
-        )
+    target = https_url(url, "the automation URL", shown)
     if target.query_string or target.fragment:
         raise ValidationError(f"the automation URL must not have a query or fragment: {shown}")
     if not _secret_part(target).strip("/"):
@@ -105,7 +94,9 @@ async def trigger_automation(
     ``bearer`` its own secret, if the automation asks for one (never the
     account token, which is not sent). Each top-level key of ``payload``
     becomes a variable of the flow (str keys, no spaces: checked before
-    sending). Uses the session's HTTP client, retry policy and deadline, but
+    sending). Goes through the session's request loop (its counters, retry
+    policy and deadline; never its account token, and not the API's pace: the
+    automation is another budget), but
     retries only a connection that failed before the request was sent: a
     trigger that may have reached Taskade is never sent twice. Raises the
     :class:`APIError` subclass for any status >= 400, :class:`ProtocolError`
@@ -115,83 +106,22 @@ async def trigger_automation(
     body = _encode(payload)
     shown = redact_url(target)
     secret = _secret_part(target).removeprefix("flow/").strip("/")  # the id, to scrub
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": session._headers["User-Agent"],
-    }
+    authorization = None
     if bearer is not None:
         if not bearer or any(c.isspace() for c in bearer):
             raise ValidationError("bearer must be a non-empty token without spaces")
-        headers["Authorization"] = f"Bearer {bearer}"
-    http = session._client()
+        authorization = f"Bearer {bearer}"
+    outside = Outside(URL(shown, encoded=True), secret)
     try:
-        async with asyncio.timeout(session._deadline):
-            status, raw, content_type, answer = await _post(
-                session, http, target, headers, body, shown, secret
-            )
-    except TimeoutError as exc:
-        if isinstance(exc, TransportError):
+        await send_outside(session, _TRIGGER, target, body, outside, authorization)
+    except TaskadeError as exc:
+        _log.debug("POST %s failed: %s", shown, exc)
+        if not isinstance(exc, APIError) or not 300 <= exc.status < 400:
             raise
-        raise RequestTimeoutError(
-            f"POST {shown}: no answer within the session's deadline ({session._deadline:g} s)",
-            method="POST",
-            url=shown,
-        ) from None
-    _log.debug("POST %s -> %d", shown, status)
-    if 300 <= status < 400:
         raise ProtocolError(
-            f"POST {shown}: answered {status} (a redirect, not followed)",
+            f"POST {shown}: answered {exc.status} (a redirect, not followed)",
             method="POST",
             url=shown,
-            status=status,
-        )
-    if status >= 400:
-        raise decode_error(
-            status,
-            raw.replace(secret.encode(), b"..."),
-            content_type,
-            method="POST",
-            url=shown,
-            headers=answer,
-        )
-
-
-async def _post(
-    session: Session,
-    http: aiohttp.ClientSession,
-    target: URL,
-    headers: dict[str, str],
-    body: bytes,
-    shown: str,
-    secret: str,
-) -> tuple[int, bytes, str, dict[str, str]]:
-    """Send once; again only after a connection that failed before sending."""
-    proxy, proxy_headers = session._proxies.of(target) if session._proxies else (None, None)
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            async with http.post(
-                target,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                raise_for_status=False,
-                timeout=session._timeout,
-                proxy=proxy,
-                proxy_headers=proxy_headers,
-            ) as resp:
-                raw = b"" if resp.status < 300 else await _read_bounded(resp, _MAX_ERROR_BODY)
-                return resp.status, raw, resp.content_type, dict(resp.headers)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            sent = not isinstance(exc, _NOT_SENT)
-            what = f"{type(exc).__name__}: {exc}".replace(secret, "...")
-            _log.debug("POST %s failed: %s (attempt %d)", shown, what, attempt)
-            if sent or not session.retry.should_retry_transport(
-                idempotent=False, sent=False, attempt=attempt
-            ):
-                error_cls = RequestTimeoutError if isinstance(exc, TimeoutError) else TransportError
-                raise error_cls(f"POST {shown}: {what}", method="POST", url=shown) from None
-        wait = session.retry.backoff(attempt)
-        session._counts.retries += 1
-        await asyncio.sleep(wait)
+            status=exc.status,
+        ) from None
+    _log.debug("POST %s: triggered", shown)

@@ -24,7 +24,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from taskade_async._transport import is_loopback as _is_loopback
+from taskade_async._targets import https_problem as _https_problem
 
 from ._problems import ApiProblem
 
@@ -128,10 +128,9 @@ class Webhooks:
         if self.require_plan:
             raise ApiProblem(402, "webhooks need the Pro plan or higher")
         target = URL(url)
-        if not target.is_absolute() or target.scheme not in ("http", "https"):
-            raise ApiProblem(400, "targetUrl must be an absolute https URL")
-        if target.scheme != "https" and not _is_loopback(target.host):
-            raise ApiProblem(400, "targetUrl must use https")
+        problem = _https_problem(target)
+        if problem is not None:
+            raise ApiProblem(400, f"targetUrl {problem}")
         if len(str(target)) > MAX_URL:
             raise ApiProblem(400, f"targetUrl must be at most {MAX_URL} characters encoded")
         if url in self.hooks:

@@ -20,6 +20,8 @@ from taskade_async._decide import (
     decide,
     hold,
     may_resend,
+    refused,
+    server_acted,
 )
 
 POLICY = tk.RetryPolicy(max_attempts=3, base_backoff=0.5, max_backoff=4.0, max_retry_after=60)
@@ -223,3 +225,32 @@ def test_body_kinds_and_the_one_rule_for_sending_again() -> None:
     stream.consumed = True
     assert body_kind(stream, answered=False) is Body.ONE_SHOT_READ
     assert [may_resend(kind) for kind in Body] == [True, True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "acted"),
+    [
+        (Failure.CONNECT, 0, False),
+        (Failure.SEND, 0, True),
+        (Failure.READ, 0, True),
+        (Failure.GARBLED, 0, True),
+        (Failure.INVALID, 0, True),
+        (Failure.STATUS, 302, False),
+        (Failure.STATUS, 404, False),
+        (Failure.STATUS, 429, False),
+        (Failure.STATUS, 500, True),
+        (Failure.STATUS, 503, True),
+    ],
+)
+def test_server_acted(failure: Failure, status: int, acted: bool) -> None:
+    """The server acted unless the request never left or was answered with a 3xx/4xx."""
+    assert server_acted(Attempt(1, UNSAFE, Body.BYTES, failure, status)) is acted
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [(429, True), (400, False), (404, False), (307, False), (500, None), (0, None)],
+)
+def test_refused_or_admitted(status: int, said: bool | None) -> None:
+    """A 429 is a refusal, another 3xx/4xx an admitted answer, a 5xx or no answer nothing."""
+    assert refused(status) is said

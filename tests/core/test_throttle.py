@@ -8,7 +8,7 @@ import time
 import pytest
 
 import taskade_async as tk
-from taskade_async import _request, _transport
+from taskade_async import _classify, _request
 from taskade_async._retry import parse_retry_after
 from taskade_async._throttle import Throttle
 
@@ -90,7 +90,7 @@ async def test_429_reaches_the_throttle_once_with_retry_after_parsed_once(
         return parse_retry_after(value, now=now)
 
     monkeypatch.setattr(_request, "parse_retry_after", counting)
-    monkeypatch.setattr(_transport, "parse_retry_after", counting)
+    monkeypatch.setattr(_classify, "parse_retry_after", counting)
     reactions: list[tuple[float, float | None]] = []
 
     class Counting(Throttle):
