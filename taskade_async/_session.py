@@ -408,7 +408,7 @@ class Session(Closing):
             except (aiohttp.ClientError, TimeoutError) as exc:
                 secret = "" if outside is None else outside.secret
                 error, what = failed_facts(exc, op, shown, body, attempt, secret)
-                self._note(what, method, shown, started, tally, exc, secret)
+                self._note(what, method, shown, started, tally, outside, exc)
                 response = None
             finally:
                 throttle.release()  # answered or failed: no longer in flight
@@ -449,7 +449,7 @@ class Session(Closing):
                 error, what = refused_facts(
                     status, raw, response.content_type, response.headers, op, shown, body, attempt
                 )
-                self._note(what, method, shown, started, tally)
+                self._note(what, method, shown, started, tally, outside)
             renewed = await self._after(error, what, renewed, auth, deadline_at)
 
     async def _after(
@@ -500,8 +500,8 @@ class Session(Closing):
         url: URL,
         started: float,
         tally: _Tally,
+        outside: Outside | None,
         exc: BaseException | None = None,
-        secret: str = "",
     ) -> None:
         """Record what a failed attempt tells: whether the server acted, the 429 pace, a log."""
         status = what.status
@@ -512,15 +512,15 @@ class Session(Closing):
             self._counts.rate_limited += 1
             held = hold(self.retry, what.retry_after)
             did = self.throttle.answered(started, True, held)  # the one reaction
-            if did is not None and not secret:  # an automation's own throttle: nothing to say
+            if did is not None and outside is None:  # an automation's throttle: nothing to say
                 self._said(did, what.retry_after, held)
         elif answer is False:
             self.throttle.answered(started)  # a refusal, but an answer: not overloaded
         if _log.isEnabledFor(logging.DEBUG):
             # str(), not repr(): some aiohttp errors' repr shows the request headers.
             said = f"failed: {type(exc).__name__}: {exc}" if exc else f"-> {status}"
-            if secret:
-                said = said.replace(secret, "...")
+            if outside is not None and outside.secret:
+                said = said.replace(outside.secret, "...")
             log_attempt(method, url, said, what.number, started)
 
     def _said(self, did: str, retry_after: float | None, held: float | None) -> None:

@@ -58,3 +58,18 @@ async def test_an_automations_429_does_not_pace_the_api_calls(taskade_fake: Fake
             await tk.trigger_automation(s, url, {"a": "1"})
         assert s.throttle.rate is None
         assert s.throttle.paused_until == 0.0
+
+
+async def test_an_automations_429_says_nothing_of_slowing_down(
+    taskade_fake: FakeTaskade, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 429 from an automation logs no "slowing down" WARNING: the API's pace did not change."""
+    caplog.set_level(logging.WARNING, logger="taskade_async")
+    url = taskade_fake.add_automation()
+    retry = tk.RetryPolicy(base_backoff=0.0)
+    async with tk.Session(taskade_fake.token, base_url=taskade_fake.base_url, retry=retry) as s:
+        taskade_fake.fail_next(429, path="/webhooks/*", retry_after=0)
+        with pytest.raises(tk.RateLimitError):
+            await tk.trigger_automation(s, url, {"a": "1"})
+    assert "slowing down" not in caplog.text
+    assert "holding" not in caplog.text
