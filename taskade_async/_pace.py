@@ -25,7 +25,9 @@ The model:
   pace; random shedding refuses the same share whatever the pace. When the
   slower half of the recent requests was refused as much as the faster
   half (and the share is not small: a small share is always a limit),
-  slowing down did not help: the pace is restored, and from then on only a
+  slowing down did not help (judged over ``NOISE_SPAN`` seconds: another
+  session starting on a shared budget refuses a slowed session too, for a
+  moment): the pace is restored, and from then on only a
   share refused above that noise makes the pace drop. A refused call still
   waits its ``Retry-After``.
 - A long ``Retry-After``, or a 429 when nothing was admitted, holds the whole
@@ -64,6 +66,11 @@ LONG_RETRY_AFTER: Final = 1.0
 #: least NOISE_FLOOR: a small share is always a limit), the refusals are random.
 WINDOW: Final = 20
 SAMPLE: Final = 80
+#: ...and those of NOISE_SPAN seconds at least (up to SAMPLE_MAX answers): other sessions
+#: starting on a shared budget refuse even a slowed session for a moment, which a
+#: sample of a fraction of a second took for random shedding.
+NOISE_SPAN: Final = 2.0
+SAMPLE_MAX: Final = 1000
 SPREAD: Final = 1.5
 SLOWED: Final = 0.8
 NOISE_FLOOR: Final = 0.08
@@ -114,8 +121,8 @@ class PaceModel:
         self._after_n = 0  # answers to requests sent after the gate...
         self._after_k = 0  # ...and of those, refused
         self._noise = 0.0  # the share refused that slowing down did not lower
-        # The noise guard: (pace sent at, refused) of the last SAMPLE paced answers.
-        self._sample: deque[tuple[float, bool]] = deque(maxlen=SAMPLE)
+        # The noise guard: (pace sent at, refused, answered at) of the recent paced answers.
+        self._sample: deque[tuple[float, bool, float]] = deque()
         self._win_n = 0  # answers since the guard last looked
         self._before = 0.0  # the pace before the last reaction
         # Admitted answers per slice, over the last second.
@@ -133,7 +140,8 @@ class PaceModel:
         ceiling = self._ceiling
         if ceiling is not None:
             return min(rate, ceiling)
-        return None if rate >= self._pace * UNPACE else rate
+        # Unpaced again once far above the last reaction's pace, and above the pace it cut.
+        return None if rate >= max(self._pace, self._before) * UNPACE else rate
 
     @property
     def unpaced(self) -> bool:
@@ -224,29 +232,36 @@ class PaceModel:
         """Note the pace a paced request left at; judge the noise every WINDOW answers.
 
         Random shedding refuses the same share whatever the pace; a limit refuses
-        fewer of the requests sent at a lower pace. So the answers of the last
-        ``SAMPLE`` paced requests are split at their median pace: if the slower
+        fewer of the requests sent at a lower pace. So the paced answers of the last
+        ``NOISE_SPAN`` seconds (``SAMPLE`` at least, ``SAMPLE_MAX`` at most) are
+        split at their median pace: if the slower
         half was refused no less than SLOWED of the faster half's share (at least
         NOISE_FLOOR: a small share is always a limit), slowing down does not help.
         """
         pace = self._grown(sent_at) if sent_at >= self._since else self._before
         sample = self._sample
-        sample.append((pace, refused))
+        sample.append((pace, refused, now))
+        while len(sample) > SAMPLE and (
+            now - sample[1][2] >= NOISE_SPAN or len(sample) > SAMPLE_MAX
+        ):
+            sample.popleft()  # older than the span (or too many), and enough without it
         self._win_n += 1
         if self._win_n < WINDOW or len(sample) < SAMPLE:
             return None
+        if now - sample[0][2] < NOISE_SPAN and len(sample) < SAMPLE_MAX:
+            return None  # a transient (another session starting) is not evidence: wait
         self._win_n = 0
         ordered = sorted(sample)
         half = len(ordered) // 2
         slow, fast = ordered[:half], ordered[half:]
         if fast[0][0] < SPREAD * slow[0][0]:
             return None  # the pace hardly varied: nothing to tell
-        slow_share = sum(r for _, r in slow) / len(slow)
-        fast_share = sum(r for _, r in fast) / len(fast)
+        slow_share = sum(r for _, r, _ in slow) / len(slow)
+        fast_share = sum(r for _, r, _ in fast) / len(fast)
         # A limit admitting ``fast pace * (1 - fast share)`` would refuse ``limit`` of the
         # slower half; random shedding refuses it as much as the faster half.
-        slow_pace = sum(p for p, _ in slow) / len(slow)
-        fast_pace = sum(p for p, _ in fast) / len(fast)
+        slow_pace = sum(p for p, _, _ in slow) / len(slow)
+        fast_pace = sum(p for p, _, _ in fast) / len(fast)
         limit = max(0.0, 1.0 - fast_pace * (1.0 - fast_share) / slow_pace)
         if (
             min(slow_share, fast_share) < NOISE_FLOOR

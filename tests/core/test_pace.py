@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from taskade_async._pace import SHAVE, PaceModel
+from taskade_async._pace import NOISE_SPAN, SHAVE, UNPACE, PaceModel
 from taskade_async._spacing import Spacing, Window
 
 
@@ -145,3 +145,37 @@ def test_window_opens_by_one_per_answer_up_to_its_limit() -> None:
     assert window.full()
     window.widen()
     assert window.size == 4
+
+
+def test_a_moment_of_refusals_whatever_the_pace_is_not_taken_for_noise() -> None:
+    """Another session starting refuses a slowed session too, for a moment: no verdict
+    until the evidence spans NOISE_SPAN seconds (over a shorter sample it said noise)."""
+    model, now = fed(300.0, 1.0)
+    start = now
+    did = []
+    i = 0
+    while now - start < 0.9 * NOISE_SPAN:
+        now += 1.0 / 300.0  # answers keep coming (requests queued before the cuts)
+        did.append(model.on_answer(now, now - 0.001, i % 3 == 0, 1.0))
+        i += 1
+    assert len(did) > 200  # far more answers than the guard's minimum sample
+    assert "noise" not in did
+    assert model.noise == 0.0
+
+
+def test_a_steep_cut_does_not_unpace_once_the_pace_regrows_from_it() -> None:
+    """Cut to a tenth, the pace regrowing UNPACE times that is still below what the server
+    refused: it stays paced (unpaced, the backlog left at once into the limit)."""
+    model, now = fed(100.0, 1.0)
+    model.on_answer(now, now - 0.01, True, 1.0)  # paced at what was admitted
+    pace = model.rate(now) or 0.0
+    for _ in range(12):  # all refused: a steep cut
+        now += 1.0 / pace
+        model.on_answer(now, now - 0.001, True, 1.0)
+    cut = model.rate(now) or 0.0
+    assert cut < 0.3 * pace
+    later = now + 3.0  # the growth reaches UNPACE times the cut pace...
+    while (model.rate(later) or 0.0) < UNPACE * cut:
+        later += 0.1
+        assert later < now + 30.0
+    assert model.rate(later) is not None  # ...and the session is still paced

@@ -35,15 +35,20 @@ def test_settles_at_the_rate_the_server_admits(ceiling: float | None, retry_afte
     assert refused_share(world) <= 0.05
 
 
-@pytest.mark.parametrize("sessions", [2, 4])
-def test_sessions_sharing_one_budget_get_fair_shares(sessions: int) -> None:
-    """2 or 4 sessions on one 300/s bucket: >= 0.85 R together, each >= 0.6x any other, <= 5%."""
-    world = World(R, 30, [Client(start=0.5 * i) for i in range(sessions)])
+@pytest.mark.parametrize(
+    ("sessions", "gap"),
+    [(2, 0.4), (2, 0.5), (2, 0.6), (2, 1.0), (4, 0.4), (4, 0.5), (4, 0.6)],
+)
+def test_sessions_sharing_one_budget_get_fair_shares(sessions: int, gap: float) -> None:
+    """2 or 4 sessions on one 300/s bucket, started ``gap`` s apart: >= 0.85 R together,
+    each >= 0.6x any other, <= 5% refused, and none takes the others' start for noise."""
+    world = World(R, 30, [Client(start=gap * i) for i in range(sessions)])
     world.run(20.0)
     rates = [c.admitted(4.0, 20.0) for c in world.clients]
     assert sum(rates) >= 0.85 * R
     assert min(rates) >= 0.6 * max(rates), rates
     assert refused_share(world) <= 0.05
+    assert all(c.model.noise == 0.0 for c in world.clients)
 
 
 def test_slow_round_trips_are_not_taken_for_random_shedding() -> None:
