@@ -1,0 +1,168 @@
+"""The pace model swept over scenarios on the virtual clock (``tests/core/pacesim.py``).
+
+No server, no event loop: the pure parts of sessions (pace model, spacing,
+window) against FakeTaskade's own token bucket, each scenario a few seconds
+of CPU. It shows what the loopback benchmarks cannot in one run: how the
+model behaves across limits (0.5/s to 300/s), start gaps between sessions
+sharing a budget, round-trip spreads and random shedding. One row per run:
+goodput as a fraction of what is allowed, the share refused (``ref``), for
+shared budgets the min/max fairness ratio, the admitted rates and how many
+sessions judged their refusals random (``noise``).
+
+Run: ``python benchmarks/bench_pacesim.py [NAME-FILTER ...]`` from the root.
+Targets (DESIGN, issue 16): ref <= 0.05, good >= 0.9, fair >= 0.6, noise 0
+where nothing sheds at random; shed30 x_ideal <= 3; soak x_clean <= 1.5.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.core.pacesim import Client, World
+
+R = 300.0
+
+Row = dict[str, Any]
+Job = tuple[str, Callable[..., Row], tuple[Any, ...]]
+
+
+def share(w: World) -> float:
+    sent = [ok for c in w.clients for _, ok in c.sent]
+    return sum(not ok for ok in sent) / max(1, len(sent))
+
+
+def single(
+    rate: float,
+    burst: int,
+    secs: float = 20.0,
+    ceiling: float | None = None,
+    ra: bool = True,
+    calls: int | None = None,
+) -> Row:
+    w = World(rate, burst, [Client(ceiling=ceiling, calls=calls)], retry_after=ra)
+    w.run(secs)
+    c = w.clients[0]
+    allowed = min(rate, ceiling or math.inf)
+    if calls:
+        fin = c.finished_at or secs
+        return {"good": calls / fin / allowed, "ref": share(w)}
+    return {"good": c.admitted(2.0, secs) / allowed, "ref": share(w)}
+
+
+def shared(n: int, gap: float, seed: int = 1, rtt: tuple[float, float] = (0.005, 0.005)) -> Row:
+    w = World(R, 30, [Client(start=gap * i) for i in range(n)], seed=seed, rtt=rtt)
+    w.run(20.0)
+    t0 = 4.0 + gap * (n - 1) if rtt[0] == rtt[1] else 5.0 + gap * (n - 1)
+    rates = [c.admitted(t0, 20.0) for c in w.clients]
+    return {
+        "good": sum(rates) / R,
+        "fair": min(rates) / max(rates),
+        "ref": share(w),
+        "noise": sum(c.model.noise > 0 for c in w.clients),
+        "rates": [round(r) for r in rates],
+    }
+
+
+def other() -> Row:
+    w = World(R, 30, [Client()], other=lambda t: R / 2 if t < 10.0 else 0.0)
+    w.run(20.0)
+    c = w.clients[0]
+    return {
+        "h1": c.admitted(3.0, 10.0) / (R / 2),
+        "h2": c.admitted(13.0, 20.0) / R,
+        "ref": share(w),
+    }
+
+
+def drop() -> Row:
+    w = World(R, 30, [Client()], limit=lambda t: R / 3 if 5.0 <= t < 15.0 else R)
+    w.run(25.0)
+    c = w.clients[0]
+    return {
+        "low": c.admitted(8.0, 15.0) / (R / 3),
+        "back": c.admitted(18.0, 25.0) / R,
+        "ref": share(w),
+    }
+
+
+def shed10() -> Row:
+    w = World(R, 30, [Client()], shed=0.1)
+    w.run(20.0)
+    return {"good": w.clients[0].admitted(3.0, 20.0) / (0.9 * R)}
+
+
+def shed30(seed: int) -> Row:
+    w = World(1e6, 1000, [Client(calls=600)], shed=0.3, seed=seed)
+    w.run(120.0)
+    f = w.clients[0].finished_at or 120.0
+    return {"x_ideal": f / (math.log(600) / math.log(1 / 0.3))}
+
+
+def soak(seed: int) -> Row:
+    # 1000 calls, unlimited server, 4% random 429s with Retry-After 0, vs clean
+    out: dict[float, float] = {}
+    for s in (0.0, 0.04):
+        w = World(
+            1e6,
+            1000,
+            [Client(calls=1000)],
+            shed=s,
+            shed_retry_after=0.0,
+            seed=seed,
+            rtt=(0.002, 0.02),
+        )
+        w.run(60.0)
+        out[s] = w.clients[0].finished_at or 60.0
+    return {"x_clean": out[0.04] / out[0.0]}
+
+
+JOBS: list[Job] = []
+for r, b in [(0.5, 2), (2, 3), (10, 5), (25, 5), (50, 10), (100, 10), (150, 20), (300, 30)]:
+    JOBS.append((f"single {r}/s b{b}", single, (r, b, max(20.0, 200 / r))))
+JOBS.append(("single 25/s noRA", single, (25, 5, 20.0, None, False)))
+JOBS.append(("single 25/s ceil1.5", single, (25, 5, 20.0, 37.5)))
+JOBS.append(("export 300@25/s", single, (25, 5, 30.0, None, True, 300)))
+JOBS.append(("gets 1500@150/s", single, (150, 20, 30.0, None, True, 1500)))
+for n in (2, 4):
+    for gap in (0.0, 0.1, 0.4, 0.5, 0.6, 1.0):
+        for seed in (1, 2):
+            JOBS.append((f"shared n{n} gap{gap} s{seed}", shared, (n, gap, seed)))
+for seed in range(1, 9):
+    JOBS.append((f"slowrtt n4 s{seed}", shared, (4, 0.5, seed, (0.05, 0.3))))
+JOBS.append(("other", other, ()))
+JOBS.append(("drop", drop, ()))
+JOBS.append(("shed10", shed10, ()))
+for seed in (1, 2, 3):
+    JOBS.append((f"shed30 s{seed}", shed30, (seed,)))
+for seed in (1, 2):
+    JOBS.append((f"soak4% s{seed}", soak, (seed,)))
+
+
+def run(job: Job) -> tuple[str, Row, float]:
+    name, f, args = job
+    t = time.perf_counter()
+    res = f(*args)
+    return name, res, time.perf_counter() - t
+
+
+if __name__ == "__main__":
+    sel = sys.argv[1:]
+    jobs = [j for j in JOBS if not sel or any(s in j[0] for s in sel)]
+    with ProcessPoolExecutor(2) as ex:
+        for name, res, dt in ex.map(run, jobs):
+            print(
+                f"{name:28s} "
+                + " ".join(
+                    f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in res.items()
+                )
+                + f"  ({dt:.1f}s)",
+                flush=True,
+            )
