@@ -343,7 +343,7 @@ class Session(Closing):
                 async with asyncio.timeout(budget):
                     return await self._send(op, url, headers, body, stream, deadline_at, tally)
             # The session's own budget: one shared timer (see _Deadlines), not one per call.
-            call = tally = self._deadlines.enter(budget)
+            call = tally = self._deadlines.enter(budget, task)
             try:
                 return await self._send(op, url, headers, body, stream, deadline_at, call)
             except asyncio.CancelledError:
