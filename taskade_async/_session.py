@@ -404,7 +404,8 @@ class Session(Closing):
             if (held := throttle.paused_until) >= deadline_at:
                 raise paused_error(method, shown, held - time.monotonic())
             # Nothing to wait for: enter without an await (the hot path).
-            throttle.enter() if throttle.idle() else await throttle.acquire()
+            if not throttle.enter_if_idle():
+                await throttle.acquire()
             try:
                 if outside is None:
                     auth = self._header_now() or await self._auth.authorization(self._post_form)
