@@ -140,7 +140,9 @@ class Operation:
             return pieces[0]
         out = [pieces[0]]
         for i, arg in enumerate(args):
-            out.append(encode_segment(arg, params[i]))
+            # The usual id goes as it is: what encode_segment returns for it, without the call.
+            plain = type(arg) is str and _PLAIN(arg) is not None
+            out.append(arg if plain else encode_segment(arg, params[i]))
             out.append(pieces[i + 1])
         return "".join(out)
 

@@ -127,3 +127,16 @@ def test_url_of_a_template_with_url_syntax_is_parsed_as_before(template: str) ->
     assert OP.plain_path
     for query in ({}, {"q": "a b"}):
         assert session.url(op, ("t1",), query) == _parsed(session, op, ("t1",), query)
+
+
+class _Id(str):
+    """A str subclass: rendered as encode_segment renders it."""
+
+
+@given(st.lists(st.one_of(_ID, st.from_regex(r"[A-Za-z0-9_\-]+", fullmatch=True)), max_size=2))
+def test_render_is_the_template_joined_with_encode_segment(ids: list[str]) -> None:
+    """The fast path for plain ids renders exactly what encode_segment gives for each id."""
+    op = tk.Operation("two", "GET", "/a/{x}/b/{y}")
+    args = (*ids, "t1", _Id("p.2"))[:2]
+    expected = f"/a/{encode_segment(args[0], 'x')}/b/{encode_segment(args[1], 'y')}"
+    assert op.render(args) == expected
