@@ -72,9 +72,13 @@ class _Deadlines:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_when = 0.0
 
-    def enter(self, budget: float) -> _Call:
-        """Register the current task's call; it expires ``budget`` seconds from now."""
-        task = asyncio.current_task()
+    def enter(self, budget: float, task: asyncio.Task[Any] | None = None) -> _Call:
+        """Register ``task``'s call (default: the current task's); it expires ``budget`` s from now.
+
+        The request path passes the task it already looked up (one lookup per call).
+        """
+        if task is None:
+            task = asyncio.current_task()
         if task is None:
             raise RuntimeError("Session.request must run in an asyncio task")
         loop = task.get_loop()

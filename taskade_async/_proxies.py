@@ -20,9 +20,12 @@ NO_PROXY: Final[tuple[URL | None, dict[str, str] | None]] = (None, None)
 class Proxies:
     """Which proxy each URL goes through: none until :meth:`read_environment`."""
 
-    __slots__ = ("_by_scheme", "_cache", "_environment")
+    __slots__ = ("_by_scheme", "_cache", "_environment", "active")
 
     def __init__(self) -> None:
+        #: Whether some scheme goes through a proxy (else every URL connects directly):
+        #: an attribute, so that the request path checks it without a call.
+        self.active = False
         self._cache: dict[tuple[str, str | None], tuple[URL | None, dict[str, str] | None]] = {}
         self._by_scheme: dict[str, tuple[URL, dict[str, str] | None]] = {}
         self._environment: dict[str, str] = {}
@@ -40,9 +43,10 @@ class Proxies:
             auth = info.proxy_auth
             headers = None if auth is None else {"Proxy-Authorization": auth.encode()}
             self._by_scheme[scheme] = (info.proxy, headers)
+        self.active = bool(self._by_scheme)
 
     def __bool__(self) -> bool:
-        return bool(self._by_scheme)
+        return self.active
 
     def of(self, url: URL) -> tuple[URL | None, dict[str, str] | None]:
         """The proxy for ``url`` and its headers, or ``(None, None)`` to connect directly."""

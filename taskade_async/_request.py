@@ -43,6 +43,8 @@ _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _BODY_EXCERPT: Final = 200
 #: Ids made only of these characters are sent as they are (no dots: see encode_segment).
 _PLAIN: Final = re.compile(r"[A-Za-z0-9_\-]+").fullmatch
+#: What ends a URL's path, or is dropped from it, when a URL parser reads it.
+_NOT_PATH: Final = frozenset("?#\t\r\n")
 #: C0 and C1 control characters and DEL: no id holds them.
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]").search
 
@@ -109,10 +111,14 @@ class Operation:
     _pieces: tuple[str, ...] = attrs.field(init=False, repr=False)
     _params: tuple[str, ...] = attrs.field(init=False, repr=False)
     idempotent: bool = attrs.field(init=False)
+    #: Whether a URL parser would take the template's text as path only (no ``?``,
+    #: ``#``, tab or line break in it): then ``Session.url`` need not parse it.
+    plain_path: bool = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         parts = _PARAM.split(self.path)
         object.__setattr__(self, "_pieces", tuple(parts[0::2]))
+        object.__setattr__(self, "plain_path", _NOT_PATH.isdisjoint(self.path))
         object.__setattr__(self, "_params", tuple(parts[1::2]))
         safe = self.method in _IDEMPOTENT if self.retry_safe is None else self.retry_safe
         object.__setattr__(self, "idempotent", safe)
@@ -134,7 +140,9 @@ class Operation:
             return pieces[0]
         out = [pieces[0]]
         for i, arg in enumerate(args):
-            out.append(encode_segment(arg, params[i]))
+            # The usual id goes as it is: what encode_segment returns for it, without the call.
+            plain = type(arg) is str and _PLAIN(arg) is not None
+            out.append(arg if plain else encode_segment(arg, params[i]))
             out.append(pieces[i + 1])
         return "".join(out)
 

@@ -138,6 +138,8 @@ class Session(Closing):
         self._auth = auth
         self.base_url, self._v2_base = _settings.resolve_roots(base_url, v2_base_url)
         self._base = str(self.base_url)
+        self._v1_parts = _settings.split_root(self._base)
+        self._v2_parts = None if self._v2_base is None else _settings.split_root(self._v2_base)
         self._http = http
         self._owns_http = http is None
         if http is not None:
@@ -257,13 +259,20 @@ class Session(Closing):
 
     def url(self, op: Operation, args: tuple[str, ...], query: Mapping[str, Any] | None) -> URL:
         """The full URL of ``op`` for these ids and query (raises ValidationError)."""
-        root = self._base if op.api == "v1" else self._v2_base or _settings.no_v2_root(self._base)
-        path = root + op.render(args)
-        if query:
-            qs = encode_query(query)
-            if qs:
-                path = f"{path}?{qs}"
-        return URL(path, encoded=True)
+        if op.api == "v1":
+            scheme, authority, prefix = self._v1_parts
+        else:
+            scheme, authority, prefix = self._v2_parts or _settings.no_v2_root(self._base)
+        path = prefix + op.render(args)
+        qs = encode_query(query) if query else ""
+        if not op.plain_path:  # a template with a query of its own (not the API's): parse it
+            root = f"{scheme}://{authority}{path}"
+            return URL(f"{root}?{qs}" if qs else root, encoded=True)
+        # The ids and the query are percent-encoded (no ?, # or control characters) and
+        # the root is a checked URL: the parts as they are, with no parse of their text.
+        return URL.build(
+            scheme=scheme, authority=authority, path=path, query_string=qs, encoded=True
+        )
 
     @overload
     async def request(
@@ -343,7 +352,7 @@ class Session(Closing):
                 async with asyncio.timeout(budget):
                     return await self._send(op, url, headers, body, stream, deadline_at, tally)
             # The session's own budget: one shared timer (see _Deadlines), not one per call.
-            call = tally = self._deadlines.enter(budget)
+            call = tally = self._deadlines.enter(budget, task)
             try:
                 return await self._send(op, url, headers, body, stream, deadline_at, call)
             except asyncio.CancelledError:
@@ -395,7 +404,8 @@ class Session(Closing):
             if (held := throttle.paused_until) >= deadline_at:
                 raise paused_error(method, shown, held - time.monotonic())
             # Nothing to wait for: enter without an await (the hot path).
-            throttle.enter() if throttle.idle() else await throttle.acquire()
+            if not throttle.enter_if_idle():
+                await throttle.acquire()
             try:
                 if outside is None:
                     auth = self._header_now() or await self._auth.authorization(self._post_form)

@@ -74,6 +74,19 @@ def resolve_roots(
     return base, str(base.with_path(base.path[: -len("/v1")] + "/v2"))
 
 
+def split_root(root: str) -> tuple[str, str, str]:
+    """A root (a checked base URL, as text) as its scheme, authority and path prefix.
+
+    The request path builds each URL from these parts (``URL.build``) instead
+    of parsing the joined text again on every request.
+    """
+    url = URL(root, encoded=True)
+    head = f"{url.scheme}://{url.raw_authority}"
+    if not root.startswith(head):  # pragma: no cover - a checked root always does
+        raise ValidationError(f"base URL {root} cannot be split into its parts")
+    return url.scheme, url.raw_authority, root[len(head) :]
+
+
 def timeouts(
     connect: float, read: float
 ) -> tuple[aiohttp.ClientTimeout, aiohttp.ClientTimeout, aiohttp.ClientTimeout]:

@@ -100,6 +100,19 @@ class Throttle:
         """Let a request through at once; only when :meth:`idle` said so."""
         self.window.active += 1
 
+    def enter_if_idle(self) -> bool:
+        """:meth:`enter` if :meth:`idle` (the hot path: one call, no await); whether it did."""
+        model, window = self.model, self.window
+        if (
+            window.active < window.size
+            and not self._waiters
+            and model.unpaced
+            and (not model.hold_until or model.hold_until <= self._clock())
+        ):
+            window.active += 1
+            return True
+        return False
+
     async def acquire(self) -> None:
         """Wait until this request may be sent (in order of arrival)."""
         loop = asyncio.get_running_loop()

@@ -6,9 +6,9 @@ the session (``_session.py``) applies what ``_decide.py`` says.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from typing import Final, Protocol
 
 import aiohttp
@@ -88,25 +88,11 @@ async def exchange(
     ``trace`` is each hop's ``trace_request_ctx`` (for aiohttp's trace configs);
     ``proxies`` says which proxy each hop goes through.
     """
-    proxy, proxy_headers = proxies.of(url) if proxies else NO_PROXY
-    opened = body.open() if isinstance(body, BodySource) else contextlib.nullcontext(body)
-    with opened as payload:
-        response = await http.request(
-            method,
-            url,
-            data=payload,
-            headers=headers,
-            allow_redirects=False,
-            raise_for_status=False,  # we map statuses, whatever the ClientSession says
-            timeout=limits,
-            trace_request_ctx=trace,
-            proxy=proxy,
-            proxy_headers=proxy_headers,
-            # aiohttp would label an empty POST application/octet-stream: send no type.
-            skip_auto_headers=_NO_AUTO_TYPE
-            if payload is None and method in _BODY_METHODS
-            else None,
-        )
+    if isinstance(body, BodySource):
+        with body.open() as payload:
+            response = await _send(http, method, url, payload, headers, limits, trace, proxies)
+    else:  # bytes or nothing: no context to open (the hot path)
+        response = await _send(http, method, url, body, headers, limits, trace, proxies)
     hops = 0
     while response.status in _REDIRECTS and method == "GET":
         location = response.headers.get("Location")
@@ -124,18 +110,36 @@ async def exchange(
             # Never send the token to another host (e.g. file storage).
             headers = {k: v for k, v in headers.items() if k != "Authorization"}
         counts.requests += 1  # a request the storage server receives
-        proxy, proxy_headers = proxies.of(target) if proxies else NO_PROXY
-        response = await http.get(
-            target,
-            headers=headers,
-            allow_redirects=False,
-            raise_for_status=False,
-            timeout=limits,
-            trace_request_ctx=trace,
-            proxy=proxy,
-            proxy_headers=proxy_headers,
-        )
+        response = await _send(http, "GET", target, None, headers, limits, trace, proxies)
     return response
+
+
+def _send(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    payload: object,
+    headers: dict[str, str],
+    limits: aiohttp.ClientTimeout,
+    trace: object,
+    proxies: Proxies | None,
+) -> Awaitable[aiohttp.ClientResponse]:
+    """One request of an attempt (to be awaited): no redirects, any status, our proxy."""
+    proxy, proxy_headers = proxies.of(url) if proxies is not None and proxies.active else NO_PROXY
+    return http.request(
+        method,
+        url,
+        data=payload,
+        headers=headers,
+        allow_redirects=False,
+        raise_for_status=False,  # we map statuses, whatever the ClientSession says
+        timeout=limits,
+        trace_request_ctx=trace,
+        proxy=proxy,
+        proxy_headers=proxy_headers,
+        # aiohttp would label an empty POST application/octet-stream: send no type.
+        skip_auto_headers=_NO_AUTO_TYPE if payload is None and method in _BODY_METHODS else None,
+    )
 
 
 async def read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:

@@ -114,3 +114,26 @@ def test_bad_settings_are_refused(rate: float, burst: int) -> None:
     """A non-positive rate or burst is refused by the Session, before anything is sent."""
     with pytest.raises(tk.ValidationError, match="must be"):
         tk.Session("tskdp_x", rate_limit=rate, rate_burst=burst)
+
+
+def test_enter_if_idle_is_idle_then_enter() -> None:
+    """The hot path's one call enters exactly when idle() says a request may go now."""
+    now = [100.0]
+
+    def states() -> list[Throttle]:
+        fresh = Throttle(clock=lambda: now[0])
+        full = Throttle(in_flight=1, clock=lambda: now[0])
+        full.enter()
+        paced = Throttle(5.0, clock=lambda: now[0])
+        over = Throttle(clock=lambda: now[0])
+        over.pause(1.0)
+        now[0] += 2.0  # its hold is over
+        held = Throttle(clock=lambda: now[0])
+        held.pause(1.0)
+        return [fresh, full, paced, held, over]
+
+    for throttle in states():
+        was, active = throttle.idle(), throttle.window.active
+        assert throttle.enter_if_idle() is was
+        assert throttle.window.active == active + was
+    assert [t.idle() for t in states()] == [True, False, False, False, True]
