@@ -75,6 +75,10 @@ SPREAD: Final = 1.5
 SLOWED: Final = 0.8
 NOISE_FLOOR: Final = 0.08
 MAX_NOISE: Final = 0.5
+#: 429s saying ``Retry-After: 0`` do not slow the session while they are at most this
+#: share of the answers of the last second.
+RETRY_NOW_SHARE: Final = 0.08
+RETRY_NOW_FEW: Final = 3
 #: With no Retry-After and nothing admitted, the session holds this long, doubling.
 HOLD: Final = 0.5
 MAX_HOLD: Final = 30.0
@@ -108,6 +112,7 @@ class PaceModel:
         "_sample",
         "_since",
         "_win_n",
+        "_zeros",
         "hold_until",
     )
 
@@ -129,6 +134,7 @@ class PaceModel:
         self._counts = [0] * SLICES
         self._last_slice = -1
         self._first = math.inf
+        self._zeros: deque[float] = deque()  # when 429s with Retry-After: 0 came (last second)
 
     # -- reads (no side effects) ---------------------------------------------------
 
@@ -180,6 +186,8 @@ class PaceModel:
         capped by the caller's settings). Returns what the model did, for the
         log: ``"slow"`` (the pace dropped), ``"hold"``, ``"noise"`` or None.
         """
+        if refused and retry_after == 0.0 and self._retry_now(now):
+            return None  # "retry at once", and few of them: not a sign of pace
         if sent_at >= self._gate:
             self._after_n += 1
             self._after_k += refused
@@ -201,6 +209,23 @@ class PaceModel:
         return self._react(now, retry_after) or did
 
     # -- internals --------------------------------------------------------------------
+
+    def _retry_now(self, now: float) -> bool:
+        """Whether a 429 that said ``Retry-After: 0`` is among few such in the last second.
+
+        A server that wants the pace lower says how long to wait; one that says
+        to retry at once (a gateway shedding load) gains nothing from a slower
+        session, so such refusals are passed over while they stay at most
+        ``RETRY_NOW_SHARE`` of the answers (give or take chance, and
+        ``RETRY_NOW_FEW``); more, and they count like any 429.
+        """
+        zeros = self._zeros
+        zeros.append(now)
+        while now - zeros[0] >= 1.0:
+            zeros.popleft()
+        admitted = self.admitted_rate(now) * min(1.0, max(now - self._first, MIN_SPAN))
+        expected = RETRY_NOW_SHARE * (len(zeros) + admitted)
+        return len(zeros) <= RETRY_NOW_FEW + expected + 2.0 * math.sqrt(expected)
 
     def _react(self, now: float, retry_after: float | None) -> str | None:
         """A 429 for a request sent after the last reaction: lower the pace (or hold)."""

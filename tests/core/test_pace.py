@@ -179,3 +179,25 @@ def test_a_steep_cut_does_not_unpace_once_the_pace_regrows_from_it() -> None:
         later += 0.1
         assert later < now + 30.0
     assert model.rate(later) is not None  # ...and the session is still paced
+
+
+def test_a_few_429s_saying_retry_now_do_not_slow_the_session() -> None:
+    """4% refused with Retry-After: 0 (a gateway shedding load): never a slow-down."""
+    model, now = fed(500.0, 1.0)
+    did = [
+        model.on_answer(now + i / 500, now + i / 500 - 0.002, i % 25 == 0, 0.0) for i in range(5000)
+    ]
+    assert set(did) == {None}
+    assert model.unpaced
+
+
+def test_many_429s_saying_retry_now_still_slow_the_session() -> None:
+    """A server that refuses a third of the requests with Retry-After: 0 is still a limit."""
+    model, now = fed(500.0, 1.0)
+    did = []
+    for i in range(600):
+        pace = model.rate(now) or 500.0
+        now += 1.0 / pace
+        did.append(model.on_answer(now, now - 0.002, i % 3 == 0, 0.0))
+    assert "slow" in did
+    assert not model.unpaced
