@@ -114,11 +114,15 @@ class PaceModel:
         "_win_n",
         "_zeros",
         "hold_until",
+        "unpaced",
     )
 
     def __init__(self, ceiling: float | None = None) -> None:
         self._ceiling = ceiling
         self.hold_until = 0.0  #: nothing leaves before this time (0.0: no hold)
+        #: Whether requests go unpaced (no ceiling, no 429 adapted to): an attribute,
+        #: read on every request.
+        self.unpaced = ceiling is None
         self._holds = 0  # holds in a row without an admitted answer
         self._pace = 0.0  # the pace set by the last reaction (0.0: not adapting)
         self._since = 0.0  # when the pace was set (it grows from there)
@@ -148,11 +152,6 @@ class PaceModel:
             return min(rate, ceiling)
         # Unpaced again once far above the last reaction's pace, and above the pace it cut.
         return None if rate >= max(self._pace, self._before) * UNPACE else rate
-
-    @property
-    def unpaced(self) -> bool:
-        """Whether requests go unpaced (no ceiling, no 429 adapted to)."""
-        return self._ceiling is None and not self._pace
 
     @property
     def adapting(self) -> bool:
@@ -200,6 +199,7 @@ class PaceModel:
             self._holds = 0
             if self._pace and self._ceiling is None and self.rate(now) is None:
                 self._pace = 0.0  # grown far above the last reaction: unpaced again
+                self.unpaced = True
             return did
         if retry_after is not None and retry_after > LONG_RETRY_AFTER:
             self._hold(now + retry_after)
@@ -305,6 +305,7 @@ class PaceModel:
         """The pace is ``pace`` from ``now``; 429s for requests sent before are reacted to."""
         self._before = self._grown(now) if self._pace else pace
         self._pace = pace
+        self.unpaced = False
         self._since = max(now, self.hold_until)
         self._gate = now
         self._after_n = self._after_k = 0
