@@ -338,6 +338,19 @@ class Session(Closing):
                 headers["Content-Length"] = str(body.size)  # else sent chunked
         if deadline is None and op.min_deadline > self._deadline and not self._chosen_deadline:
             deadline = op.min_deadline  # e.g. promptAgent, which runs an LLM
+        return await self._call(op, url, headers, body, stream, deadline)
+
+    async def _call(
+        self,
+        op: Operation,
+        url: URL,
+        headers: dict[str, str],
+        body: bytes | BodySource | None,
+        stream: bool,
+        deadline: float | None,
+        outside: Outside | None = None,
+    ) -> dict[str, Any] | Download:
+        """One call: its deadline, its place among the calls a close ends, its typed error."""
         budget = self._deadline if deadline is None else deadline
         if budget <= 0:
             raise ValidationError("deadline must be positive")
@@ -350,11 +363,13 @@ class Session(Closing):
             if deadline is not None:
                 tally = _Tally()
                 async with asyncio.timeout(budget):
-                    return await self._send(op, url, headers, body, stream, deadline_at, tally)
+                    return await self._send(
+                        op, url, headers, body, stream, deadline_at, tally, outside
+                    )
             # The session's own budget: one shared timer (see _Deadlines), not one per call.
             call = tally = self._deadlines.enter(budget, task)
             try:
-                return await self._send(op, url, headers, body, stream, deadline_at, call)
+                return await self._send(op, url, headers, body, stream, deadline_at, call, outside)
             except asyncio.CancelledError:
                 if self._deadlines.leave(call, cancelled=True):
                     raise TimeoutError from None
@@ -367,14 +382,14 @@ class Session(Closing):
                 conclude(exc, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
             raise
         except TimeoutError:
-            raise timed_out(op, url, budget, tally) from None
+            raise timed_out(op, _shown(url, outside), budget, tally) from None
         except asyncio.CancelledError:
             if task not in self._closing:
                 raise
             self._closing.discard(task)
             if task is not None:
                 task.uncancel()
-            raise closed_error(op, url, tally) from None
+            raise closed_error(op, _shown(url, outside), tally) from None
         finally:
             self._calls.pop(task, None)  # type: ignore[arg-type]
 
@@ -587,6 +602,11 @@ def _none() -> None:
     return None
 
 
+def _shown(url: URL, outside: Outside | None) -> URL:
+    """The URL errors and logs may show: an outside URL only redacted."""
+    return url if outside is None else outside.shown
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -628,14 +648,4 @@ async def send_outside(
     headers = {"Content-Type": "application/json", "User-Agent": session._headers["User-Agent"]}
     if authorization is not None:
         headers["Authorization"] = authorization
-    budget = view._deadline
-    deadline_at = time.monotonic() + budget
-    tally = _Tally()
-    try:
-        async with asyncio.timeout(budget):
-            await view._send(op, url, headers, body, True, deadline_at, tally, outside)
-    except TaskadeError as exc:
-        conclude(exc, tally.attempts, sent=tally.sent, idempotent=op.idempotent)
-        raise
-    except TimeoutError:
-        raise timed_out(op, outside.shown, budget, tally) from None
+    await view._call(op, url, headers, body, True, None, outside)

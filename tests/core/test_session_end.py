@@ -108,3 +108,19 @@ async def test_retries_are_logged_at_warning_rate_limited(
     lines = [r.getMessage() for r in caplog.records if r.name == "taskade_async"]
     assert len(lines) == 1
     assert "status 503" in lines[0]
+
+
+async def test_closing_ends_an_automation_trigger_in_flight_with_a_typed_error(
+    server: Server, make_session: SessionFactory
+) -> None:
+    """A trigger_automation in flight at close ends like an API call: SessionClosedError,
+    it may have applied, and the error names only the redacted URL."""
+    server.route_abs("POST", "/webhooks/flow/s3cr3tw3bh00k", server.hang)
+    url = str(server.url / "webhooks" / "flow" / "s3cr3tw3bh00k")
+    async with make_session() as s:
+        call = asyncio.create_task(tk.trigger_automation(s, url, {"a": "1"}))
+        await server.wait_for(1)
+    with pytest.raises(tk.SessionClosedError, match="may have been applied") as info:
+        await call
+    assert info.value.attempts == 1
+    assert "s3cr3tw3bh00k" not in str(info.value)
