@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -83,7 +84,9 @@ _QUERY = st.dictionaries(
 )
 
 
-def _parsed(session: tk.Session, op: tk.Operation, args: tuple[str, ...], query: dict) -> URL:
+def _parsed(
+    session: tk.Session, op: tk.Operation, args: tuple[str, ...], query: dict[str, Any]
+) -> URL:
     """The URL as the request path made it before: the joined text, parsed."""
     root = str(session.base_url) if op.api == "v1" else session._v2_base
     assert root is not None
@@ -95,7 +98,7 @@ def _parsed(session: tk.Session, op: tk.Operation, args: tuple[str, ...], query:
 @pytest.mark.parametrize(("base", "v2"), _ROOTS)
 @given(project=_ID, task=_ID, query=_QUERY)
 def test_url_from_parts_is_the_parsed_url(
-    base: str, v2: str | None, project: str, task: str, query: dict
+    base: str, v2: str | None, project: str, task: str, query: dict[str, Any]
 ) -> None:
     """Session.url (a view's too) builds from the root's parts what parsing the text gives."""
     root_session = tk.Session("tskdp_x", base_url=base, v2_base_url=v2)
