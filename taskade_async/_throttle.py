@@ -34,7 +34,7 @@ class Throttle:
     bursts of ``burst``; below it the pace follows what the server admits
     (see :class:`._pace.PaceModel`). ``in_flight`` caps the requests awaiting
     an answer (the connection limit) so that requests queue here, where they
-    can be paced. Every :meth:`acquire` or :meth:`enter` is paired with one
+    can be paced. Every :meth:`acquire`, or :meth:`enter_if_idle` that let one through, is paired with one
     :meth:`release`.
     """
 
@@ -86,22 +86,12 @@ class Throttle:
 
     # -- the request path ----------------------------------------------------------
 
-    def idle(self) -> bool:
-        """Whether a request may go now without waiting (then :meth:`enter`, no await)."""
-        model, window = self.model, self.window
-        return (
-            window.active < window.size
-            and not self._waiters
-            and model.unpaced
-            and (not model.hold_until or model.hold_until <= self._clock())
-        )
-
-    def enter(self) -> None:
-        """Let a request through at once; only when :meth:`idle` said so."""
-        self.window.active += 1
-
     def enter_if_idle(self) -> bool:
-        """:meth:`enter` if :meth:`idle` (the hot path: one call, no await); whether it did."""
+        """Let a request through at once if it need not wait; whether it did.
+
+        The hot path: one call and no await when nothing is queued, the window
+        has room and nothing paces or holds the session. Else :meth:`acquire`.
+        """
         model, window = self.model, self.window
         if (
             window.active < window.size

@@ -57,9 +57,8 @@ async def test_calls_that_hang_do_not_hold_the_opening_window_shut() -> None:
     """With the first two calls unanswered, a third still goes: a full window opens by one."""
     throttle = Throttle()
     for _ in range(2):  # the opening window: both in flight, neither answered
-        assert throttle.idle()
-        throttle.enter()
-    assert not throttle.idle()
+        assert throttle.enter_if_idle()
+    assert not throttle.enter_if_idle()
     await asyncio.wait_for(throttle.acquire(), 5)  # no release, no answer: it opened anyway
     for _ in range(3):
         throttle.release()

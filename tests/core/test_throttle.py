@@ -116,14 +116,15 @@ def test_bad_settings_are_refused(rate: float, burst: int) -> None:
         tk.Session("tskdp_x", rate_limit=rate, rate_burst=burst)
 
 
-def test_enter_if_idle_is_idle_then_enter() -> None:
-    """The hot path's one call enters exactly when idle() says a request may go now."""
+def test_enter_if_idle_lets_through_only_what_need_not_wait() -> None:
+    """The hot path's one call enters at once exactly when nothing would make it wait:
+    not a full window, a pace, or a hold (one that is over no longer counts)."""
     now = [100.0]
 
     def states() -> list[Throttle]:
         fresh = Throttle(clock=lambda: now[0])
         full = Throttle(in_flight=1, clock=lambda: now[0])
-        full.enter()
+        assert full.enter_if_idle()
         paced = Throttle(5.0, clock=lambda: now[0])
         over = Throttle(clock=lambda: now[0])
         over.pause(1.0)
@@ -132,8 +133,9 @@ def test_enter_if_idle_is_idle_then_enter() -> None:
         held.pause(1.0)
         return [fresh, full, paced, held, over]
 
+    entered = []
     for throttle in states():
-        was, active = throttle.idle(), throttle.window.active
-        assert throttle.enter_if_idle() is was
-        assert throttle.window.active == active + was
-    assert [t.idle() for t in states()] == [True, False, False, False, True]
+        active = throttle.window.active
+        entered.append(throttle.enter_if_idle())
+        assert throttle.window.active == active + entered[-1]
+    assert entered == [True, False, False, False, True]
