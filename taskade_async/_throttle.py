@@ -34,8 +34,8 @@ class Throttle:
     bursts of ``burst``; below it the pace follows what the server admits
     (see :class:`._pace.PaceModel`). ``in_flight`` caps the requests awaiting
     an answer (the connection limit) so that requests queue here, where they
-    can be paced. Every :meth:`acquire`, or :meth:`enter_if_idle` that let one through, is paired with one
-    :meth:`release`.
+    can be paced. Every :meth:`acquire`, and every :meth:`enter_if_idle` that
+    let a request through, is paired with one :meth:`release`.
     """
 
     __slots__ = (
