@@ -165,14 +165,18 @@ class PaceModel:
 
     def admitted_rate(self, now: float) -> float:
         """Admitted answers per second over the last second (0.0 if none)."""
+        count, span = self._admitted(now)
+        return count / span
+
+    def _admitted(self, now: float) -> tuple[int, float]:
+        """Admitted answers over the last second, and the span they were counted over."""
         k = int(now / SLICE)
         if self._last_slice < 0 or k - self._last_slice >= SLICES:
-            return 0.0
+            return 0, 1.0
         begin = max(self._first, min(self.hold_until, now))  # measured since a hold ended
         start = max(k - SLICES + 1, int(begin / SLICE))
         count = sum(self._counts[j % SLICES] for j in range(start, self._last_slice + 1))
-        span = max(now - max(start * SLICE, begin), MIN_SPAN)
-        return count / span
+        return count, max(now - max(start * SLICE, begin), MIN_SPAN)
 
     # -- the one entry that changes the model -----------------------------------------
 
@@ -223,7 +227,7 @@ class PaceModel:
         zeros.append(now)
         while now - zeros[0] >= 1.0:
             zeros.popleft()
-        admitted = self.admitted_rate(now) * min(1.0, max(now - self._first, MIN_SPAN))
+        admitted, _ = self._admitted(now)
         expected = RETRY_NOW_SHARE * (len(zeros) + admitted)
         return len(zeros) <= RETRY_NOW_FEW + expected + 2.0 * math.sqrt(expected)
 

@@ -412,7 +412,7 @@ class Session(Closing):
         http, counts, method, throttle = self._client(), self._counts, op.method, self.throttle
         proxies = self._proxies
         timeout = self._stream_timeout if stream and outside is None else self._timeout
-        shown = url if outside is None else outside.shown
+        shown = _shown(url, outside)
         attempt, renewed, auth = 0, outside is not None, ""
         while True:
             attempt += 1
