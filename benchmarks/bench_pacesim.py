@@ -27,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.core.pacesim import Client, World
+from tests.core.pacesim import soak as soak_run
 
 R = 300.0
 
@@ -108,20 +109,8 @@ def shed30(seed: int) -> Row:
 
 def soak(seed: int) -> Row:
     # 1000 calls, unlimited server, 4% random 429s with Retry-After 0, vs clean
-    out: dict[float, float] = {}
-    for s in (0.0, 0.04):
-        w = World(
-            1e6,
-            1000,
-            [Client(calls=1000)],
-            shed=s,
-            shed_retry_after=0.0,
-            seed=seed,
-            rtt=(0.002, 0.02),
-        )
-        w.run(60.0)
-        out[s] = w.clients[0].finished_at or 60.0
-    return {"x_clean": out[0.04] / out[0.0]}
+    clean, shed = (soak_run(s, seed) or 60.0 for s in (0.0, 0.04))
+    return {"x_clean": shed / clean}
 
 
 JOBS: list[Job] = []

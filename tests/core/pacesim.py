@@ -145,3 +145,19 @@ def _may_go(c: Client, now: float) -> bool:
 def _order(n: int, seq: int) -> list[int]:
     k = seq % n if n else 0
     return list(range(k, n)) + list(range(k))
+
+
+def soak(shed: float, seed: int) -> float | None:
+    """1,000 calls to an unlimited server, ``shed`` of them refused at random with
+    ``Retry-After: 0``: when the last call was done (None: not within 60 s)."""
+    world = World(
+        1e6,
+        1000,
+        [Client(calls=1000)],
+        shed=shed,
+        shed_retry_after=0.0,
+        seed=seed,
+        rtt=(0.002, 0.02),
+    )
+    world.run(60.0)
+    return world.clients[0].finished_at
