@@ -15,8 +15,10 @@ from the root. Targets (DESIGN, issue 16): ref <= 0.05, good >= 0.9, fair >=
 <= 1.5.
 
 Fairness depends on which session each 429 falls on, so one run says little:
-the ``fair`` rows (round trips of 3-8 ms, 8 start gaps) and ``slowrtt`` rows
-take ``--seeds`` seeds each, and the summary at the end gives, per group, the
+the ``fair`` rows (round trips of 3-8 ms, 8 start gaps), the ``jitter`` rows
+(the same, each request reaching the server up to 3 ms late, so that
+sessions' requests arrive out of order) and ``slowrtt`` rows take
+``--seeds`` seeds each, and the summary at the end gives, per group, the
 geometric mean and the 10th percentile of the fairness ratio, the runs below
 0.6 and the worst share refused. Two models are compared on the same seeds:
 ``--model FILE`` runs a copy of ``_pace.py`` (a file defining ``PaceModel``)
@@ -71,8 +73,14 @@ def single(
     return {"good": c.admitted(2.0, secs) / allowed, "ref": share(w)}
 
 
-def shared(n: int, gap: float, seed: int = 1, rtt: tuple[float, float] = (0.005, 0.005)) -> Row:
-    w = World(R, 30, [Client(start=gap * i) for i in range(n)], seed=seed, rtt=rtt)
+def shared(
+    n: int,
+    gap: float,
+    seed: int = 1,
+    rtt: tuple[float, float] = (0.005, 0.005),
+    jitter: float = 0.0,
+) -> Row:
+    w = World(R, 30, [Client(start=gap * i) for i in range(n)], seed=seed, rtt=rtt, jitter=jitter)
     w.run(20.0)
     t0 = 4.0 + gap * (n - 1) if rtt[0] == rtt[1] else 5.0 + gap * (n - 1)
     rates = [c.admitted(t0, 20.0) for c in w.clients]
@@ -143,6 +151,11 @@ def jobs(seeds: int) -> list[Job]:
         for gap in (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.8, 1.0):
             for seed in range(1, seeds + 1):
                 out.append((f"fair n{n} gap{gap} s{seed}", shared, (n, gap, seed, (0.003, 0.008))))
+    for n in (2, 4):
+        for gap in (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.8, 1.0):
+            for seed in range(1, seeds + 1):
+                args = (n, gap, seed, (0.003, 0.008), 0.003)
+                out.append((f"jitter n{n} gap{gap} s{seed}", shared, args))
     for seed in range(1, 3 * seeds + 1):
         out.append((f"slowrtt n4 s{seed}", shared, (4, 0.5, seed, (0.05, 0.3))))
     out.append(("other", other, ()))
@@ -165,7 +178,15 @@ def run(job: Job) -> tuple[str, Row, float]:
 def summary(rows: list[tuple[str, Row]]) -> list[str]:
     """Per seeded group: fairness (geometric mean, 10th percentile, runs below 0.6) and more."""
     lines = []
-    for group in ("shared n2", "shared n4", "fair n2", "fair n4", "slowrtt"):
+    for group in (
+        "shared n2",
+        "shared n4",
+        "fair n2",
+        "fair n4",
+        "jitter n2",
+        "jitter n4",
+        "slowrtt",
+    ):
         got = [r for name, r in rows if name.startswith(group)]
         if not got:
             continue

@@ -72,13 +72,34 @@ class World:
         RTT,
         RTT,
     )  #: each answer comes this long (uniform) after its request
+    #: each request reaches the server up to this long (uniform) after it left, so that
+    #: requests of several sessions arrive out of the order they left in
+    jitter: float = 0.0
     now: float = 0.0
 
     def run(self, seconds: float) -> None:
         """Run for ``seconds`` (or until every finite client is done)."""
         server = RateLimiter(self.rate, self.burst, clock=lambda: self.now)
         rng = random.Random(self.seed)
+        lag = random.Random(-self.seed)  # apart: no jitter draws the same as before
         answers: list[tuple[float, int, int, float, bool, float | None]] = []
+        arriving: list[tuple[float, int, int, float]] = []
+
+        def decide(i: int, sent_at: float, n: int) -> None:
+            """The server's answer to request ``n`` of client ``i``, reaching it now."""
+            wait = server.acquire("token")
+            ok = wait is None
+            retry: float | None = None
+            if wait is not None:
+                retry = float(max(1, math.ceil(wait))) if self.retry_after else None
+            elif self.shed and rng.random() < self.shed:
+                ok, retry = False, self.shed_retry_after
+            rtt = rng.uniform(*self.rtt) if self.rtt[0] != self.rtt[1] else self.rtt[0]
+            heapq.heappush(
+                answers, (max(sent_at + rtt, self.now + STEP / 2), n, i, sent_at, ok, retry)
+            )
+            self.clients[i].sent.append((sent_at, ok))
+
         seq = 0
         other_due = 0.0
         end = self.now + seconds
@@ -116,17 +137,15 @@ class World:
                     c.spacing.depart(now, rate)
                     c.window.active += 1
                     c.ready -= 1
-                    wait = server.acquire("token")
-                    ok = wait is None
-                    retry: float | None = None
-                    if wait is not None:
-                        retry = float(max(1, math.ceil(wait))) if self.retry_after else None
-                    elif self.shed and rng.random() < self.shed:
-                        ok, retry = False, self.shed_retry_after
                     seq += 1
-                    rtt = rng.uniform(*self.rtt) if self.rtt[0] != self.rtt[1] else self.rtt[0]
-                    heapq.heappush(answers, (now + rtt, seq, i, now, ok, retry))
-                    c.sent.append((now, ok))
+                    if self.jitter:
+                        heapq.heappush(arriving, (now + lag.uniform(0, self.jitter), seq, i, now))
+                    else:
+                        decide(i, now, seq)
+            while arriving and arriving[0][0] <= now:
+                _, n, i, sent_at = heapq.heappop(arriving)
+                decide(i, sent_at, n)
+            for c in self.clients:
                 if c.calls is not None and c.done >= c.calls and c.finished_at is None:
                     c.finished_at = now
             if all(c.calls is not None and c.finished_at is not None for c in self.clients):
