@@ -72,6 +72,10 @@ SAMPLE: Final = 80
 NOISE_SPAN: Final = 2.0
 SAMPLE_MAX: Final = 1000
 SPREAD: Final = 1.5
+#: ...but the first verdict needs the faster half at FIRST_SPREAD of the slower's: a
+#: session that is a small part of a shared budget is refused about as much at any pace
+#: within 2x (the others' overshoot decides), and that first verdict starts a cascade.
+FIRST_SPREAD: Final = 2.0
 SLOWED: Final = 0.8
 NOISE_FLOOR: Final = 0.08
 MAX_NOISE: Final = 0.5
@@ -283,7 +287,7 @@ class PaceModel:
         ordered = sorted(sample)
         half = len(ordered) // 2
         slow, fast = ordered[:half], ordered[half:]
-        if fast[0][0] < SPREAD * slow[0][0]:
+        if fast[0][0] < (SPREAD if self._noise else FIRST_SPREAD) * slow[0][0]:
             return None  # the pace hardly varied: nothing to tell
         slow_share = sum(r for _, r, _ in slow) / len(slow)
         fast_share = sum(r for _, r, _ in fast) / len(fast)
