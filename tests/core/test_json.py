@@ -33,6 +33,16 @@ def test_the_same_values_as_the_stdlib(value: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    "number", [-9223372036854775809, 18446744073709551617, -(10**30) - 1, 10**40 + 1]
+)
+def test_integers_beyond_64_bits_stay_exact(number: int) -> None:
+    """orjson would round them to floats; they come back as the exact integers."""
+    value = _json.loads(b'{"id": %d, "ids": [1, %d]}' % (number, number))
+    assert value == {"id": number, "ids": [1, number]}
+    assert type(value["id"]) is int
+
+
+@pytest.mark.parametrize(
     "data",
     [
         b'{"n": 1180591620717411303424}',  # beyond 64 bits
