@@ -21,6 +21,17 @@ def refused_share(world: World) -> float:
     return sum(not ok for ok in sent) / len(sent)
 
 
+def assert_budget_shared(world: World, start: float, end: float, *, fair: bool = True) -> None:
+    """Between ``start`` and ``end`` the sessions took >= 0.85 R together (each >= 0.6x any
+    other when ``fair``), <= 5% was refused, and none judged the refusals random."""
+    rates = [c.admitted(start, end) for c in world.clients]
+    assert sum(rates) >= 0.85 * R
+    if fair:
+        assert min(rates) >= 0.6 * max(rates), rates
+    assert refused_share(world) <= 0.05
+    assert all(c.model.noise == 0.0 for c in world.clients)
+
+
 @pytest.mark.parametrize(
     ("ceiling", "retry_after"),
     [(None, True), (80.0, True), (150.0, True), (None, False)],
@@ -44,22 +55,14 @@ def test_sessions_sharing_one_budget_get_fair_shares(sessions: int, gap: float) 
     each >= 0.6x any other, <= 5% refused, and none takes the others' start for noise."""
     world = World(R, 30, [Client(start=gap * i) for i in range(sessions)])
     world.run(20.0)
-    rates = [c.admitted(4.0, 20.0) for c in world.clients]
-    assert sum(rates) >= 0.85 * R
-    assert min(rates) >= 0.6 * max(rates), rates
-    assert refused_share(world) <= 0.05
-    assert all(c.model.noise == 0.0 for c in world.clients)
+    assert_budget_shared(world, 4.0, 20.0)
 
 
 def test_slow_round_trips_are_not_taken_for_random_shedding() -> None:
     """4 sessions, answers 50-300 ms late: still fair and <= 5% refused (no false noise)."""
     world = World(R, 30, [Client(start=0.5 * i) for i in range(4)], rtt=(0.05, 0.3))
     world.run(20.0)
-    rates = [c.admitted(5.0, 20.0) for c in world.clients]
-    assert sum(rates) >= 0.85 * R
-    assert min(rates) >= 0.6 * max(rates), rates
-    assert refused_share(world) <= 0.05
-    assert all(c.model.noise == 0.0 for c in world.clients)
+    assert_budget_shared(world, 5.0, 20.0)
 
 
 def test_a_small_share_of_a_budget_is_not_taken_for_random_shedding() -> None:
@@ -67,9 +70,7 @@ def test_a_small_share_of_a_budget_is_not_taken_for_random_shedding() -> None:
     much as before: not random shedding. Once all 4 took it for noise (22.8% refused)."""
     world = World(R, 30, [Client(start=0.5 * i) for i in range(4)], rtt=(0.05, 0.3), seed=25)
     world.run(20.0)
-    assert sum(c.admitted(5.0, 20.0) for c in world.clients) >= 0.85 * R
-    assert refused_share(world) <= 0.05
-    assert all(c.model.noise == 0.0 for c in world.clients)
+    assert_budget_shared(world, 5.0, 20.0, fair=False)
 
 
 def test_sessions_started_together_stay_fair_in_the_long_run() -> None:
@@ -77,11 +78,7 @@ def test_sessions_started_together_stay_fair_in_the_long_run() -> None:
     with <= 5% refused. Once both took the other's overshoot for noise and one starved."""
     world = World(R, 30, [Client(start=0.1 * i) for i in range(2)])
     world.run(60.0)
-    rates = [c.admitted(40.0, 60.0) for c in world.clients]
-    assert sum(rates) >= 0.85 * R
-    assert min(rates) >= 0.6 * max(rates), rates
-    assert refused_share(world) <= 0.05
-    assert all(c.model.noise == 0.0 for c in world.clients)
+    assert_budget_shared(world, 40.0, 60.0)
 
 
 def test_takes_what_another_consumer_leaves() -> None:
