@@ -247,7 +247,7 @@ def _measure(args: argparse.Namespace, base: str, others: list[Competitor]) -> N
     print(f"  taskade_async     {our_us:8.1f} us   ratio {our_us / raw_us:.3f}  (target <= 1.15)")
     _print_others(other_us, raw_us, ".1f")
 
-    # Ours twice: with the default decoder (orjson, when the speedups extra is there)
+    # Ours twice: with the default decoder (msgspec, when the speedups extra is there)
     # and with the stdlib's json, as a plain install decodes.
     raw_rate: list[float] = []
     our_rate: list[float] = []
@@ -308,7 +308,6 @@ def _measure(args: argparse.Namespace, base: str, others: list[Competitor]) -> N
     print(f"  raw aiohttp dicts {raw_peak / 1e6:8.2f} MB")
     print(f"  taskade_async     {our_peak / 1e6:8.2f} MB   ratio {our_peak / raw_peak:.2f}")
     print(f"    with stdlib json {std_peak / 1e6:7.2f} MB   ratio {std_peak / raw_peak:.2f}")
-    print("  (orjson's parse holds a transient buffer of about 15x the page's bytes)")
 
 
 if __name__ == "__main__":

@@ -29,13 +29,13 @@ def _no_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TASKADE_BASE_URL", raising=False)
 
 
-@pytest.fixture(params=["orjson", "json"])
+@pytest.fixture(params=["msgspec", "json"])
 def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the test with each decoder of 2xx answers: orjson (speedups extra), the stdlib's."""
+    """Run the test with each decoder of 2xx answers: msgspec (speedups extra), the stdlib's."""
     if request.param == "json":
         monkeypatch.setattr(tk_json, "loads", json.loads)
     else:
-        assert tk_json.DECODER == "orjson", "the test extra installs orjson"
+        assert tk_json.DECODER == "msgspec", "the test extra installs msgspec"
     return str(request.param)
 
 

@@ -1,4 +1,4 @@
-"""The decoder of 2xx answers: orjson's speed, the stdlib's results and errors."""
+"""The decoder of 2xx answers: msgspec's speed, the stdlib's results and errors."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ JSON = st.recursive(
 )
 
 
-def test_orjson_is_used_when_installed() -> None:
-    """With the speedups extra (the test extra has it) the fast decoder is orjson."""
-    assert _json.DECODER == "orjson"
+def test_msgspec_is_used_when_installed() -> None:
+    """With the speedups extra (the test extra has it) the fast decoder is msgspec."""
+    assert _json.DECODER == "msgspec"
     assert _json.loads is not json.loads
 
 
@@ -36,7 +36,7 @@ def test_the_same_values_as_the_stdlib(value: Any) -> None:
     "number", [-9223372036854775809, 18446744073709551617, -(10**30) - 1, 10**40 + 1]
 )
 def test_integers_beyond_64_bits_stay_exact(number: int) -> None:
-    """orjson would round them to floats; they come back as the exact integers."""
+    """They come back as the exact integers (orjson would round them to floats)."""
     value = _json.loads(b'{"id": %d, "ids": [1, %d]}' % (number, number))
     assert value == {"id": number, "ids": [1, number]}
     assert type(value["id"]) is int
@@ -45,29 +45,30 @@ def test_integers_beyond_64_bits_stay_exact(number: int) -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        b'{"n": 1180591620717411303424}',  # beyond 64 bits
         b'{"s": "\\ud800"}',  # a lone surrogate
+        b'{"s": "\xed\xbf\xbf"}',  # a surrogate encoded in UTF-8
         '{"a": [1, 2]}'.encode("utf-16"),  # UTF-16 with its BOM
         b'\xef\xbb\xbf{"a": 1}',  # a UTF-8 BOM
+        b'{"x": [1e400, -1e999]}',  # beyond the double range: infinities
     ],
-    ids=["bigint", "surrogate", "utf16", "bom"],
+    ids=["surrogate", "encoded-surrogate", "utf16", "bom", "infinity"],
 )
-def test_what_orjson_refuses_the_stdlib_decodes(data: bytes) -> None:
-    """JSON that orjson refuses but the stdlib accepts is still decoded, as the stdlib does."""
+def test_what_msgspec_refuses_the_stdlib_decodes(data: bytes) -> None:
+    """JSON that msgspec refuses but the stdlib accepts is still decoded, as the stdlib does."""
     assert _json.loads(data) == json.loads(data)
 
 
-def test_nesting_orjson_accepts_is_decoded() -> None:
-    """Nesting up to orjson's 1024 decodes (the stdlib may refuse it, as its stack allows)."""
-    value = _json.loads(b"[" * 1000 + b"]" * 1000)
+def test_deep_nesting_is_decoded() -> None:
+    """Nesting within the interpreter's stack decodes."""
+    value = _json.loads(b"[" * 500 + b"]" * 500)
     depth = 0
     while value:
         value, depth = value[0], depth + 1
-    assert depth == 999  # the innermost list is empty
+    assert depth == 499  # the innermost list is empty
 
 
 def test_nan_decodes_as_the_stdlib_does() -> None:
-    """The stdlib's NaN extension still decodes (orjson refuses it)."""
+    """The stdlib's NaN extension still decodes (msgspec refuses it)."""
     assert math.isnan(_json.loads(b'{"x": NaN}')["x"])
 
 
