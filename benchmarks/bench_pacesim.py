@@ -22,7 +22,11 @@ sessions' requests arrive out of order) and ``slowrtt`` rows take
 geometric mean and the 10th percentile of the fairness ratio, the runs below
 0.6 and the worst share refused. Two models are compared on the same seeds:
 ``--model FILE`` runs a copy of ``_pace.py`` (a file defining ``PaceModel``)
-in place of the package's.
+in place of the package's. The ``shedR`` rows put random shedding (5%, 10%,
+20% of admitted requests, ``Retry-After: 1``) on a bucket at R over the same
+seeds and three round-trip spreads: the ``shed10`` row is one of them (seed
+1, 5 ms), and the summary gives the median and worst goodput per share
+(target 0.7 of what is left, as for shed10).
 """
 
 from __future__ import annotations
@@ -115,10 +119,11 @@ def drop() -> Row:
     }
 
 
-def shed10() -> Row:
-    w = World(R, 30, [Client()], shed=0.1)
+def shed10(shed: float = 0.1, seed: int = 1, rtt: tuple[float, float] = (0.005, 0.005)) -> Row:
+    """A bucket at R with ``shed`` of the admitted requests refused at random (Retry-After: 1)."""
+    w = World(R, 30, [Client()], shed=shed, seed=seed, rtt=rtt)
     w.run(20.0)
-    return {"good": w.clients[0].admitted(3.0, 20.0) / (0.9 * R)}
+    return {"good": w.clients[0].admitted(3.0, 20.0) / ((1.0 - shed) * R)}
 
 
 def shed30(seed: int) -> Row:
@@ -161,6 +166,11 @@ def jobs(seeds: int) -> list[Job]:
     out.append(("other", other, ()))
     out.append(("drop", drop, ()))
     out.append(("shed10", shed10, ()))
+    rtts = {"5ms": (0.005, 0.005), "3-8ms": (0.003, 0.008), "50-300ms": (0.05, 0.3)}
+    for shed in (0.05, 0.1, 0.2):
+        for label, rtt in rtts.items():
+            for seed in range(1, seeds + 1):
+                out.append((f"shedR {shed} {label} s{seed}", shed10, (shed, seed, rtt)))
     for seed in range(1, max(3, seeds) + 1):
         out.append((f"shed30 s{seed}", shed30, (seed,)))
     for seed in (1, 2):
@@ -198,6 +208,13 @@ def summary(rows: list[tuple[str, Row]]) -> list[str]:
             f"below0.6={sum(f < 0.6 for f in fair)}  ref max={max(r['ref'] for r in got):.3f}"
             f"  noise in {sum(r['noise'] > 0 for r in got)} runs"
         )
+    for share in ("0.05", "0.1", "0.2"):
+        good = sorted(r["good"] for name, r in rows if name.startswith(f"shedR {share} "))
+        if good:
+            lines.append(
+                f"shedR {share:4s} runs={len(good):3d} good: median={statistics.median(good):.2f} "
+                f"min={good[0]:.2f} below0.7={sum(g < 0.7 for g in good)}"
+            )
     shed = [r["x_ideal"] for name, r in rows if name.startswith("shed30")]
     if shed:
         lines.append(
