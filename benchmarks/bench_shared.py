@@ -20,6 +20,10 @@ process, every session on the same token. Scenarios:
   after acting, with and without 4% random 429s (``Retry-After: 0``);
   within 1.5x (ours only: the reference pacers do not retry writes safely).
 
+Run k (from 1) seeds the server's random faults with k, so that the runs of
+the shedding scenarios and the soak meet different draws, not one lucky one;
+each line gives the medians, and the last figure (the one with the target) of every run.
+
 Pacers: ``ours`` (a Session), ``backoff`` (raw aiohttp: exponential backoff
 with jitter honouring ``Retry-After``, no pacing) and ``botocore`` (raw
 aiohttp paced by botocore's adaptive retry mode: a CUBIC rate calculator, a
@@ -67,7 +71,7 @@ async def _serve(args: argparse.Namespace) -> None:
             fake.set_rate_limit(args.rate, BURST)
         if args.shed or args.unavailable or args.reset:
             fake.random_faults(
-                seed=1,
+                seed=args.seed,
                 rate_limited=args.shed,
                 retry_after=args.shed_retry_after,
                 unavailable=args.unavailable,
@@ -336,10 +340,10 @@ def _server(at: float, **options: Any) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline()
 
 
-def _run(scenario: str, pacer: str, seconds: float) -> dict[str, float]:
-    """One run of ``scenario`` with ``pacer``: its figures."""
+def _run(scenario: str, pacer: str, seconds: float, seed: int = 1) -> dict[str, float]:
+    """One run of ``scenario`` with ``pacer``, the server's random faults seeded: its figures."""
     at = time.monotonic() + 3.0  # every process starts its clock here
-    server_options: dict[str, Any] = {"rate": R}
+    server_options: dict[str, Any] = {"rate": R, "seed": seed}
     clients, starts, calls, other = 1, [0.0], 0, False
     if scenario in ("shared2", "shared4"):
         clients = int(scenario[-1])
@@ -350,7 +354,7 @@ def _run(scenario: str, pacer: str, seconds: float) -> dict[str, float]:
     elif scenario == "shed10":
         server_options.update(shed=0.1, shed_retry_after=1)
     elif scenario == "shed30":
-        server_options = {"rate": 0, "shed": 0.3, "shed_retry_after": 1}
+        server_options = {"rate": 0, "shed": 0.3, "shed_retry_after": 1, "seed": seed}
         calls = 600
     elif scenario == "other":
         other = True
@@ -402,9 +406,9 @@ def _run(scenario: str, pacer: str, seconds: float) -> dict[str, float]:
     return figures
 
 
-def _soak(with_429: bool) -> dict[str, float]:
+def _soak(with_429: bool, seed: int = 1) -> dict[str, float]:
     at = time.monotonic()
-    options: dict[str, Any] = {"rate": 0, "unavailable": 0.08, "reset": 0.08}
+    options: dict[str, Any] = {"rate": 0, "unavailable": 0.08, "reset": 0.08, "seed": seed}
     if with_429:
         options.update(shed=0.04, shed_retry_after=0)
     server, info = _server(at, **options)
@@ -434,6 +438,7 @@ def main() -> None:
     for flag in ("--rate", "--shed", "--shed-retry-after", "--unavailable", "--reset", "--start"):
         parser.add_argument(flag, type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--calls", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drop == "0":
         args.drop = ""
@@ -455,8 +460,8 @@ def main() -> None:
     print(f"machine load: {' '.join(load)} (other work shares the machine)")
     for scenario in args.only.split(","):
         if scenario == "soak":
-            clean = [_soak(False)["seconds"] for _ in range(args.runs)]
-            noisy = [_soak(True)["seconds"] for _ in range(args.runs)]
+            clean = [_soak(False, seed)["seconds"] for seed in range(1, args.runs + 1)]
+            noisy = [_soak(True, seed)["seconds"] for seed in range(1, args.runs + 1)]
             c, n = statistics.median(clean), statistics.median(noisy)
             print(
                 f"soak      ours      without 429s {c:6.1f} s  with 4% 429s {n:6.1f} s  "
@@ -464,10 +469,13 @@ def main() -> None:
             )
             continue
         for pacer in args.pacers.split(","):
-            runs = [_run(scenario, pacer, args.seconds) for _ in range(args.runs)]
+            runs = [_run(scenario, pacer, args.seconds, seed) for seed in range(1, args.runs + 1)]
             keys = runs[0].keys()
             medians = {k: statistics.median(r[k] for r in runs) for k in keys}
             shown = "  ".join(f"{k} {v:.3f}" for k, v in medians.items())
+            if args.runs > 1:  # each run's server seeded apart: say how far they spread
+                key = list(keys)[-1]  # the figure with the target
+                shown += f"  ({key} per run: " + ", ".join(f"{r[key]:.3f}" for r in runs) + ")"
             print(f"{scenario:9} {pacer:9} {shown}", flush=True)
 
 
