@@ -139,6 +139,10 @@ def soak(seed: int) -> Row:
     return {"x_clean": shed / clean}
 
 
+#: The random shares of the ``shedR`` rows (and of their summary lines).
+SHEDS = (0.05, 0.1, 0.2)
+
+
 def jobs(seeds: int) -> list[Job]:
     """Every scenario; the seeded groups with ``seeds`` seeds (slowrtt: 3x, shed30: at least 3)."""
     out: list[Job] = []
@@ -152,22 +156,19 @@ def jobs(seeds: int) -> list[Job]:
         for gap in (0.0, 0.1, 0.4, 0.5, 0.6, 1.0):
             for seed in (1, 2):
                 out.append((f"shared n{n} gap{gap} s{seed}", shared, (n, gap, seed)))
-    for n in (2, 4):
-        for gap in (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.8, 1.0):
-            for seed in range(1, seeds + 1):
-                out.append((f"fair n{n} gap{gap} s{seed}", shared, (n, gap, seed, (0.003, 0.008))))
-    for n in (2, 4):
-        for gap in (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.8, 1.0):
-            for seed in range(1, seeds + 1):
-                args = (n, gap, seed, (0.003, 0.008), 0.003)
-                out.append((f"jitter n{n} gap{gap} s{seed}", shared, args))
+    for group, jitter in (("fair", 0.0), ("jitter", 0.003)):
+        for n in (2, 4):
+            for gap in (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.8, 1.0):
+                for seed in range(1, seeds + 1):
+                    args = (n, gap, seed, (0.003, 0.008), jitter)
+                    out.append((f"{group} n{n} gap{gap} s{seed}", shared, args))
     for seed in range(1, 3 * seeds + 1):
         out.append((f"slowrtt n4 s{seed}", shared, (4, 0.5, seed, (0.05, 0.3))))
     out.append(("other", other, ()))
     out.append(("drop", drop, ()))
     out.append(("shed10", shed10, ()))
     rtts = {"5ms": (0.005, 0.005), "3-8ms": (0.003, 0.008), "50-300ms": (0.05, 0.3)}
-    for shed in (0.05, 0.1, 0.2):
+    for shed in SHEDS:
         for label, rtt in rtts.items():
             for seed in range(1, seeds + 1):
                 out.append((f"shedR {shed} {label} s{seed}", shed10, (shed, seed, rtt)))
@@ -208,11 +209,11 @@ def summary(rows: list[tuple[str, Row]]) -> list[str]:
             f"below0.6={sum(f < 0.6 for f in fair)}  ref max={max(r['ref'] for r in got):.3f}"
             f"  noise in {sum(r['noise'] > 0 for r in got)} runs"
         )
-    for share in ("0.05", "0.1", "0.2"):
+    for share in SHEDS:
         good = sorted(r["good"] for name, r in rows if name.startswith(f"shedR {share} "))
         if good:
             lines.append(
-                f"shedR {share:4s} runs={len(good):3d} good: median={statistics.median(good):.2f} "
+                f"shedR {share:<4} runs={len(good):3d} good: median={statistics.median(good):.2f} "
                 f"min={good[0]:.2f} below0.7={sum(g < 0.7 for g in good)}"
             )
     shed = [r["x_ideal"] for name, r in rows if name.startswith("shed30")]

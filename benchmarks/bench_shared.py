@@ -354,7 +354,7 @@ def _run(scenario: str, pacer: str, seconds: float, seed: int = 1) -> dict[str, 
     elif scenario == "shed10":
         server_options.update(shed=0.1, shed_retry_after=1)
     elif scenario == "shed30":
-        server_options = {"rate": 0, "shed": 0.3, "shed_retry_after": 1, "seed": seed}
+        server_options.update(rate=0, shed=0.3, shed_retry_after=1)
         calls = 600
     elif scenario == "other":
         other = True

@@ -3,8 +3,9 @@
 msgspec (the ``speedups`` extra) decodes about twice as fast. It is strict
 RFC 8259 JSON and keeps integers of any size exact; whatever it refuses
 (NaN, lone surrogates, UTF-16 or a BOM, floats beyond the double range) goes
-to :func:`json.loads`, which then decodes it or raises as it would have alone. So the values, and
-the errors, are the stdlib's either way: what differs is the speed.
+to :func:`json.loads`, which then decodes it or raises as it would have
+alone. So the values, and the errors, are the stdlib's either way: what
+differs is the speed.
 
 (orjson, the extra's decoder in 0.1, turns an integer beyond 64 bits into
 a float without a word; ruling such documents out first cost more than a
