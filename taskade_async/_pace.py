@@ -30,6 +30,13 @@ The model:
   moment): the pace is restored, and from then on only a
   share refused above that noise makes the pace drop. A refused call still
   waits its ``Retry-After``.
+- Random shedding, judged over a bleed: shaved (no steep cut) to a
+  ``DRAW``-th of where the shaving began, over ``BLEED_SPAN`` seconds at
+  least, and refused as much below a ``sqrt(DRAW)``-th of it as above (and
+  not a small share), the session is neither giving up its part of a budget
+  shared with a few others (a fall of a few times at most) nor slowing below
+  a limit (which refuses fewer of the slower requests): the refusals are
+  random, and the pace goes back to where the bleed began.
 - A long ``Retry-After``, or a 429 when nothing was admitted, holds the whole
   session (the caller caps the hold by its settings).
 """
@@ -79,6 +86,12 @@ FIRST_SPREAD: Final = 2.0
 SLOWED: Final = 0.8
 NOISE_FLOOR: Final = 0.08
 MAX_NOISE: Final = 0.5
+#: The bleed verdict: shaved to a DRAW-th of the pace the shaving began at, over
+#: BLEED_SPAN seconds at least, with BLEED_MIN answers at least above and below a
+#: sqrt(DRAW)-th of it (the share refused judged as by the guard).
+DRAW: Final = 6.0
+BLEED_SPAN: Final = 2.0
+BLEED_MIN: Final = 20
 #: 429s saying ``Retry-After: 0`` do not slow the session while they are at most this
 #: share of the answers of the last second.
 RETRY_NOW_SHARE: Final = 0.08
@@ -105,6 +118,8 @@ class PaceModel:
         "_after_k",
         "_after_n",
         "_before",
+        "_bleed",
+        "_bleed_since",
         "_ceiling",
         "_counts",
         "_first",
@@ -113,6 +128,7 @@ class PaceModel:
         "_last_slice",
         "_noise",
         "_pace",
+        "_peak",
         "_sample",
         "_since",
         "_win_n",
@@ -138,6 +154,11 @@ class PaceModel:
         self._sample: deque[tuple[float, bool, float]] = deque()
         self._win_n = 0  # answers since the guard last looked
         self._before = 0.0  # the pace before the last reaction
+        # The bleed: the pace the shaving began at (0.0: none), since when, and the
+        # answers and refusals (sent since) above and below a sqrt(DRAW)-th of it.
+        self._peak = 0.0
+        self._bleed_since = 0.0
+        self._bleed = [0, 0, 0, 0]
         # Admitted answers per slice, over the last second.
         self._counts = [0] * SLICES
         self._last_slice = -1
@@ -256,10 +277,46 @@ class PaceModel:
         excess = share - self._noise
         if (n >= MEASURED or k >= 3) and excess > STEEP:
             pace *= 1.0 - min(CUT_MAX, excess)  # most refused: what the server admitted
+            if n >= MEASURED:
+                self._peak = 0.0  # a limit's mark: no bleed goes on through it
         else:
+            if pace >= self._peak:
+                self._peak, self._bleed_since = pace, now
+                self._bleed = [0, 0, 0, 0]
             pace *= 1.0 - SHAVE
+            if self._bled(now, pace):
+                peak, self._peak = self._peak, 0.0
+                self._set(now, peak)  # take the shaving back
+                return "noise"
         self._set(now, max(MIN_RATE, pace))
         return "slow"
+
+    def _bled(self, now: float, pace: float) -> bool:
+        """Whether shaving down to ``pace`` showed the refusals random (then noted as noise).
+
+        Sessions sharing a budget give up their part of it, a fall of a few
+        times at most; a limit refuses fewer of the slower requests. Shaved to
+        a ``DRAW``-th over ``BLEED_SPAN`` seconds, and refused as much below a
+        ``sqrt(DRAW)``-th of the start as above it (give or take chance), is
+        neither.
+        """
+        if pace * DRAW > self._peak or now - self._bleed_since < BLEED_SPAN:
+            return False
+        n1, k1, n2, k2 = self._bleed
+        if n1 < BLEED_MIN or n2 < BLEED_MIN:
+            return False
+        share = (k1 + k2) / (n1 + n2)
+        above, below = k1 / n1, k2 / n2
+        chance = 2.0 * math.sqrt(share * (1.0 - share) * (1.0 / n1 + 1.0 / n2))
+        if (
+            share < NOISE_FLOOR
+            or min(above, below) < NOISE_FLOOR / 2
+            or below < SLOWED * (above - chance)
+            or below > MAX_NOISE
+        ):
+            return False
+        self._noise = max(self._noise, share)
+        return True
 
     def _window(self, now: float, sent_at: float, refused: bool) -> str | None:
         """Note the pace a paced request left at; judge the noise every WINDOW answers.
@@ -272,6 +329,10 @@ class PaceModel:
         NOISE_FLOOR: a small share is always a limit), slowing down does not help.
         """
         pace = self._grown(sent_at) if sent_at >= self._since else self._before
+        if self._peak and sent_at >= self._bleed_since:
+            j = 0 if pace * pace * DRAW > self._peak * self._peak else 2
+            self._bleed[j] += 1
+            self._bleed[j + 1] += refused
         sample = self._sample
         sample.append((pace, refused, now))
         while len(sample) > SAMPLE and (

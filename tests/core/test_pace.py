@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import heapq
+import random
+from collections.abc import Callable
 
 import pytest
 
-from taskade_async._pace import NOISE_SPAN, SHAVE, UNPACE, PaceModel
+from taskade_async._pace import DRAW, NOISE_SPAN, SHAVE, UNPACE, PaceModel
 from taskade_async._spacing import Spacing, Window
 
 
@@ -17,6 +20,27 @@ def fed(rate: float, seconds: float, now: float = 100.0) -> tuple[PaceModel, flo
         now += 1.0 / rate
         model.on_answer(now, now - 0.005, False)
     return model, now
+
+
+def driven(
+    model: PaceModel, now: float, seconds: float, refused: Callable[[int, float], bool]
+) -> tuple[list[str | None], float]:
+    """Requests leave at the model's pace (answered 5 ms later) for ``seconds``; request
+    ``i`` sent at pace ``p`` is refused (Retry-After: 1) when ``refused(i, p)``. What the
+    model did per answer, and the time."""
+    end = now + seconds
+    answers: list[tuple[float, float, bool]] = []
+    did: list[str | None] = []
+    i = 0
+    while now < end:
+        pace = model.rate(now) or 1000.0
+        heapq.heappush(answers, (now + 0.005, now, refused(i, pace)))
+        i += 1
+        now += 1.0 / pace
+        while answers and answers[0][0] <= now:
+            at, sent, no = heapq.heappop(answers)
+            did.append(model.on_answer(at, sent, no, 1.0 if no else None))
+    return did, now
 
 
 def state(model: PaceModel) -> dict[str, object]:
@@ -112,6 +136,32 @@ def test_refusals_that_slowing_down_does_not_lower_are_noise() -> None:
     assert did[-1000:].count("slow") <= 50
     assert model.noise >= 0.2
     assert (model.rate(now) or 1e9) >= 50.0  # not collapsed
+
+
+@pytest.mark.parametrize("seed", [3, 5, 7])
+def test_a_bleed_of_steady_random_refusals_is_noise(seed: int) -> None:
+    """10% refused at random whatever the pace, the pace never spread 2x within the guard's
+    span: shaved to a DRAW-th with the share unchanged, the model takes it for noise and
+    goes back up (it settled at 12-19/s before)."""
+    model, now = fed(300.0, 1.0)
+    rng = random.Random(seed)
+    did, now = driven(model, now, 10.0, lambda i, pace: rng.random() < 0.1)
+    assert "noise" in did
+    assert model.noise == pytest.approx(0.1, abs=0.03)
+    assert (model.rate(now) or 1e9) >= 150.0
+
+
+def test_a_bleed_with_the_slower_requests_refused_less_is_a_limit() -> None:
+    """A bleed at 20% refused, but requests sent below a sqrt(DRAW)-th of the start
+    refused 6%: slowing down helped, so no verdict (a limit), and the pace keeps falling."""
+    model, now = fed(300.0, 1.0)
+    start = model.admitted_rate(now)
+    did, now = driven(
+        model, now, 10.0, lambda i, pace: i % (5 if pace * pace * DRAW > start * start else 16) == 0
+    )
+    assert "noise" not in did
+    assert model.noise == 0.0
+    assert (model.rate(now) or 1e9) < start / DRAW
 
 
 def test_a_ceiling_is_never_exceeded() -> None:
