@@ -366,7 +366,8 @@ class PaceModel:
                 self._noise = fast_share  # the noise has gone down
             return None
         self._noise = max(self._noise, (slow_share + fast_share) / 2)
-        self._set(now, max(self._grown(now), ordered[-1][0]))  # take the slow-downs back
+        if ordered[-1][0] > self._grown(now):  # take the slow-downs back (if any: with
+            self._set(now, ordered[-1][0])  # none, the growth goes on as it was)
         sample.clear()
         return "noise"
 
