@@ -27,8 +27,9 @@ The model:
   half (and the share is not small: a small share is always a limit),
   slowing down did not help (judged over ``NOISE_SPAN`` seconds: another
   session starting on a shared budget refuses a slowed session too, for a
-  moment): the pace is restored, and from then on only a
-  share refused above that noise makes the pace drop. A refused call still
+  moment): the pace is restored (a later verdict with no slow-down to
+  take back leaves the growth as it was), and from then on only a share
+  refused above that noise makes the pace drop. A refused call still
   waits its ``Retry-After``.
 - Random shedding, judged over a bleed: shaved (no steep cut) to a
   ``DRAW``-th of where the shaving began, over ``BLEED_SPAN`` seconds at
