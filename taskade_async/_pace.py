@@ -285,15 +285,17 @@ class PaceModel:
                 self._peak, self._bleed_since = pace, now
                 self._bleed = [0, 0, 0, 0]
             pace *= 1.0 - SHAVE
-            if self._bled(now, pace):
+            random_share = self._bled(now, pace)
+            if random_share is not None:
+                self._noise = max(self._noise, random_share)
                 peak, self._peak = self._peak, 0.0
                 self._set(now, peak)  # take the shaving back
                 return "noise"
         self._set(now, max(MIN_RATE, pace))
         return "slow"
 
-    def _bled(self, now: float, pace: float) -> bool:
-        """Whether shaving down to ``pace`` showed the refusals random (then noted as noise).
+    def _bled(self, now: float, pace: float) -> float | None:
+        """The share refused, if shaving down to ``pace`` showed the refusals random.
 
         Sessions sharing a budget give up their part of it, a fall of a few
         times at most; a limit refuses fewer of the slower requests. Shaved to
@@ -302,10 +304,10 @@ class PaceModel:
         neither.
         """
         if pace * DRAW > self._peak or now - self._bleed_since < BLEED_SPAN:
-            return False
+            return None
         n1, k1, n2, k2 = self._bleed
         if n1 < BLEED_MIN or n2 < BLEED_MIN:
-            return False
+            return None
         share = (k1 + k2) / (n1 + n2)
         above, below = k1 / n1, k2 / n2
         chance = 2.0 * math.sqrt(share * (1.0 - share) * (1.0 / n1 + 1.0 / n2))
@@ -315,9 +317,8 @@ class PaceModel:
             or below < SLOWED * (above - chance)
             or below > MAX_NOISE
         ):
-            return False
-        self._noise = max(self._noise, share)
-        return True
+            return None
+        return share
 
     def _window(self, now: float, sent_at: float, refused: bool) -> str | None:
         """Note the pace a paced request left at; judge the noise every WINDOW answers.
