@@ -45,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.core import pacesim
-from tests.core.pacesim import Client, World
+from tests.core.pacesim import THIRTY_PERCENT_IDEAL, Client, World, thirty_percent
 from tests.core.pacesim import soak as soak_run
 
 R = 300.0
@@ -127,10 +127,7 @@ def shed10(shed: float = 0.1, seed: int = 1, rtt: tuple[float, float] = (0.005, 
 
 
 def shed30(seed: int) -> Row:
-    w = World(1e6, 1000, [Client(calls=600)], shed=0.3, seed=seed)
-    w.run(120.0)
-    f = w.clients[0].finished_at or 120.0
-    return {"x_ideal": f / (math.log(600) / math.log(1 / 0.3))}
+    return {"x_ideal": (thirty_percent(seed) or 120.0) / THIRTY_PERCENT_IDEAL}
 
 
 def soak(seed: int) -> Row:

@@ -166,6 +166,19 @@ def _order(n: int, seq: int) -> list[int]:
     return list(range(k, n)) + list(range(k))
 
 
+#: The ideal time of :func:`thirty_percent`: every call retried after exactly its
+#: one-second wait, so log(600)/log(1/0.3), about 5.3 rounds of one second.
+THIRTY_PERCENT_IDEAL = math.log(600) / math.log(1 / 0.3)
+
+
+def thirty_percent(seed: int) -> float | None:
+    """600 calls to an unlimited server, 30% of them refused at random with
+    ``Retry-After: 1``: when the last call was done (None: not within 120 s)."""
+    world = World(1e6, 1000, [Client(calls=600)], shed=0.3, seed=seed)
+    world.run(120.0)
+    return world.clients[0].finished_at
+
+
 def soak(shed: float, seed: int) -> float | None:
     """1,000 calls to an unlimited server, ``shed`` of them refused at random with
     ``Retry-After: 0``: when the last call was done (None: not within 60 s)."""

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from .pacesim import Client, World, soak
+from .pacesim import THIRTY_PERCENT_IDEAL, Client, World, soak, thirty_percent
 
 R = 300.0
 RTT5 = (0.005, 0.005)
@@ -116,29 +116,14 @@ def test_random_shedding_on_top_of_a_limit_does_not_collapse_the_pace(
     assert world.clients[0].admitted(3.0, 20.0) >= 0.7 * 0.9 * R
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_thirty_percent_random_429s_do_not_collapse_the_pace(seed: int) -> None:
-    """600 calls, 30% refused at random with Retry-After 1: done within 5x the ideal (not 80x).
-
-    The ideal: every call retried after exactly its one-second wait, so
-    log(600)/log(1/0.3), about 5.3 rounds of one second.
-    """
-    world = World(1e6, 1000, [Client(calls=600)], shed=0.3, seed=seed)
-    world.run(120.0)
-    finished = world.clients[0].finished_at
+@pytest.mark.parametrize(("seed", "times"), [(1, 5), (2, 5), (3, 3), (5, 3), (8, 3), (9, 3)])
+def test_thirty_percent_random_429s_do_not_collapse_the_pace(seed: int, times: int) -> None:
+    """600 calls, 30% refused at random with Retry-After 1: done within ``times`` the ideal
+    (not 80x; see ``THIRTY_PERCENT_IDEAL``). Seeds 3, 5, 8 and 9 took 3.1-3.3x while a
+    noise verdict with no slow-down to take back restarted the pace's growth."""
+    finished = thirty_percent(seed)
     assert finished is not None
-    assert finished <= 5 * math.log(600) / math.log(1 / 0.3)
-
-
-@pytest.mark.parametrize("seed", [3, 5, 8, 9])
-def test_thirty_percent_random_429s_take_at_most_three_times_the_ideal(seed: int) -> None:
-    """The same within 3x: a noise verdict with no slow-down to take back leaves the
-    pace growing as it was (it restarted the growth; these draws took 3.1-3.3x)."""
-    world = World(1e6, 1000, [Client(calls=600)], shed=0.3, seed=seed)
-    world.run(120.0)
-    finished = world.clients[0].finished_at
-    assert finished is not None
-    assert finished <= 3 * math.log(600) / math.log(1 / 0.3)
+    assert finished <= times * THIRTY_PERCENT_IDEAL
 
 
 def test_a_slow_limit_refuses_little_once_settled() -> None:
